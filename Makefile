@@ -1,0 +1,36 @@
+# make demo | test | lint | bench -- each sets itself up in .venv on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	rm -rf demo
+	$(BIN)/concerted simulate --out demo/world
+	$(BIN)/concerted detect demo/world/actions.csv --out demo/results
+	$(BIN)/concerted evaluate demo/results --truth demo/world/truth.csv
+	@echo "Open demo/results/report.html in a browser."
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_coaction.py
+
+clean:
+	rm -rf $(VENV) demo build *.egg-info src/*.egg-info
