@@ -1,0 +1,88 @@
+"""The engine interface: where the heavy joins run.
+
+Detectors describe *what* to compute and call an :class:`Engine`; they never import DuckDB or
+Spark themselves. DuckDB (embedded) is the default; a Spark engine implements the same methods
+for logs that outgrow one machine.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from ..schema import Log
+
+PAIR_COLUMNS = (
+    "actor",
+    "actor_y",
+    "weight",
+    "co_actions",
+    "median_delay_seconds",
+    "first_time",
+    "last_time",
+    "evidence",
+)
+
+
+@dataclass(frozen=True)
+class CoActionTables:
+    """What an engine returns for co-action.
+
+    Attributes
+    ----------
+    pairs
+        One row per unordered actor pair (``actor < actor_y``) with :data:`PAIR_COLUMNS`:
+        ``weight`` = distinct objects co-acted on, ``co_actions`` = pairs of actions within the
+        window, ``evidence`` = up to ``evidence_per_pair`` co-actions ``{object, time, time_y}``.
+    actors
+        One row per actor: ``actor, actions, objects``.
+    objects
+        One row per object: ``object, actions, actors, close_pairs, capped`` where
+        ``close_pairs`` counts pairs of its actions within the window (its burst tightness)
+        and ``capped`` says that a window of it held more than ``max_bucket_events`` actions
+        and was sampled.
+    """
+
+    pairs: pa.Table
+    actors: pa.Table
+    objects: pa.Table
+
+
+class Engine(ABC):
+    """Runs the set-based computations of the detectors."""
+
+    name: str = "engine"
+
+    @abstractmethod
+    def co_action(
+        self,
+        log: Log,
+        *,
+        window_seconds: float,
+        max_bucket_events: int,
+        evidence_per_pair: int,
+    ) -> CoActionTables:
+        """Every pair of distinct actors acting on one object within ``window_seconds``
+        (inclusive: a gap exactly equal to the window counts)."""
+
+
+def default_engine() -> Engine:
+    """The embedded DuckDB engine."""
+    from .duckdb import DuckDBEngine
+
+    return DuckDBEngine()
+
+
+def get_engine(name: str | None) -> Engine:
+    """An engine by name: ``duckdb`` (default) or ``spark``."""
+    from ..errors import EngineUnavailable, ParameterError
+
+    if name in (None, "duckdb"):
+        return default_engine()
+    if name == "spark":
+        raise EngineUnavailable(
+            "The Spark engine is not available in this version yet. Use --engine duckdb."
+        )
+    raise ParameterError(f"engine must be 'duckdb' or 'spark'; got {name!r}.")

@@ -1,0 +1,409 @@
+"""Load an activity log from CSV, JSONL or Parquet (plain or gzip) into canonical columns.
+
+Foreign column names are mapped here, once: explicitly (``mapping={"actor": "account_id"}``) or
+by the common names that platform exports and the peer tools use. Every problem is reported as a
+:class:`~concerted.errors.SchemaError` naming the file, the row or column, and the fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io as _io
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import ParameterError, SchemaError
+from .extract import KINDS, extract_objects
+from .schema import CANONICAL, Log, make_log
+
+# Common names for each canonical column, in order of preference (compared case-insensitively).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "actor": (
+        "actor",
+        "account_id",
+        "user_id",
+        "author_id",
+        "account",
+        "user",
+        "author",
+        "username",
+        "user_name",
+        "screen_name",
+        "user_screen_name",
+        "handle",
+        "from_user_id",
+        "uid",
+    ),
+    "object": (
+        "object",
+        "object_id",
+        "retweeted_id",
+        "retweet_id",
+        "repost_id",
+        "target",
+        "target_id",
+        "url",
+        "link",
+        "expanded_url",
+        "hashtag",
+        "item_id",
+    ),
+    "time": (
+        "time",
+        "timestamp",
+        "timestamp_share",
+        "created_at",
+        "created",
+        "datetime",
+        "date",
+        "published_at",
+        "time_utc",
+        "created_time",
+        "epoch",
+    ),
+    "action": ("action", "action_type", "event", "event_type", "type", "activity"),
+    "text": (
+        "text",
+        "message",
+        "content",
+        "body",
+        "full_text",
+        "tweet_text",
+        "post_text",
+        "caption",
+    ),
+}
+FORMATS = ("csv", "jsonl", "parquet")
+_TIME_FORMATS = ("%a %b %d %H:%M:%S %z %Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S%z")
+# Epoch values at or above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
+_MS_THRESHOLD = 1e11
+_MAX_SHOWN = 5
+
+
+def load_log(
+    path: str | Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    object_columns: Iterable[str] | None = None,
+    objects_from_text: Iterable[str] | None = None,
+    format: str | None = None,
+) -> Log:
+    """Read an action log and map it to the canonical columns ``actor, action, object, time, text``.
+
+    Parameters
+    ----------
+    path
+        A CSV (comma or tab separated), JSONL or Parquet file, optionally gzip-compressed.
+    mapping
+        Canonical name -> column in the file, for names that are not recognised automatically,
+        e.g. ``{"actor": "account_id", "time": "timestamp_share"}``.
+    object_columns
+        Several object columns at once (``["url_id", "hashtag_id"]``): one action per non-empty
+        value, the object typed by its column (``url_id:23678``), so ids of different kinds never
+        collide.
+    objects_from_text
+        Extract objects from the text column: any of ``hashtags``, ``urls``, ``mentions``.
+    format
+        ``csv``, ``jsonl`` or ``parquet``; guessed from the name and the content when omitted.
+
+    Returns
+    -------
+    Log
+        Times as Unix epoch seconds (UTC). ISO 8601 without a zone is read as UTC; numbers are
+        seconds, or milliseconds when at or above 1e11.
+
+    Example
+    -------
+    >>> log = load_log("tweets.csv", mapping={"time": "timestamp_share"})  # doctest: +SKIP
+    """
+    path = Path(path)
+    name = str(path)
+    mapping = dict(mapping or {})
+    object_columns = [c.strip() for c in (object_columns or []) if c.strip()]
+    kinds = [k.strip() for k in (objects_from_text or []) if k.strip()]
+    _check_options(mapping, kinds)
+    if not path.exists():
+        raise SchemaError(f"{name}: no such file.")
+    if path.is_dir():
+        raise SchemaError(f"{name} is a folder; give the path of a CSV, JSONL or Parquet file.")
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    raw = _read_raw(con, path, format or _guess_format(path))
+    if raw.num_rows == 0:
+        raise SchemaError(f"{name} has no rows. Check that it is the right file.")
+    raw = raw.append_column("__row", pa.array(np.arange(1, raw.num_rows + 1), pa.int64()))
+    source = _resolve_columns(raw.column_names, mapping, object_columns, kinds, name)
+    table, notes = _to_canonical(con, raw, source, object_columns, kinds, name)
+    return make_log(table, name, notes)
+
+
+def _check_options(mapping: dict[str, str], kinds: list[str]) -> None:
+    for key in mapping:
+        if key not in CANONICAL:
+            raise ParameterError(
+                f"--map {key}=...: {key!r} is not a column concerted knows. "
+                f"Map one of: {', '.join(CANONICAL)}."
+            )
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ParameterError(
+                f"--objects-from-text: {kind!r} is not a kind of object. Use any of: {', '.join(KINDS)}."
+            )
+
+
+def _guess_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".gzip")]
+    ext = suffixes[-1] if suffixes else ""
+    if ext in (".csv", ".tsv", ".tab", ".txt"):
+        return "csv"
+    if ext in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if ext in (".parquet", ".pq"):
+        return "parquet"
+    head = _head(path, 512)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    return "jsonl" if head.lstrip().startswith(b"{") else "csv"
+
+
+def _head(path: Path, n: int) -> bytes:
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    opener = gzip.open if magic == b"\x1f\x8b" else open
+    try:
+        with opener(path, "rb") as f:
+            return f.read(n)
+    except (OSError, EOFError) as exc:
+        raise SchemaError(f"{path}: cannot be read ({exc}). Is the file complete?") from None
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> pa.Table:
+    if fmt not in FORMATS:
+        raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
+    name = str(path)
+    literal = "'" + name.replace("'", "''") + "'"
+    if fmt == "parquet":
+        sql = f"SELECT * FROM read_parquet({literal})"
+    else:
+        head = _head(path, 65536)
+        if not head.strip():
+            raise SchemaError(f"{name} is empty. Give a file with a header row and actions.")
+        if b"\x00" in head:
+            raise SchemaError(
+                f"{name} looks binary, not {fmt.upper()} text. "
+                "Give a CSV, JSONL or Parquet file (gzip is fine)."
+            )
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+                raise SchemaError(
+                    f"{name} is not UTF-8 text (byte {exc.start}). Save it as UTF-8 and try again."
+                ) from None
+        if fmt == "jsonl":
+            sql = f"SELECT * FROM read_json({literal}, format='newline_delimited')"
+        else:
+            sql = _csv_sql(literal, head, name)
+    try:
+        rel = con.sql(sql)
+        # Everything as text first: times and ids are parsed by rules we control and can explain.
+        cols = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" for c in rel.columns)
+        return con.sql(f"SELECT {cols} FROM ({sql})").to_arrow_table()
+    except duckdb.Error as exc:
+        raise SchemaError(_explain_read_error(name, fmt, str(exc))) from None
+
+
+def _csv_sql(literal: str, head: bytes, name: str) -> str:
+    first = head.decode("utf-8", errors="replace").splitlines()[0]
+    delim = "\t" if first.count("\t") > first.count(",") else ","
+    header = next(csv.reader(_io.StringIO(first), delimiter=delim))
+    if not any(h.strip() for h in header):
+        raise SchemaError(f"{name}: the first line has no column names. Add a header row.")
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            raise SchemaError(f"{name}: column {h!r} appears twice in the header. Rename one.")
+        seen.add(h)
+    columns = ", ".join("'" + h.replace("'", "''") + "': 'VARCHAR'" for h in header)
+    sep = "\\t" if delim == "\t" else ","
+    return (
+        f"SELECT * FROM read_csv({literal}, auto_detect=false, header=true, delim=E'{sep}', "
+        f"quote='\"', escape='\"', strict_mode=true, columns={{{columns}}})"
+    )
+
+
+def _explain_read_error(name: str, fmt: str, message: str) -> str:
+    line = re.search(r"Line: (\d+)", message)
+    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if line and found:
+        return (
+            f"{name}: line {line.group(1)} has {found.group(2)} fields but the header has "
+            f"{found.group(1)}. Fix that row (quote fields that contain the separator)."
+        )
+    if line:
+        return f"{name}: cannot read line {line.group(1)} as {fmt.upper()}: {message.splitlines()[1] if len(message.splitlines()) > 1 else message}"
+    first = message.splitlines()[0] if message else "unknown error"
+    return f"{name}: cannot be read as {fmt.upper()} ({first}). Check the file's format."
+
+
+def _resolve_columns(
+    columns: list[str],
+    mapping: dict[str, str],
+    object_columns: list[str],
+    kinds: list[str],
+    name: str,
+) -> dict[str, str]:
+    """Canonical name -> source column, explicit mapping first, then known aliases."""
+    present = {c.lower(): c for c in columns if c != "__row"}
+    shown = ", ".join(c for c in columns if c != "__row")
+    source: dict[str, str] = {}
+    for canon, col in mapping.items():
+        if col not in columns:
+            raise SchemaError(
+                f"{name} has no column {col!r} (asked for by --map {canon}={col}). "
+                f"Its columns are: {shown}."
+            )
+        source[canon] = col
+    for col in object_columns:
+        if col not in columns:
+            raise SchemaError(
+                f"{name} has no column {col!r} (asked for by --object-columns). Its columns are: {shown}."
+            )
+    used = set(source.values()) | set(object_columns)
+    for canon in CANONICAL:
+        if canon in source or (canon == "object" and object_columns):
+            continue
+        for alias in ALIASES[canon]:
+            col = present.get(alias)
+            if col is not None and col not in used:
+                source[canon] = col
+                used.add(col)
+                break
+    for canon, hint in (("actor", "account_id"), ("time", "created_at")):
+        if canon not in source:
+            raise SchemaError(
+                f"{name} has no {canon!r} column. Map one with --map {canon}={hint} "
+                f"(its columns are: {shown})."
+            )
+    if "object" not in source and not object_columns and not kinds:
+        raise SchemaError(
+            f"{name} has no 'object' column. Map one with --map object=url, or use "
+            f"--object-columns url_id,hashtag_id or --objects-from-text hashtags,urls "
+            f"(its columns are: {shown})."
+        )
+    if kinds and "text" not in source:
+        raise SchemaError(
+            f"--objects-from-text needs a text column; {name} has none. Map one with --map text=message."
+        )
+    return source
+
+
+def _to_canonical(
+    con: duckdb.DuckDBPyConnection,
+    raw: pa.Table,
+    source: dict[str, str],
+    object_columns: list[str],
+    kinds: list[str],
+    name: str,
+) -> tuple[pa.Table, list[str]]:
+    notes: list[str] = []
+    con.register("raw", raw)
+
+    t = _q(source["time"])
+    con.execute(f"""CREATE TEMP TABLE parsed AS SELECT *, {_time_sql(t)} AS __time FROM raw""")
+    bad = con.execute(
+        f"""SELECT __row, {t} FROM parsed WHERE __time IS NULL OR isnan(__time) OR isinf(__time)
+            ORDER BY __row LIMIT {_MAX_SHOWN}"""
+    ).fetchall()
+    if bad:
+        n_bad = con.execute(
+            "SELECT count(*) FROM parsed WHERE __time IS NULL OR isnan(__time) OR isinf(__time)"
+        ).fetchone()[0]
+        shown = "; ".join(f"row {r}: {v!r}" for r, v in bad)
+        raise SchemaError(
+            f"{name}: column {source['time']!r} has {n_bad} value(s) that are not a time ({shown}). "
+            "Use ISO 8601 (2020-06-20T18:00:00Z) or Unix epoch seconds or milliseconds, "
+            "or map another column with --map time=COLUMN."
+        )
+
+    def col(canon: str) -> str:
+        return f"NULLIF(trim({_q(source[canon])}), '')" if canon in source else "NULL"
+
+    base = f"{col('actor')} AS actor, {col('action')} AS action, {col('text')} AS text, __time AS time, __row AS row"
+    parts = []
+    if "object" in source:
+        parts.append(f"SELECT {base}, {col('object')} AS object FROM parsed")
+    for c in object_columns:
+        lit = "'" + c.replace("'", "''") + "'"
+        parts.append(
+            f"SELECT {base}, {lit} || ':' || trim({_q(c)}) AS object FROM parsed "
+            f"WHERE NULLIF(trim({_q(c)}), '') IS NOT NULL"
+        )
+    if parts:
+        table = con.sql(" UNION ALL ".join(parts)).to_arrow_table()
+    else:
+        table = None
+    if kinds:
+        texted = con.sql(f"SELECT {base} FROM parsed WHERE {col('text')} IS NOT NULL")
+        texted = texted.to_arrow_table()
+        extracted = _objects_from_text(texted, tuple(kinds))
+        table = (
+            extracted
+            if table is None
+            else pa.concat_tables([table, extracted.select(table.column_names)])
+        )
+    actor_missing = pc.sum(pc.is_null(table["actor"])).as_py() or 0
+    object_missing = pc.sum(pc.is_null(table["object"])).as_py() or 0
+    keep = pc.and_(pc.is_valid(table["actor"]), pc.is_valid(table["object"]))
+    if actor_missing or object_missing:
+        table = table.filter(keep)
+        notes.append(
+            f"skipped {actor_missing} row(s) without an actor and {object_missing} without an object"
+        )
+    if table.num_rows == 0:
+        raise SchemaError(
+            f"{name}: no row has both an actor and an object. Check the column mapping "
+            f"(actor={source.get('actor')!r}, object={source.get('object', object_columns or kinds)!r})."
+        )
+    table = table.sort_by([("time", "ascending"), ("row", "ascending")])
+    return table, notes
+
+
+def _q(column: str) -> str:
+    """A column name quoted for SQL, whatever characters it holds."""
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _time_sql(t: str) -> str:
+    """SQL turning a text column into epoch seconds; NULL where it is not a time."""
+    num = f"TRY_CAST({t} AS DOUBLE)"
+    parsed = ", ".join(f"epoch(try_strptime({t}, '{f}'))" for f in _TIME_FORMATS)
+    return (
+        f"CASE WHEN NULLIF(trim({t}), '') IS NULL THEN NULL "
+        f"WHEN {num} IS NOT NULL THEN CASE WHEN abs({num}) >= {_MS_THRESHOLD} THEN {num} / 1000.0 "
+        f"ELSE {num} END "
+        f"ELSE coalesce(epoch(TRY_CAST(trim({t}) AS TIMESTAMPTZ)), {parsed}) END"
+    )
+
+
+def _objects_from_text(table: pa.Table, kinds: tuple[str, ...]) -> pa.Table:
+    """One row per object found in each row's text; identical texts are parsed once."""
+    texts = table["text"].to_pylist()
+    cache: dict[str, list[str]] = {}
+    index, objects = [], []
+    for i, text in enumerate(texts):
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = list(dict.fromkeys(extract_objects(text, kinds)))
+        index += [i] * len(found)
+        objects += found
+    out = table.take(pa.array(index, pa.int64()))
+    return out.append_column("object", pa.array(objects, pa.string()))
