@@ -1,0 +1,51 @@
+"""concerted: find coordinated online campaigns in activity logs.
+
+>>> import concerted
+>>> log = concerted.load_log("actions.csv")            # doctest: +SKIP
+>>> result = concerted.detect(log)                     # doctest: +SKIP
+>>> concerted.write_results(result, "results/")        # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from .detectors import CoAction, Detector, Findings, get_detector, registry  # noqa: E402
+from .engines.base import Engine, default_engine, get_engine  # noqa: E402
+from .errors import (  # noqa: E402
+    ConcertedError,
+    EngineUnavailable,
+    OutputError,
+    ParameterError,
+    SchemaError,
+)
+from .io import load_log  # noqa: E402
+from .network import build_network, find_groups  # noqa: E402
+from .outputs import write_results  # noqa: E402
+from .pipeline import Result, detect  # noqa: E402
+from .report import render_report  # noqa: E402
+from .schema import Log, make_log  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "CoAction",
+    "ConcertedError",
+    "Detector",
+    "Engine",
+    "EngineUnavailable",
+    "Findings",
+    "Log",
+    "OutputError",
+    "ParameterError",
+    "Result",
+    "SchemaError",
+    "build_network",
+    "default_engine",
+    "detect",
+    "find_groups",
+    "get_detector",
+    "get_engine",
+    "load_log",
+    "make_log",
+    "registry",
+    "render_report",
+    "write_results",
+]

@@ -67,6 +67,15 @@ class Engine(ABC):
         """Every pair of distinct actors acting on one object within ``window_seconds``
         (inclusive: a gap exactly equal to the window counts)."""
 
+    @abstractmethod
+    def group_actions(self, log: Log, members: pa.Table) -> pa.Table:
+        """The actions of each group's members on objects that two or more members acted on.
+
+        ``members`` has columns ``actor, group``. Returns ``group, actor, action, object, time,
+        text, row, members`` (``members`` = how many members of the group acted on the object),
+        ordered by group and time.
+        """
+
 
 def default_engine() -> Engine:
     """The embedded DuckDB engine."""
@@ -86,3 +95,13 @@ def get_engine(name: str | None) -> Engine:
             "The Spark engine is not available in this version yet. Use --engine duckdb."
         )
     raise ParameterError(f"engine must be 'duckdb' or 'spark'; got {name!r}.")
+
+
+def member_table(membership: dict[str, int]) -> pa.Table:
+    """actor -> group as a two-column table, the form engines take."""
+    return pa.table(
+        {
+            "actor": pa.array(list(membership), pa.string()),
+            "group": pa.array(list(membership.values()), pa.int64()),
+        }
+    )

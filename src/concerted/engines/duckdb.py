@@ -161,6 +161,26 @@ class DuckDBEngine(Engine):
             ),
         )
 
+    def group_actions(self, log: Log, members: pa.Table) -> pa.Table:
+        con = self._connect()
+        con.register("log", log.table)
+        con.register("members", members)
+        out = con.sql(
+            """
+            WITH m AS (
+                SELECT m."group", l.* FROM log l JOIN members m USING (actor)
+            ), shared AS (
+                SELECT "group", object, count(DISTINCT actor) AS members
+                FROM m GROUP BY "group", object HAVING count(DISTINCT actor) >= 2
+            )
+            SELECT m."group", m.actor, m.action, m.object, m.time, m.text, m.row, s.members
+            FROM m JOIN shared s USING ("group", object)
+            ORDER BY m."group", m.time, m.actor, m.row
+            """
+        ).to_arrow_table()
+        con.close()
+        return out
+
 
 def _sorted_codes(column: pa.ChunkedArray) -> pa.DictionaryArray:
     """Dictionary-encode with the dictionary in sorted order, so that code order is name order

@@ -1,0 +1,314 @@
+"""The ``concerted`` command: a thin layer over the library's public functions.
+
+Progress goes to stderr; results go to files or stdout. A :class:`ConcertedError` becomes one
+clean message and exit code 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .detectors import CoAction
+from .engines.base import get_engine
+from .errors import ConcertedError, ParameterError
+
+
+def _friendly(command):
+    """Turn the library's errors into a message a person can act on."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ConcertedError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+class _Progress:
+    """Timed progress lines on stderr."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {message}", err=True)
+
+
+def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        key, sep, column = value.partition("=")
+        if not sep or not key.strip() or not column.strip():
+            raise ParameterError(
+                f"--map takes CANONICAL=COLUMN, e.g. --map actor=account_id. Got {value!r}."
+            )
+        mapping[key.strip()] = column.strip()
+    return mapping
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else []
+
+
+def input_options(command):
+    """The options that say how to read a log, shared by every command that reads one."""
+    for option in reversed(
+        [
+            click.option(
+                "--map",
+                "mapping",
+                multiple=True,
+                metavar="CANONICAL=COLUMN",
+                help="Map a column to a canonical one (actor, action, object, time, text). Repeatable.",
+            ),
+            click.option(
+                "--object-columns",
+                metavar="COL,COL",
+                help="Several object columns: one action per non-empty value, typed by its column.",
+            ),
+            click.option(
+                "--objects-from-text",
+                metavar="KINDS",
+                help="Extract objects from the text: any of hashtags,urls,mentions.",
+            ),
+            click.option(
+                "--format",
+                "file_format",
+                type=click.Choice(["csv", "jsonl", "parquet"]),
+                help="Input format; guessed when omitted.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="concerted")
+def main() -> None:
+    """Find coordinated campaigns - many accounts acting in concert - in activity logs.
+
+    \b
+    Example:
+      concerted simulate --out world/
+      concerted detect world/actions.csv --out results/
+      concerted evaluate results/ --truth world/truth.csv
+    """
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Folder for the results (created, or replaced whole).",
+)
+@input_options
+@click.option(
+    "--window-seconds",
+    type=float,
+    help="Largest gap between two actions that counts as acting together (inclusive). Default 60.",
+)
+@click.option(
+    "--min-repeat",
+    type=int,
+    help="Least number of distinct objects a pair must co-act on. Default 2.",
+)
+@click.option(
+    "--significance/--no-significance",
+    default=True,
+    help="Test pairs against a null model of organic activity (default), or keep every pair at --min-repeat (classic mode, as the peer tools do).",
+)
+@click.option(
+    "--alpha", type=float, help="False discovery rate of the significance test. Default 0.01."
+)
+@click.option(
+    "--max-bucket-events",
+    type=int,
+    help="Cap on one object's actions within one window; busier windows are sampled. Default 2000.",
+)
+@click.option(
+    "--min-group-size", type=int, default=2, show_default=True, help="Smallest group reported."
+)
+@click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@_friendly
+def detect(
+    file,
+    out_dir,
+    mapping,
+    object_columns,
+    objects_from_text,
+    file_format,
+    window_seconds,
+    min_repeat,
+    significance,
+    alpha,
+    max_bucket_events,
+    min_group_size,
+    engine_name,
+    quiet,
+):
+    """Find coordinated groups in FILE (CSV, JSONL or Parquet, gzip or not).
+
+    \b
+    Examples:
+      concerted detect actions.csv --out results/
+      concerted detect tweets.csv.gz --map actor=account_id --map time=timestamp_share
+      concerted detect posts.csv --object-columns url_id,hashtag_id --window-seconds 30
+      concerted detect tweets.csv --window-seconds 60 --min-repeat 1 --no-significance
+    """
+    from .io import load_log
+    from .outputs import write_results
+    from .pipeline import detect as run
+
+    if min_group_size < 2:
+        raise ParameterError(f"--min-group-size must be at least 2. Got {min_group_size}.")
+    say = _Progress(quiet)
+    say(f"reading {file}")
+    log = load_log(
+        file,
+        mapping=_parse_map(mapping),
+        object_columns=_split(object_columns),
+        objects_from_text=_split(objects_from_text),
+        format=file_format,
+    )
+    for note in log.notes:
+        say(f"note: {note}")
+    detector = CoAction(
+        window_seconds=window_seconds,
+        min_repeat=min_repeat,
+        significance=significance,
+        alpha=alpha,
+        max_bucket_events=max_bucket_events,
+    )
+    result = run(
+        log,
+        detector=detector,
+        engine=get_engine(engine_name),
+        min_group_size=min_group_size,
+        progress=say,
+    )
+    say(f"writing {out_dir}/")
+    write_results(result, out_dir)
+    s = result.summary
+    click.echo(
+        f"{s['groups']:,} coordinated groups, {s['coordinated_actors']:,} actors, "
+        f"{s['coordinated_pairs']:,} pairs (of {s['actors']:,} actors, {s['actions']:,} actions)."
+    )
+    for g in result.groups.slice(0, 10).to_pylist():
+        click.echo(
+            f"  group {g['group']:>3}: {g['size']:>4} actors, {g['objects']:>4} shared objects, "
+            f"median delay {g['median_delay_seconds'] or 0:.0f} s, score {g['score']:.1f}"
+        )
+    click.echo(f"Results in {out_dir}/ (open report.html)")
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("world"),
+    show_default=True,
+    help="Folder for actions.csv, truth.csv and campaigns.csv.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--actors",
+    "n_actors",
+    type=int,
+    default=5000,
+    show_default=True,
+    help="Organic actors in the world.",
+)
+@click.option("--days", type=float, default=7.0, show_default=True)
+@click.option(
+    "--campaigns/--no-campaigns",
+    default=True,
+    help="Plant campaigns (default) or make a world with none.",
+)
+@_friendly
+def simulate(out_dir, seed, n_actors, days, campaigns):
+    """Write a world of organic activity with planted campaigns, and its answer key.
+
+    \b
+    Example:
+      concerted simulate --out world/ --seed 7
+      concerted detect world/actions.csv --out results/
+      concerted evaluate results/ --truth world/truth.csv
+    """
+    from .simulate import simulate_world, write_world
+
+    world = simulate_world(seed=seed, n_actors=n_actors, days=days, campaigns=campaigns)
+    paths = write_world(world, out_dir)
+    click.echo(
+        f"{len(world.log):,} actions by {len(set(world.log.table['actor'].to_pylist())):,} actors, "
+        f"{world.campaigns.num_rows} planted campaigns ({world.truth.num_rows} members)."
+    )
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
+
+
+@main.command()
+@click.argument("results_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--truth",
+    "truth_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV with actor,campaign: the answer key.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_friendly
+def evaluate(results_dir, truth_path, as_json):
+    """Score the results in RESULTS_DIR against an answer key.
+
+    \b
+    Example:
+      concerted evaluate results/ --truth world/truth.csv
+    """
+    from .evaluate import evaluate as score
+
+    r = score(results_dir, truth_path)
+    if as_json:
+        click.echo(json.dumps(r, indent=2))
+        return
+    click.echo(
+        f"actors: precision {r['precision']:.3f}  recall {r['recall']:.3f}  F1 {r['f1']:.3f}  "
+        f"({r['true_positives']} of {r['actors_planted']} planted found, {r['false_positives']} innocent flagged)"
+    )
+    click.echo(
+        f"groups: {r['campaigns_found']} of {r['campaigns']} campaigns found, "
+        f"{r['groups_found']} groups reported, group precision {r['group_precision']:.3f}"
+    )
+    for c in r["per_campaign"]:
+        mark = "found " if c["found"] else "missed"
+        click.echo(
+            f"  {mark} {c['campaign']:<24} size {c['size']:>4}  recall {c['recall']:.2f}  best group {c['best_group']}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""evaluate(): score a run against a truth file (an answer key such as ``concerted simulate``
+writes), at actor level and at group level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow.csv as pacsv
+
+from .errors import SchemaError
+
+
+def _read(path: Path, needed: tuple[str, ...]) -> dict[str, list]:
+    if not path.is_file():
+        raise SchemaError(f"{path}: no such file.")
+    try:
+        table = pacsv.read_csv(
+            str(path),
+            convert_options=pacsv.ConvertOptions(column_types={c: "string" for c in needed}),
+        )
+    except Exception as exc:  # pyarrow raises several types for a bad CSV
+        raise SchemaError(f"{path}: cannot be read as CSV ({exc}).") from None
+    missing = [c for c in needed if c not in table.column_names]
+    if missing:
+        raise SchemaError(
+            f"{path} has no {', '.join(repr(c) for c in missing)} column "
+            f"(its columns are: {', '.join(table.column_names)})."
+        )
+    return {c: table[c].to_pylist() for c in needed}
+
+
+def evaluate(results_dir: str | Path, truth_path: str | Path) -> dict[str, Any]:
+    """Precision, recall and F1 of the flagged actors, and how well groups match campaigns.
+
+    ``truth_path`` is a CSV with ``actor, campaign``: one row per member of a planted campaign
+    (an empty file with that header means "no campaign"). A campaign counts as found when some
+    group holds at least half of its members and is at least half made of them.
+    """
+    found = _read(Path(results_dir) / "actors.csv", ("actor", "group"))
+    truth = _read(Path(truth_path), ("actor", "campaign"))
+    flagged = set(found["actor"])
+    planted = set(truth["actor"])
+    tp = len(flagged & planted)
+    precision = tp / len(flagged) if flagged else (1.0 if not planted else 0.0)
+    recall = tp / len(planted) if planted else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    groups: dict[str, set[str]] = {}
+    for a, g in zip(found["actor"], found["group"], strict=True):
+        groups.setdefault(g, set()).add(a)
+    campaigns: dict[str, set[str]] = {}
+    for a, c in zip(truth["actor"], truth["campaign"], strict=True):
+        campaigns.setdefault(c, set()).add(a)
+    per_campaign = []
+    for c, members in sorted(campaigns.items()):
+        best = max(groups.items(), key=lambda kv: len(kv[1] & members), default=(None, set()))
+        overlap = len(best[1] & members)
+        per_campaign.append(
+            {
+                "campaign": c,
+                "size": len(members),
+                "recall": round(len(members & flagged) / len(members), 4),
+                "best_group": best[0],
+                "found": bool(best[1])
+                and overlap >= len(members) / 2
+                and overlap >= len(best[1]) / 2,
+            }
+        )
+    pure = sum(1 for m in groups.values() if len(m & planted) >= len(m) / 2)
+    return {
+        "actors_flagged": len(flagged),
+        "actors_planted": len(planted),
+        "true_positives": tp,
+        "false_positives": len(flagged - planted),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "groups_found": len(groups),
+        "group_precision": round(pure / len(groups), 4)
+        if groups
+        else (1.0 if not campaigns else 0.0),
+        "campaigns": len(campaigns),
+        "campaigns_found": sum(c["found"] for c in per_campaign),
+        "per_campaign": per_campaign,
+    }

@@ -1,0 +1,167 @@
+"""Write a run's results to a folder, all or nothing.
+
+Files are written to a temporary folder beside the target and renamed into place at the end, so a
+crash, a full disk or Ctrl-C never leaves a half-written results folder, and an existing one is
+replaced only once the new one is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .errors import OutputError
+from .network import build_network
+from .pipeline import Result
+from .report import render_report
+
+FILES = (
+    "actors.csv",
+    "groups.csv",
+    "edges.csv",
+    "evidence.csv",
+    "graph.graphml",
+    "summary.json",
+    "report.html",
+)
+TIME_COLUMNS = ("time", "time_y", "first_time", "last_time")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_START = r"^[=+\-@\t\r]"
+# XML 1.0 forbids these characters; adversarial names may hold them.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def write_results(result: Result, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``actors.csv, groups.csv, edges.csv, evidence.csv, graph.graphml, summary.json`` and
+    ``report.html`` into ``out_dir`` (created if missing, replaced whole if present).
+
+    Returns the path of each file written.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} exists and is not a folder. Choose another --out.")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"Cannot create the results folder {out}: {exc.strerror}.") from None
+    try:
+        _write_all(result, tmp)
+        _swap_into_place(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"Cannot write the results to {out}: {exc}.") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {name: out / name for name in FILES}
+
+
+def _write_all(result: Result, folder: Path) -> None:
+    write_csv(result.actors, folder / "actors.csv")
+    write_csv(result.groups, folder / "groups.csv")
+    write_csv(result.edges.drop_columns(["evidence"]), folder / "edges.csv")
+    write_csv(evidence_table(result.edges), folder / "evidence.csv")
+    _write_graphml(result, folder / "graph.graphml")
+    (folder / "summary.json").write_text(
+        json.dumps(_json_safe(result.summary), indent=2, ensure_ascii=False) + "\n", "utf-8"
+    )
+    (folder / "report.html").write_text(render_report(result), "utf-8")
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    os.chmod(tmp, 0o755)
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except OSError:
+        os.replace(old, out)  # put the previous results back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def evidence_table(edges: pa.Table) -> pa.Table:
+    """One row per co-action kept as evidence: ``actor, actor_y, group, object, time, time_y``."""
+    lengths = pc.list_value_length(edges["evidence"]).to_numpy(zero_copy_only=False)
+    flat = pc.list_flatten(edges["evidence"])
+    parent = pc.list_parent_indices(edges["evidence"])
+    return pa.table(
+        {
+            "actor": edges["actor"].take(parent),
+            "actor_y": edges["actor_y"].take(parent),
+            "group": edges["group"].take(parent),
+            "object": pc.struct_field(flat, "object")
+            if len(lengths)
+            else pa.array([], pa.string()),
+            "time": pc.struct_field(flat, "time") if len(lengths) else pa.array([], pa.float64()),
+            "time_y": pc.struct_field(flat, "time_y")
+            if len(lengths)
+            else pa.array([], pa.float64()),
+        }
+    )
+
+
+def write_csv(table: pa.Table, path: Path) -> None:
+    """CSV with times in ISO 8601 and text cells that a spreadsheet would run as a formula
+    prefixed with ``'`` (OWASP's advice against CSV injection)."""
+    columns = []
+    for name in table.column_names:
+        col = table[name]
+        if name in TIME_COLUMNS and pa.types.is_floating(col.type):
+            col = iso_times(col)
+        elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = neutralise_formulas(col)
+        columns.append(col)
+    pacsv.write_csv(pa.table(columns, names=table.column_names), str(path))
+
+
+def neutralise_formulas(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """Prefix ``'`` to text cells starting with ``= + - @`` or a tab / carriage return."""
+    risky = pc.match_substring_regex(column, _FORMULA_START)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+
+
+def iso_times(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Epoch seconds to ISO 8601 UTC text (``2020-06-20T18:00:05.250Z``)."""
+    micros = pc.cast(pc.round(pc.multiply(column, 1e6)), pa.int64())
+    stamps = pc.cast(micros, pa.timestamp("us", tz="UTC"))
+    return pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+
+
+def _write_graphml(result: Result, path: Path) -> None:
+    graph = build_network(result.edges)
+    group = dict(
+        zip(result.actors["actor"].to_pylist(), result.actors["group"].to_pylist(), strict=True)
+    )
+    score = dict(
+        zip(result.actors["actor"].to_pylist(), result.actors["score"].to_pylist(), strict=True)
+    )
+    names = graph.vs["name"] if graph.vcount() else []
+    graph.vs["label"] = [_XML_BAD.sub("\ufffd", n) for n in names]
+    graph.vs["name"] = graph.vs["label"]
+    graph.vs["group"] = [group.get(n, 0) for n in names]
+    graph.vs["score"] = [score.get(n, 0.0) for n in names]
+    graph.write_graphml(str(path))
+
+
+def _json_safe(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value

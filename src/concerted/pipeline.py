@@ -1,0 +1,226 @@
+"""detect(): from an action log to coordinated groups with their evidence, in one call.
+
+This is the function behind ``concerted detect``; the CLI, the report and the web app are thin
+layers over it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import __version__
+from .detectors import CoAction, Detector, Findings
+from .engines.base import Engine, default_engine, member_table
+from .network import build_network, find_groups
+from .schema import Log
+
+
+@dataclass
+class Result:
+    """Everything a run found, ready to be written, rendered or served.
+
+    Attributes
+    ----------
+    edges
+        The coordinated pairs: ``actor, actor_y, weight, co_actions, median_delay_seconds, ...,
+        group`` (the group both ends belong to, or null).
+    groups
+        One row per group: ``group, size, edges, density, objects, actions, first_time,
+        last_time, median_delay_seconds, score``, ranked by score.
+    actors
+        One row per actor in a group: ``actor, group, score, degree, strength, actions``.
+    group_actions
+        The members' actions on the objects their group shares: the timeline and the evidence.
+    summary
+        Headline figures and the configuration, as written to ``summary.json``.
+    """
+
+    log: Log
+    findings: Findings
+    edges: pa.Table
+    groups: pa.Table
+    actors: pa.Table
+    group_actions: pa.Table
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def detect(
+    log: Log,
+    *,
+    detector: Detector | None = None,
+    engine: Engine | None = None,
+    min_group_size: int = 2,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Find coordinated groups in ``log``.
+
+    Parameters
+    ----------
+    log
+        An action log (see :func:`concerted.load_log`).
+    detector
+        The detector to run; :class:`~concerted.detectors.CoAction` with its defaults (window 60 s,
+        pairs tested against the null model of organic activity) when omitted.
+    engine
+        Where joins run; embedded DuckDB when omitted.
+    min_group_size
+        Groups smaller than this are not reported. Default 2 (a pair).
+    progress
+        Called with a short message at each step (the CLI prints them to stderr).
+
+    Example
+    -------
+    >>> from concerted import make_log, detect
+    >>> rows = [{"actor": a, "object": o, "time": t + d}
+    ...         for o, t in (("x", 0), ("y", 900), ("z", 1800))
+    ...         for a, d in (("a1", 0), ("a2", 3), ("a3", 6))]
+    >>> result = detect(make_log(rows), detector=CoAction(significance=False))
+    >>> result.actors["actor"].to_pylist(), result.actors["group"].to_pylist()
+    (['a1', 'a2', 'a3'], [1, 1, 1])
+    """
+    say = progress or (lambda _message: None)
+    started = time.perf_counter()
+    detector = detector or CoAction()
+    engine = engine or default_engine()
+    say(f"{detector.name}: {len(log):,} actions")
+    findings = detector.detect(log, engine)
+    say(f"{findings.pairs.num_rows:,} coordinated pairs of {findings.candidate_pairs:,} candidates")
+    membership = find_groups(build_network(findings.pairs), min_size=min_group_size)
+    say(f"{len(set(membership.values())):,} groups, {len(membership):,} actors")
+    group_actions = engine.group_actions(log, member_table(membership))
+    edges = _edges_with_groups(findings.pairs, membership)
+    actors = _actor_table(edges, membership, findings.actors)
+    groups = _group_table(edges, actors, group_actions)
+    summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
+    return Result(log, findings, edges, groups, actors, group_actions, summary)
+
+
+def _edges_with_groups(pairs: pa.Table, membership: dict[str, int]) -> pa.Table:
+    g1 = [membership.get(a) for a in pairs["actor"].to_pylist()]
+    g2 = [membership.get(a) for a in pairs["actor_y"].to_pylist()]
+    group = [a if a is not None and a == b else None for a, b in zip(g1, g2, strict=True)]
+    return pairs.append_column("group", pa.array(group, pa.int64()))
+
+
+def _actor_table(edges: pa.Table, membership: dict[str, int], stats: pa.Table) -> pa.Table:
+    inside = edges.filter(pc.is_valid(edges["group"]))
+    strength: dict[str, float] = {}
+    degree: dict[str, int] = {}
+    for column in ("actor", "actor_y"):
+        for a, s in zip(inside[column].to_pylist(), inside["strength"].to_pylist(), strict=True):
+            strength[a] = strength.get(a, 0.0) + s
+            degree[a] = degree.get(a, 0) + 1
+    top: dict[int, float] = {}
+    for a, g in membership.items():
+        top[g] = max(top.get(g, 0.0), strength.get(a, 0.0))
+    actions = dict(zip(stats["actor"].to_pylist(), stats["actions"].to_pylist(), strict=True))
+    rows = sorted(membership.items(), key=lambda x: (x[1], -strength.get(x[0], 0.0), x[0]))
+    return pa.table(
+        {
+            "actor": [a for a, _ in rows],
+            "group": pa.array([g for _, g in rows], pa.int64()),
+            # 1.0 for the group's most connected member: how central an actor is to its group.
+            "score": [round(strength.get(a, 0.0) / top[g], 4) if top[g] else 0.0 for a, g in rows],
+            "degree": pa.array([degree.get(a, 0) for a, _ in rows], pa.int64()),
+            "strength": [round(strength.get(a, 0.0), 3) for a, _ in rows],
+            "actions": pa.array([actions.get(a, 0) for a, _ in rows], pa.int64()),
+        }
+    )
+
+
+def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> pa.Table:
+    groups = sorted(set(actors["group"].to_pylist()))
+    inside = edges.filter(pc.is_valid(edges["group"]))
+    by_group: dict[int, dict[str, list]] = {
+        g: {"strength": [], "delay": [], "first": [], "last": []} for g in groups
+    }
+    for g, s, d, f, last in zip(
+        inside["group"].to_pylist(),
+        inside["strength"].to_pylist(),
+        inside["median_delay_seconds"].to_pylist(),
+        inside["first_time"].to_pylist(),
+        inside["last_time"].to_pylist(),
+        strict=True,
+    ):
+        b = by_group[g]
+        b["strength"].append(s)
+        b["delay"].append(d)
+        b["first"].append(f)
+        b["last"].append(last)
+    size = dict(zip(*np.unique(actors["group"].to_numpy(), return_counts=True), strict=True))
+    ga = group_actions.group_by("group").aggregate(
+        [("object", "count_distinct"), ("object", "count")]
+    )
+    objects = dict(
+        zip(ga["group"].to_pylist(), ga["object_count_distinct"].to_pylist(), strict=True)
+    )
+    n_actions = dict(zip(ga["group"].to_pylist(), ga["object_count"].to_pylist(), strict=True))
+    rows = []
+    for g in groups:
+        b, n = by_group[g], int(size[g])
+        possible = n * (n - 1) / 2
+        rows.append(
+            {
+                "group": g,
+                "size": n,
+                "edges": len(b["strength"]),
+                "density": round(len(b["strength"]) / possible, 4) if possible else 0.0,
+                "objects": objects.get(g, 0),
+                "actions": n_actions.get(g, 0),
+                "first_time": min(b["first"]) if b["first"] else None,
+                "last_time": max(b["last"]) if b["last"] else None,
+                "median_delay_seconds": float(np.median(b["delay"])) if b["delay"] else None,
+                "score": round(float(np.sum(b["strength"])), 3),
+            }
+        )
+    schema = pa.schema(
+        [
+            ("group", pa.int64()),
+            ("size", pa.int64()),
+            ("edges", pa.int64()),
+            ("density", pa.float64()),
+            ("objects", pa.int64()),
+            ("actions", pa.int64()),
+            ("first_time", pa.float64()),
+            ("last_time", pa.float64()),
+            ("median_delay_seconds", pa.float64()),
+            ("score", pa.float64()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _summary(
+    log: Log,
+    findings: Findings,
+    groups: pa.Table,
+    actors: pa.Table,
+    engine: Engine,
+    seconds: float,
+) -> dict[str, Any]:
+    times = log.table["time"]
+    return {
+        "concerted_version": __version__,
+        "input": log.source,
+        "actions": len(log),
+        "actors": findings.actors.num_rows,
+        "objects": findings.objects.num_rows,
+        "first_time": pc.min(times).as_py() if len(log) else None,
+        "last_time": pc.max(times).as_py() if len(log) else None,
+        "detector": findings.detector,
+        "engine": engine.name,
+        "params": findings.params,
+        "candidate_pairs": findings.candidate_pairs,
+        "coordinated_pairs": findings.pairs.num_rows,
+        "groups": groups.num_rows,
+        "coordinated_actors": actors.num_rows,
+        "notes": list(log.notes) + list(findings.notes),
+        "seconds": round(seconds, 3),
+    }
