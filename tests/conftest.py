@@ -1,0 +1,44 @@
+"""Shared fixtures: a hand-made log with a known answer, and the real data sets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from concerted import make_log
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+RUSSIAN = SHARED_DATA / "russian_coord_tweets.csv.gz"
+GERMAN = SHARED_DATA / "german_elections.csv.gz"
+
+# Three objects x, y, z. a1, a2, a3 act on each within 6 s of each other; b1 acts on x 100 s
+# after a1; b2 and b3 act on y together once. Known answer at a 10 s window, min_repeat 2:
+# pairs (a1,a2), (a1,a3), (a2,a3), each with weight 3; b2-b3 has weight 1.
+TINY_ROWS = [
+    ("a1", "x", 0), ("a2", "x", 3), ("a3", "x", 6), ("b1", "x", 100),
+    ("a1", "y", 1000), ("a2", "y", 1004), ("a3", "y", 1005), ("b2", "y", 5000), ("b3", "y", 5002),
+    ("a1", "z", 2000), ("a2", "z", 2001), ("a3", "z", 2006),
+]  # fmt: skip
+
+
+@pytest.fixture
+def tiny_log():
+    return make_log(
+        [{"actor": a, "object": o, "time": float(t), "text": f"post {o}"} for a, o, t in TINY_ROWS],
+        source="tiny",
+    )
+
+
+@pytest.fixture
+def tiny_csv(tmp_path):
+    path = tmp_path / "tiny.csv"
+    lines = ["actor,object,time,text"] + [f"{a},{o},{t},post {o}" for a, o, t in TINY_ROWS]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def needs_real_data():
+    return pytest.mark.skipif(
+        not RUSSIAN.exists(), reason="../shared/data is not beside the project"
+    )

@@ -1,0 +1,147 @@
+import pyarrow as pa
+import pytest
+
+from concerted import CoAction, ParameterError, SchemaError, load_log, make_log
+from concerted.engines.duckdb import DuckDBEngine
+
+from .conftest import RUSSIAN, needs_real_data
+
+
+def pairs_of(findings):
+    return [
+        (p["actor"], p["actor_y"], p["weight"])
+        for p in findings.pairs.select(["actor", "actor_y", "weight"]).to_pylist()
+    ]
+
+
+def test_co_action_exact_pairs_on_tiny_log(tiny_log):
+    f = CoAction(window_seconds=10, min_repeat=2, significance=False).detect(tiny_log)
+    assert sorted(pairs_of(f)) == [("a1", "a2", 3), ("a1", "a3", 3), ("a2", "a3", 3)]
+    assert f.candidate_pairs == 4  # b2-b3 co-acted once
+    a1a2 = f.pairs.filter(pa.compute.equal(f.pairs["actor_y"], "a2")).to_pylist()[0]
+    assert a1a2["co_actions"] == 3
+    assert a1a2["median_delay_seconds"] == 3.0  # delays 3, 4, 1
+    assert [e["object"] for e in a1a2["evidence"]] == ["x", "y", "z"]
+    assert a1a2["evidence"][0] == {"object": "x", "time": 0.0, "time_y": 3.0}
+
+
+def test_co_action_window_is_inclusive_at_the_boundary():
+    log = make_log(
+        [
+            {"actor": "a", "object": "o", "time": 0.0},
+            {"actor": "b", "object": "o", "time": 10.0},  # exactly the window: counts
+            {"actor": "c", "object": "o", "time": 20.5},  # 10.5 after b: does not
+        ]
+    )
+    f = CoAction(window_seconds=10, min_repeat=1, significance=False).detect(log)
+    assert pairs_of(f) == [("a", "b", 1)]
+
+
+def test_co_action_same_actor_never_pairs_with_itself_and_weight_counts_distinct_objects():
+    log = make_log(
+        [{"actor": "a", "object": "o", "time": t} for t in (0.0, 1.0, 2.0)]
+        + [{"actor": "b", "object": "o", "time": 1.5}]
+    )
+    f = CoAction(window_seconds=5, min_repeat=1, significance=False).detect(log)
+    assert pairs_of(f) == [("a", "b", 1)]
+    assert f.pairs["co_actions"].to_pylist() == [3]
+
+
+def test_co_action_pairs_across_bucket_edges():
+    # 59 and 61 fall in different 60 s buckets but are 2 s apart.
+    log = make_log(
+        [{"actor": "a", "object": "o", "time": 59.0}, {"actor": "b", "object": "o", "time": 61.0}]
+    )
+    f = CoAction(window_seconds=60, min_repeat=1, significance=False).detect(log)
+    assert pairs_of(f) == [("a", "b", 1)]
+
+
+def test_co_action_hot_object_is_sampled_and_flagged():
+    n = 400
+    log = make_log([{"actor": f"u{i}", "object": "viral", "time": float(i % 30)} for i in range(n)])
+    f = CoAction(window_seconds=60, min_repeat=1, significance=False, max_bucket_events=50).detect(
+        log
+    )
+    assert f.pairs.num_rows == 50 * 49 // 2  # bounded by the cap, not n * (n - 1) / 2
+    assert f.objects["capped"].to_pylist() == [True]
+    assert "sampled" in f.notes[0]
+
+
+def test_co_action_does_not_modify_input(tiny_log):
+    before = tiny_log.table.to_pylist()
+    CoAction().detect(tiny_log)
+    assert tiny_log.table.to_pylist() == before
+
+
+def test_co_action_empty_log():
+    f = CoAction(significance=False).detect(
+        make_log(
+            pa.table(
+                {
+                    "actor": pa.array([], pa.string()),
+                    "object": pa.array([], pa.string()),
+                    "time": pa.array([], pa.float64()),
+                }
+            )
+        )
+    )
+    assert f.pairs.num_rows == 0
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"window_seconds": 0}, r"window_seconds must be a number > 0\. Got 0"),
+        ({"window_seconds": "60"}, r"window_seconds must be a number > 0\. Got '60'"),
+        ({"min_repeat": 0}, r"min_repeat must be an integer >= 1\. Got 0"),
+        ({"alpha": 1.5}, r"alpha must be a number between 0 and 1\. Got 1\.5"),
+        ({"alpha": 0.05, "significance": False}, r"alpha applies only with significance on"),
+        ({"max_bucket_events": 1}, r"max_bucket_events must be an integer >= 2"),
+    ],
+)
+def test_co_action_bad_parameters(tiny_log, params, message):
+    with pytest.raises(ParameterError, match=message):
+        CoAction(**params).detect(tiny_log)
+
+
+def test_co_action_needs_time_values():
+    log = make_log(
+        pa.table({"actor": ["a"], "object": ["o"], "time": pa.array([None], pa.float64())})
+    )
+    with pytest.raises(SchemaError, match="every row of <memory> is empty there"):
+        CoAction().detect(log)
+
+
+def test_co_action_significance_discounts_heavy_users():
+    # 'heavy' acts on 300 objects, meeting 'x' on 6 of them by chance; 'c1'..'c3' co-act on
+    # 6 rare objects within seconds and do little else. Same weight, different evidence.
+    rows = [{"actor": "heavy", "object": f"o{i}", "time": i * 1000.0} for i in range(300)]
+    rows += [{"actor": "x", "object": f"o{i}", "time": i * 1000.0 + 5} for i in (10, 20, 30, 40, 50, 60)]
+    rows += [{"actor": f"f{i}", "object": f"o{i}", "time": i * 1000.0 + 30} for i in range(300)]
+    for k in range(6):
+        rows += [
+            {"actor": f"c{j}", "object": f"rare{k}", "time": 500000.0 + k * 1000 + j}
+            for j in (1, 2, 3)
+        ]
+    f = CoAction(window_seconds=60).detect(make_log(rows))
+    kept = {(p["actor"], p["actor_y"]) for p in f.pairs.to_pylist()}
+    assert kept == {("c1", "c2"), ("c1", "c3"), ("c2", "c3")}
+    assert f.params == {
+        "window_seconds": 60.0,
+        "min_repeat": 2,
+        "significance": True,
+        "max_bucket_events": 2000,
+        "alpha": 0.01,
+    }
+
+
+@needs_real_data()
+@pytest.mark.parametrize("window, expected", [(10, 1092), (60, 6206)])
+def test_co_action_parity_with_peer_tools_on_russian_coord_tweets(window, expected):
+    """coordination-network-toolkit 1.5.2 and CooRTweet 2.1.3 both give these pair counts."""
+    log = load_log(RUSSIAN)
+    f = CoAction(window_seconds=window, min_repeat=1, significance=False).detect(
+        log, DuckDBEngine()
+    )
+    assert f.pairs.num_rows == expected
+    assert f.candidate_pairs == expected

@@ -1,0 +1,182 @@
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from concerted import ParameterError, SchemaError, load_log
+
+from .conftest import GERMAN, RUSSIAN, needs_real_data
+
+
+def write(tmp_path, name, text, gz=False):
+    path = tmp_path / name
+    if gz:
+        with gzip.open(path, "wt") as f:
+            f.write(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def test_load_log_csv_canonical_columns(tmp_path):
+    path = write(
+        tmp_path, "a.csv", "actor,object,time,text,action\nu1,o1,10,hi,share\nu2,o1,12,,\n"
+    )
+    log = load_log(path)
+    assert log.table.select(["actor", "object", "time", "text", "action", "row"]).to_pylist() == [
+        {"actor": "u1", "object": "o1", "time": 10.0, "text": "hi", "action": "share", "row": 1},
+        {"actor": "u2", "object": "o1", "time": 12.0, "text": None, "action": None, "row": 2},
+    ]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_log_tab_separated_and_gzip(tmp_path, gz):
+    path = write(
+        tmp_path,
+        "a.tsv" + (".gz" if gz else ""),
+        "user_id\tobject_id\tcreated_at\nu1\to,1\t5\n",
+        gz,
+    )
+    log = load_log(path)
+    assert log.table.select(["actor", "object", "time"]).to_pylist() == [
+        {"actor": "u1", "object": "o,1", "time": 5.0}
+    ]
+
+
+def test_load_log_jsonl_and_parquet(tmp_path):
+    rows = [{"author_id": "u1", "url": "x", "timestamp": "2020-06-20T18:00:00Z", "text": "a"}]
+    jl = write(tmp_path, "a.jsonl.gz", "\n".join(json.dumps(r) for r in rows) + "\n", gz=True)
+    pqf = tmp_path / "a.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), pqf)
+    for path in (jl, pqf):
+        log = load_log(path)
+        assert log.table.select(["actor", "object", "time", "text"]).to_pylist() == [
+            {"actor": "u1", "object": "x", "time": 1592676000.0, "text": "a"}
+        ]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2020-06-20T18:00:00Z", 1592676000.0),
+        ("2020-06-20T18:00:00", 1592676000.0),  # no zone = UTC
+        ("2020-06-20 20:00:00+02:00", 1592676000.0),
+        ("2020-06-20T18:00:00.250Z", 1592676000.25),
+        ("1592676000", 1592676000.0),
+        ("1592676000.5", 1592676000.5),
+        ("1592676000000", 1592676000.0),  # milliseconds, told apart by magnitude
+        ("Sat Jun 20 18:00:00 +0000 2020", 1592676000.0),  # Twitter's created_at
+    ],
+)
+def test_load_log_time_formats(tmp_path, value, expected):
+    path = write(tmp_path, "t.csv", f'actor,object,time\nu,o,"{value}"\n')
+    assert load_log(path).table["time"].to_pylist() == [expected]
+
+
+def test_load_log_explicit_mapping(tmp_path):
+    path = write(tmp_path, "m.csv", "who,what,when,account_id\nu1,o1,5,zzz\n")
+    log = load_log(path, mapping={"actor": "who", "object": "what", "time": "when"})
+    assert log.table.select(["actor", "object", "time"]).to_pylist() == [
+        {"actor": "u1", "object": "o1", "time": 5.0}
+    ]
+
+
+def test_load_log_object_columns_one_action_per_value_typed(tmp_path):
+    path = write(tmp_path, "g.csv", "account_id,url_id,hashtag_id,timestamp\nu1,7,7,5\nu2,,3,6\n")
+    log = load_log(path, object_columns=["url_id", "hashtag_id"])
+    got = sorted(zip(log.table["actor"].to_pylist(), log.table["object"].to_pylist(), strict=True))
+    assert got == [("u1", "hashtag_id:7"), ("u1", "url_id:7"), ("u2", "hashtag_id:3")]
+
+
+def test_load_log_objects_from_text(tmp_path):
+    text = (
+        "actor,time,text\n"
+        'u1,1,"Go #Tulsa https://www.example.com/r/?utm_source=tt"\n'
+        'u2,2,"#TULSA now http://example.com/r @Org"\n'
+    )
+    log = load_log(
+        write(tmp_path, "t.csv", text), objects_from_text=["hashtags", "urls", "mentions"]
+    )
+    got = sorted(zip(log.table["actor"].to_pylist(), log.table["object"].to_pylist(), strict=True))
+    assert got == [
+        ("u1", "hashtag:#tulsa"),
+        ("u1", "url:example.com/r"),
+        ("u2", "hashtag:#tulsa"),
+        ("u2", "mention:@org"),
+        ("u2", "url:example.com/r"),
+    ]
+
+
+def test_load_log_skips_rows_without_actor_and_says_so(tmp_path):
+    log = load_log(write(tmp_path, "s.csv", "actor,object,time\nu1,o,1\n,o,2\n"))
+    assert log.table["actor"].to_pylist() == ["u1"]
+    assert log.notes == ("skipped 1 row(s) without an actor and 0 without an object",)
+
+
+@needs_real_data()
+def test_load_log_real_files_with_mapping_only():
+    ru = load_log(
+        RUSSIAN, mapping={"actor": "account_id", "object": "object_id", "time": "timestamp_share"}
+    )
+    assert len(ru) == 35125
+    de = load_log(GERMAN, object_columns=["url_id", "hashtag_id", "domain_id", "phash_id"])
+    assert len(de) == 195261
+    assert de.table["actor"].null_count == 0
+
+
+@pytest.mark.parametrize(
+    "name, content, kwargs, message",
+    [
+        (
+            "m.csv",
+            "who,thing,time\nu,o,1\n",
+            {},
+            r"m\.csv has no 'actor' column\. Map one with --map actor=",
+        ),
+        ("o.csv", "actor,time\nu,1\n", {}, r"no 'object' column\. Map one with --map object="),
+        (
+            "t.csv",
+            "actor,object,time\nu,o,1\nu,o,yesterday\n",
+            {},
+            r"column 'time' has 1 value\(s\) that are not a time \(row 2: 'yesterday'\)",
+        ),
+        (
+            "r.csv",
+            "actor,object,time\nu,o,1\nu,o,2,3\n",
+            {},
+            r"r\.csv: line 3 has 4 fields but the header has 3",
+        ),
+        ("e.csv", "", {}, r"e\.csv is empty"),
+        ("h.csv", "actor,object,time\n", {}, r"h\.csv has no rows"),
+        ("b.csv", "\x00\x01\x02garbage\x00", {}, r"b\.csv looks binary"),
+        (
+            "x.csv",
+            "actor,object,time\nu,o,1\n",
+            {"mapping": {"actor": "nope"}},
+            r"has no column 'nope' \(asked for by --map actor=nope\)",
+        ),
+        ("d.csv", "actor,actor,time\nu,o,1\n", {}, r"column 'actor' appears twice"),
+    ],
+)
+def test_load_log_bad_input_names_file_row_and_fix(tmp_path, name, content, kwargs, message):
+    with pytest.raises(SchemaError, match=message):
+        load_log(write(tmp_path, name, content), **kwargs)
+
+
+def test_load_log_bad_options(tmp_path):
+    path = write(tmp_path, "a.csv", "actor,object,time\nu,o,1\n")
+    with pytest.raises(ParameterError, match="'who' is not a column concerted knows"):
+        load_log(path, mapping={"who": "actor"})
+    with pytest.raises(ParameterError, match="'emojis' is not a kind of object"):
+        load_log(path, objects_from_text=["emojis"])
+    with pytest.raises(SchemaError, match="no such file"):
+        load_log(tmp_path / "missing.csv")
+
+
+def test_load_log_invalid_utf8(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("actor,object,time\nJos\xe9,o,1\n".encode("latin-1"))
+    with pytest.raises(SchemaError, match="not UTF-8"):
+        load_log(path)
