@@ -25,8 +25,10 @@ Method
      50 ms (the peer runs a main process, a multiprocessing manager and a worker pool, so this is
      what it occupies at once; it over-counts pages shared between forked processes and can miss
      spikes shorter than 50 ms);
-   - "max1": the kernel's peak RSS of the largest single process in the child's tree, from
-     ``os.wait4`` (``ru_maxrss``, the per-child equivalent of ``getrusage(RUSAGE_CHILDREN)``).
+   - "max1": the kernel's peak RSS of the largest single process in the command's tree
+     (``ru_maxrss`` from ``os.wait4``, the per-child form of ``getrusage(RUSAGE_CHILDREN)``).
+     Commands start from a small launcher process, because on Linux a child's ``ru_maxrss``
+     inherits the peak RSS of whoever forked it, here the benchmark holding the generated log.
    Peer time is preprocess (CSV into SQLite) plus compute; its network stays in SQLite (its CSV
    export crashes in 1.5.2), and pairs are counted there as rows with ``user_1 < user_2`` (it
    stores each pair in both directions, plus a self-loop per account). concerted's pairs are the
@@ -173,7 +175,8 @@ def write_peer_csv(log: pa.Table, path: Path) -> None:
     _write_csv(pa.table(columns), path)
 
 
-def describe_log(log: pa.Table) -> str:
+def describe_log(log: pa.Table, window: int) -> str:
+    """One paragraph of facts about the log, including its busiest object-window."""
     con = duckdb.connect()
     con.register("log", log)
     row = con.execute(
@@ -181,14 +184,17 @@ def describe_log(log: pa.Table) -> str:
         select count(*), count(distinct actor), count(distinct object),
                count(*) - count(distinct (actor, object)),
                (select max(n) from (select count(*) n from log group by object)),
-               (select count(*) from (select 1 from log group by object having count(*) >= 10000))
+               (select count(*) from (select 1 from log group by object having count(*) >= 10000)),
+               (select max(n) from (select count(*) n from log group by object, floor(time / ?)))
         from log
-        """
+        """,
+        [window],
     ).fetchone()
     return (
         f"{row[0]:,} actions, {row[1]:,} actors, {row[2]:,} objects, "
-        f"{row[3]:,} repeated (actor, object) shares, largest object {row[4]:,} shares, "
-        f"{row[5]} objects with >= 10,000 shares"
+        f"{row[3]:,} repeated (actor, object) shares; largest object {row[4]:,} shares, "
+        f"{row[5]} objects with >= 10,000 shares; at most {row[6]:,} actions on one object "
+        f"in one {window} s bucket"
     )
 
 
@@ -422,7 +428,7 @@ def compare_pair_sets(db: Path, out: Path) -> None:
     con = duckdb.connect()
     con.register("peer", peer)
     con.read_csv(str(out / "edges.csv"), all_varchar=True).create_view("ours")
-    only_peer, only_ours, both, eq_max, eq_min = con.execute(
+    only_peer, only_ours, both, asymmetric, eq_max, eq_min = con.execute(
         """
         with c as (
             select distinct least(actor, actor_y) a, greatest(actor, actor_y) b,
@@ -432,6 +438,7 @@ def compare_pair_sets(db: Path, out: Path) -> None:
         select count(*) filter (where c.a is null),
                count(*) filter (where p.actor is null),
                count(*) filter (where c.a is not null and p.actor is not null),
+               count(*) filter (where c.a is not null and p.w_xy != p.w_yx),
                count(*) filter (where c.w = greatest(p.w_xy, p.w_yx)),
                count(*) filter (where c.w = least(p.w_xy, p.w_yx))
         from peer p full join c on p.actor = c.a and p.actor_y = c.b
@@ -442,9 +449,11 @@ def compare_pair_sets(db: Path, out: Path) -> None:
         f"  identical pair sets: {same} ({both:,} shared, {only_peer:,} only in peer, "
         f"{only_ours:,} only in concerted)"
     )
+    # Informational: the peer weighs each direction by user_1's distinct messages, so its two
+    # directed weights can differ; concerted has one weight per pair.
     print(
-        f"  concerted weight = peer's larger directed weight on {eq_max:,} pairs, "
-        f"= smaller on {eq_min:,} (the peer's two directions can differ; informational)"
+        f"  weights on shared pairs: concerted = peer max on {eq_max:,}, = peer min on "
+        f"{eq_min:,}; the peer's two directions differ on {asymmetric:,}"
     )
 
 
@@ -463,7 +472,8 @@ def bench_synthetic(args: argparse.Namespace) -> None:
     peer_csv = work / "peer_input.csv"
     if not args.skip_peer:
         write_peer_csv(log, peer_csv)
-    print(f"  generated and written in {time.perf_counter() - t0:.1f} s: {describe_log(log)}")
+    facts = describe_log(log, args.window_seconds)
+    print(f"  generated and written in {time.perf_counter() - t0:.1f} s: {facts}")
     print(f"  files: {canonical}" + ("" if args.skip_peer else f", {peer_csv}"))
     del log
     print(f"  window {window} s inclusive (|t1 - t2| <= {window}), minimum weight 1")
@@ -529,7 +539,8 @@ def bench_big(args: argparse.Namespace) -> None:
     log = generate_log(args.big, seed=args.seed)
     canonical = work / "actions.csv"
     write_canonical_csv(log, canonical)
-    print(f"  generated and written in {time.perf_counter() - t0:.1f} s: {describe_log(log)}")
+    facts = describe_log(log, args.window_seconds)
+    print(f"  generated and written in {time.perf_counter() - t0:.1f} s: {facts}")
     del log
     out = work / "concerted_out"
     run = concerted_detect(canonical, out, args.window_seconds, work / "logs")
@@ -578,10 +589,11 @@ def probe_peer_semantics(work: Path) -> None:
                 "where user_1 != user_2 order by 1, 2"
             ).fetchall()
             loops = con.execute(
-                "select count(*) from co_retweet_network where user_1 = user_2"
-            ).fetchone()[0]
+                "select user_1, weight from co_retweet_network where user_1 = user_2 order by 1"
+            ).fetchall()
         shown = ", ".join(f"{u}->{v} {w}" for u, v, w in edges)
-        print(f"  window {window} s: {shown}  (+{loops} self-loops)")
+        print(f"  window {window} s: {shown}")
+        print(f"  {'':<13} self-loops: " + ", ".join(f"{u}->{u} {w}" for u, w in loops))
 
 
 def parity(args: argparse.Namespace) -> None:

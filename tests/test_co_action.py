@@ -116,7 +116,9 @@ def test_co_action_significance_discounts_heavy_users():
     # 'heavy' acts on 300 objects, meeting 'x' on 6 of them by chance; 'c1'..'c3' co-act on
     # 6 rare objects within seconds and do little else. Same weight, different evidence.
     rows = [{"actor": "heavy", "object": f"o{i}", "time": i * 1000.0} for i in range(300)]
-    rows += [{"actor": "x", "object": f"o{i}", "time": i * 1000.0 + 5} for i in (10, 20, 30, 40, 50, 60)]
+    rows += [
+        {"actor": "x", "object": f"o{i}", "time": i * 1000.0 + 5} for i in (10, 20, 30, 40, 50, 60)
+    ]
     rows += [{"actor": f"f{i}", "object": f"o{i}", "time": i * 1000.0 + 30} for i in range(300)]
     for k in range(6):
         rows += [

@@ -1,0 +1,113 @@
+import json
+
+import pyarrow.csv as pacsv
+import pytest
+from click.testing import CliRunner
+
+from concerted.cli import main
+
+from .conftest import GERMAN, RUSSIAN, needs_real_data
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_cli_detect_tiny_classic(tiny_csv, tmp_path):
+    out = tmp_path / "res"
+    result = run(
+        "detect",
+        tiny_csv,
+        "--out",
+        out,
+        "--window-seconds",
+        10,
+        "--min-repeat",
+        2,
+        "--no-significance",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 coordinated groups, 3 actors, 3 pairs" in result.output
+    actors = pacsv.read_csv(out / "actors.csv").to_pylist()
+    assert [(a["actor"], a["group"], a["score"]) for a in actors] == [
+        ("a1", 1, 1.0),
+        ("a2", 1, 1.0),
+        ("a3", 1, 1.0),
+    ]
+
+
+def test_cli_bad_input_is_a_clean_error(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("actor,object,time\nu,o,1\nu,o,not-a-time\n")
+    result = run("detect", bad, "--out", tmp_path / "res")
+    assert result.exit_code == 1
+    assert "Error:" in result.output and "row 2: 'not-a-time'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "res").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--window-seconds", "0"], "window_seconds must be a number > 0"),
+        (["--map", "actor"], "--map takes CANONICAL=COLUMN"),
+        (["--engine", "spark"], "Spark engine is not available"),
+        (["--min-group-size", "1"], "--min-group-size must be at least 2"),
+    ],
+)
+def test_cli_bad_options(tiny_csv, tmp_path, args, message):
+    result = run("detect", tiny_csv, "--out", tmp_path / "res", *args)
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+
+
+def test_cli_missing_file(tmp_path):
+    result = run("detect", tmp_path / "nope.csv")
+    assert result.exit_code == 1
+    assert "nope.csv: no such file" in result.output
+
+
+@needs_real_data()
+def test_cli_parity_on_russian_coord_tweets(tmp_path):
+    out = tmp_path / "ru"
+    result = run(
+        "detect",
+        RUSSIAN,
+        "--out",
+        out,
+        "--map",
+        "actor=account_id",
+        "--map",
+        "object=object_id",
+        "--map",
+        "time=timestamp_share",
+        "--window-seconds",
+        10,
+        "--min-repeat",
+        1,
+        "--no-significance",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    assert pacsv.read_csv(out / "edges.csv").num_rows == 1092
+    assert json.loads((out / "summary.json").read_text())["coordinated_pairs"] == 1092
+
+
+@needs_real_data()
+def test_cli_german_elections_with_object_columns(tmp_path):
+    out = tmp_path / "de"
+    result = run(
+        "detect",
+        GERMAN,
+        "--out",
+        out,
+        "--object-columns",
+        "url_id,hashtag_id,domain_id,phash_id",
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["actions"] == 195261
+    # 58,317 accounts, of which 31,642 have at least one object (a URL, hashtag, domain or image).
+    assert summary["actors"] == 31642

@@ -1,0 +1,101 @@
+import json
+
+import igraph as ig
+import pyarrow.csv as pacsv
+import pytest
+
+from concerted import CoAction, OutputError, detect, make_log, write_results
+from concerted.outputs import FILES
+
+HOSTILE_TEXT = '<script>alert("x")</script>'
+HOSTILE_ACTOR = '=HYPERLINK("http://evil","click")'
+
+
+@pytest.fixture
+def hostile_result():
+    rows = []
+    for k, (o, t0) in enumerate((("x", 0), ("y", 900), ("z", 1800))):
+        for j, a in enumerate((HOSTILE_ACTOR, "<img src=x onerror=alert(1)>", "plain")):
+            rows.append(
+                {
+                    "actor": a,
+                    "object": o,
+                    "time": float(t0 + j),
+                    "text": HOSTILE_TEXT if k == 0 else "ok",
+                }
+            )
+    return detect(make_log(rows), detector=CoAction(window_seconds=10, significance=False))
+
+
+def test_write_results_writes_every_file(tmp_path, hostile_result):
+    paths = write_results(hostile_result, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
+    assert set(paths) == set(FILES)
+    summary = json.loads(paths["summary.json"].read_text())
+    assert (summary["groups"], summary["coordinated_actors"], summary["coordinated_pairs"]) == (
+        1,
+        3,
+        3,
+    )
+    groups = pacsv.read_csv(paths["groups.csv"]).to_pylist()
+    assert [(g["group"], g["size"], g["edges"], g["objects"], g["actions"]) for g in groups] == [
+        (1, 3, 3, 3, 9)
+    ]
+    edges = pacsv.read_csv(paths["edges.csv"])
+    assert edges.num_rows == 3
+    assert edges["first_time"].to_pylist()[0].isoformat().startswith("1970-01-01T00:")
+    evidence = pacsv.read_csv(paths["evidence.csv"])
+    assert evidence.num_rows == 9  # 3 pairs x 3 objects
+
+
+def test_csv_outputs_neutralise_formulas(tmp_path, hostile_result):
+    paths = write_results(hostile_result, tmp_path / "out")
+    actors = pacsv.read_csv(paths["actors.csv"])["actor"].to_pylist()
+    assert "'" + HOSTILE_ACTOR in actors
+    assert HOSTILE_ACTOR not in actors
+    raw = paths["edges.csv"].read_text()
+    assert '"=HYPERLINK' not in raw
+
+
+def test_report_escapes_hostile_text(tmp_path, hostile_result):
+    html = write_results(hostile_result, tmp_path / "out")["report.html"].read_text()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert "<img src=x" not in html
+    assert "http://" not in html.replace("http://evil", "")  # nothing loaded from the network
+    assert "Group 1: 3 actors" in html
+
+
+def test_graphml_opens_with_groups(tmp_path, hostile_result):
+    g = ig.Graph.Read_GraphML(str(write_results(hostile_result, tmp_path / "out")["graph.graphml"]))
+    assert g.vcount() == 3 and g.ecount() == 3
+    assert sorted(g.vs["group"]) == [1.0, 1.0, 1.0]
+    assert HOSTILE_ACTOR in g.vs["name"]
+
+
+def test_write_results_replaces_whole_and_keeps_old_on_failure(
+    tmp_path, hostile_result, monkeypatch
+):
+    out = tmp_path / "out"
+    write_results(hostile_result, out)
+    (out / "stale.txt").write_text("from an older run")
+    write_results(hostile_result, out)
+    assert not (out / "stale.txt").exists()
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def boom(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("concerted.outputs._write_graphml", boom)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_results(hostile_result, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
+
+
+def test_write_results_refuses_a_file_as_folder(tmp_path, hostile_result):
+    target = tmp_path / "file.txt"
+    target.write_text("keep me")
+    with pytest.raises(OutputError, match="is not a folder"):
+        write_results(hostile_result, target)
+    assert target.read_text() == "keep me"
