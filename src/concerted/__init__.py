@@ -1,9 +1,11 @@
 """concerted: find coordinated online campaigns in activity logs.
 
->>> import concerted
->>> log = concerted.load_log("actions.csv")            # doctest: +SKIP
->>> result = concerted.detect(log)                     # doctest: +SKIP
->>> concerted.write_results(result, "results/")        # doctest: +SKIP
+::
+
+    import concerted
+    log = concerted.load_log("actions.csv")
+    result = concerted.detect(log)
+    concerted.write_results(result, "results/")
 """
 
 __version__ = "0.1.0"

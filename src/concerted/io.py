@@ -121,7 +121,9 @@ def load_log(
 
     Example
     -------
-    >>> log = load_log("tweets.csv", mapping={"time": "timestamp_share"})  # doctest: +SKIP
+    ::
+
+        log = load_log("tweets.csv.gz", mapping={"time": "timestamp_share"})
     """
     path = Path(path)
     name = str(path)
