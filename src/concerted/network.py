@@ -6,6 +6,7 @@ import igraph as ig
 import leidenalg
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # Leiden is randomised; a fixed seed makes every run of the same data give the same groups.
 SEED = 42
@@ -17,14 +18,17 @@ def build_network(pairs: pa.Table) -> ig.Graph:
     Edge attributes are the pair columns (``weight``, ``strength``...); vertex attribute
     ``name`` is the actor.
     """
-    actors = pairs["actor"].to_pylist()
-    actors_y = pairs["actor_y"].to_pylist()
-    names = sorted(set(actors) | set(actors_y))
-    index = {a: i for i, a in enumerate(names)}
-    g = ig.Graph(
-        n=len(names), edges=[(index[a], index[b]) for a, b in zip(actors, actors_y, strict=True)]
-    )
-    g.vs["name"] = names
+    both = pa.chunked_array(pairs["actor"].chunks + pairs["actor_y"].chunks, pa.string())
+    names = pc.unique(both)
+    names = names.take(pc.array_sort_indices(names))
+    ends = np.column_stack(
+        [
+            pc.index_in(pairs["actor"], value_set=names).to_numpy(zero_copy_only=False),
+            pc.index_in(pairs["actor_y"], value_set=names).to_numpy(zero_copy_only=False),
+        ]
+    ).reshape(-1, 2)
+    g = ig.Graph(n=len(names), edges=ends.tolist())
+    g.vs["name"] = names.to_pylist()
     for column in ("weight", "co_actions", "median_delay_seconds", "strength"):
         if column in pairs.column_names:
             g.es[column] = pairs[column].to_pylist()
@@ -53,14 +57,12 @@ def find_groups(graph: ig.Graph, *, min_size: int = 2, resolution: float = 1.0) 
         seed=SEED,
     )
     membership = np.asarray(partition.membership)
-    strength_of = {}
-    for e in graph.es:
-        a, b = e.tuple
-        if membership[a] == membership[b]:
-            strength_of[membership[a]] = strength_of.get(membership[a], 0.0) + (
-                e["strength"] if weights else 1.0
-            )
+    ends = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    same = membership[ends[:, 0]] == membership[ends[:, 1]]
+    w = np.asarray(weights, dtype=float) if weights else np.ones(len(ends))
     sizes = np.bincount(membership)
+    totals = np.bincount(membership[ends[same, 0]], weights=w[same], minlength=len(sizes))
+    strength_of = dict(enumerate(totals.tolist()))
     ranked = sorted(
         (c for c in range(len(sizes)) if sizes[c] >= min_size),
         key=lambda c: (-strength_of.get(c, 0.0), -sizes[c], c),

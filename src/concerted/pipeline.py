@@ -103,20 +103,25 @@ def detect(
 
 
 def _edges_with_groups(pairs: pa.Table, membership: dict[str, int]) -> pa.Table:
-    g1 = [membership.get(a) for a in pairs["actor"].to_pylist()]
-    g2 = [membership.get(a) for a in pairs["actor_y"].to_pylist()]
-    group = [a if a is not None and a == b else None for a, b in zip(g1, g2, strict=True)]
-    return pairs.append_column("group", pa.array(group, pa.int64()))
+    members = member_table(membership)
+    g1 = members["group"].take(pc.index_in(pairs["actor"], value_set=members["actor"]))
+    g2 = members["group"].take(pc.index_in(pairs["actor_y"], value_set=members["actor"]))
+    group = pc.if_else(pc.equal(g1, g2), g1, pa.scalar(None, pa.int64()))
+    return pairs.append_column("group", group)
 
 
 def _actor_table(edges: pa.Table, membership: dict[str, int], stats: pa.Table) -> pa.Table:
     inside = edges.filter(pc.is_valid(edges["group"]))
-    strength: dict[str, float] = {}
-    degree: dict[str, int] = {}
-    for column in ("actor", "actor_y"):
-        for a, s in zip(inside[column].to_pylist(), inside["strength"].to_pylist(), strict=True):
-            strength[a] = strength.get(a, 0.0) + s
-            degree[a] = degree.get(a, 0) + 1
+    names = pa.array(list(membership), pa.string())
+    s = inside["strength"].to_numpy()
+    ends = [
+        pc.index_in(inside[c], value_set=names).to_numpy(zero_copy_only=False)
+        for c in ("actor", "actor_y")
+    ]
+    strength_arr = sum(np.bincount(e, weights=s, minlength=len(names)) for e in ends)
+    degree_arr = sum(np.bincount(e, minlength=len(names)) for e in ends)
+    strength = dict(zip(membership, np.asarray(strength_arr, dtype=float).tolist(), strict=True))
+    degree = dict(zip(membership, np.asarray(degree_arr, dtype=int).tolist(), strict=True))
     top: dict[int, float] = {}
     for a, g in membership.items():
         top[g] = max(top.get(g, 0.0), strength.get(a, 0.0))

@@ -43,7 +43,13 @@ def fmt_delay(seconds: float | None) -> str:
     return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
+def fmt_day(seconds: float | None) -> str:
+    """Epoch seconds as ``2020-06-20``."""
+    return fmt_time(seconds)[:10]
+
+
 _env.filters["time"] = fmt_time
+_env.filters["day"] = fmt_day
 _env.filters["delay"] = fmt_delay
 
 
