@@ -19,16 +19,16 @@ Method
 2. The log is written twice: concerted's canonical CSV (``actor,object,time``) and the peer's
    preprocess CSV (``message_id,user_id,username,repost_id,reply_id,message,timestamp,urls``,
    every row a repost of ``repost_id`` = the object).
-3. Each tool runs as whole commands in a child process. Wall time is measured around each command.
-   Memory is measured in two ways, both printed:
-   - "tree": the sum of RSS over the child and all its descendants, sampled with psutil every
+3. Each tool runs as whole commands in a child process, started by a small launcher process that
+   times the command (wall clock) and reaps it. Memory is measured in two ways, both printed:
+   - "tree": the sum of RSS over the command and all its descendants, sampled with psutil every
      50 ms (the peer runs a main process, a multiprocessing manager and a worker pool, so this is
      what it occupies at once; it over-counts pages shared between forked processes and can miss
      spikes shorter than 50 ms);
    - "max1": the kernel's peak RSS of the largest single process in the command's tree
      (``ru_maxrss`` from ``os.wait4``, the per-child form of ``getrusage(RUSAGE_CHILDREN)``).
-     Commands start from a small launcher process, because on Linux a child's ``ru_maxrss``
-     inherits the peak RSS of whoever forked it, here the benchmark holding the generated log.
+     The launcher exists for this: on Linux a child's ``ru_maxrss`` inherits the peak RSS of
+     whoever forked it, which would otherwise be the benchmark holding the generated log.
    Peer time is preprocess (CSV into SQLite) plus compute; its network stays in SQLite (its CSV
    export crashes in 1.5.2), and pairs are counted there as rows with ``user_1 < user_2`` (it
    stores each pair in both directions, plus a self-loop per account). concerted's pairs are the
@@ -44,6 +44,7 @@ import gzip
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -175,9 +176,15 @@ def write_peer_csv(log: pa.Table, path: Path) -> None:
     _write_csv(pa.table(columns), path)
 
 
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    return con
+
+
 def describe_log(log: pa.Table, window: int) -> str:
     """One paragraph of facts about the log, including its busiest object-window."""
-    con = duckdb.connect()
+    con = _duckdb()
     con.register("log", log)
     row = con.execute(
         """
@@ -300,8 +307,16 @@ def print_run(run: Run) -> None:
             f"   max1 {_mib(run.max1_peak):>10}"
         )
     else:
-        print(f"  {run.name:<22} FAILED (exit {run.returncode}): {run.tail()}")
+        print(
+            f"  {run.name:<22} FAILED (exit {run.returncode}) after {run.seconds:.1f} s, "
+            f"tree {_mib(run.tree_peak)}, max1 {_mib(run.max1_peak)}: {run.tail()}"
+        )
         print(f"  {'':<22} full output: {run.log_path}")
+    if run.cmd[0] == CONCERTED:
+        # concerted logs "[  12.3s] stage" lines on stderr: show them as a stage breakdown.
+        for line in run.log_path.read_text(errors="replace").splitlines():
+            if re.match(r"\[\s*[\d.]+s\]", line):
+                print(f"  {'':<24}{line}")
 
 
 # --------------------------------------------------------------------------- the peer
@@ -404,7 +419,7 @@ def concerted_pair_count(out: Path) -> int | None:
         print(f"  concerted wrote no {edges}")
         return None
     try:
-        con = duckdb.connect()
+        con = _duckdb()
         con.read_csv(str(edges), all_varchar=True).create_view("edges")
         rows, unordered = con.execute(
             "select count(*), count(distinct (least(actor, actor_y), greatest(actor, actor_y))) "
@@ -425,7 +440,7 @@ def concerted_pair_count(out: Path) -> int | None:
 def compare_pair_sets(db: Path, out: Path) -> None:
     """Exact comparison of the two pair sets, and how concerted's weight relates to the peer's."""
     peer = peer_pairs_table(db)
-    con = duckdb.connect()
+    con = _duckdb()
     con.register("peer", peer)
     con.read_csv(str(out / "edges.csv"), all_varchar=True).create_view("ours")
     only_peer, only_ours, both, asymmetric, eq_max, eq_min = con.execute(
@@ -599,8 +614,11 @@ def probe_peer_semantics(work: Path) -> None:
 def parity(args: argparse.Namespace) -> None:
     work = args.workdir / "parity"
     logs = work / "logs"
-    print(f"\n== Parity on {REAL_FILE.name} (peer {peer_version()}) ==")
-    with gzip.open(REAL_FILE, "rt", newline="") as f:
+    print(f"\n== Parity on {args.real_file.name} (peer {peer_version()}) ==")
+    if not args.real_file.exists():
+        print(f"  {args.real_file} not found; pass --real-file")
+        return
+    with gzip.open(args.real_file, "rt", newline="") as f:
         rows = list(csv.DictReader(f))
     work.mkdir(parents=True, exist_ok=True)
     peer_csv, canonical = work / "peer_input.csv", work / "actions.csv"
@@ -652,6 +670,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-big", action="store_true", help="skip the big concerted run")
     parser.add_argument("--skip-peer", action="store_true", help="do not run the peer")
     parser.add_argument("--parity", action="store_true", help="only the real-data parity check")
+    parser.add_argument("--real-file", type=Path, default=REAL_FILE, help="for --parity")
     parser.add_argument("--window-seconds", type=int, default=60)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(

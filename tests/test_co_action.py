@@ -14,6 +14,21 @@ def pairs_of(findings):
     ]
 
 
+def test_co_action_evidence_keeps_the_first_objects_of_busy_pairs():
+    log = make_log(
+        [
+            {"actor": a, "object": f"o{k}", "time": k * 100.0 + d}
+            for k in range(8)
+            for a, d in (("a", 0), ("b", 1))
+        ]
+    )
+    f = CoAction(window_seconds=10, min_repeat=1, significance=False, evidence_per_pair=3).detect(
+        log
+    )
+    assert f.evidence["object"].to_pylist() == ["o0", "o1", "o2"]
+    assert pairs_of(f) == [("a", "b", 8)]
+
+
 def test_co_action_exact_pairs_on_tiny_log(tiny_log):
     f = CoAction(window_seconds=10, min_repeat=2, significance=False).detect(tiny_log)
     assert sorted(pairs_of(f)) == [("a1", "a2", 3), ("a1", "a3", 3), ("a2", "a3", 3)]
@@ -21,8 +36,13 @@ def test_co_action_exact_pairs_on_tiny_log(tiny_log):
     a1a2 = f.pairs.filter(pa.compute.equal(f.pairs["actor_y"], "a2")).to_pylist()[0]
     assert a1a2["co_actions"] == 3
     assert a1a2["median_delay_seconds"] == 3.0  # delays 3, 4, 1
-    assert [e["object"] for e in a1a2["evidence"]] == ["x", "y", "z"]
-    assert a1a2["evidence"][0] == {"object": "x", "time": 0.0, "time_y": 3.0}
+    evidence = f.evidence.filter(pa.compute.equal(f.evidence["actor_y"], "a2")).to_pylist()
+    assert evidence == [
+        {"actor": "a1", "actor_y": "a2", "object": "x", "time": 0.0, "time_y": 3.0},
+        {"actor": "a1", "actor_y": "a2", "object": "y", "time": 1000.0, "time_y": 1004.0},
+        {"actor": "a1", "actor_y": "a2", "object": "z", "time": 2000.0, "time_y": 2001.0},
+    ]
+    assert f.evidence.num_rows == 9  # only the kept pairs' evidence, not b2-b3's
 
 
 def test_co_action_window_is_inclusive_at_the_boundary():
@@ -45,6 +65,9 @@ def test_co_action_same_actor_never_pairs_with_itself_and_weight_counts_distinct
     f = CoAction(window_seconds=5, min_repeat=1, significance=False).detect(log)
     assert pairs_of(f) == [("a", "b", 1)]
     assert f.pairs["co_actions"].to_pylist() == [3]
+    # the closest co-action is the evidence: a at 1.0 and at 2.0 are both 0.5 s from b at 1.5;
+    # ties go to the earlier one
+    assert f.evidence.select(["time", "time_y"]).to_pylist() == [{"time": 1.0, "time_y": 1.5}]
 
 
 def test_co_action_pairs_across_bucket_edges():

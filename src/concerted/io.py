@@ -137,6 +137,7 @@ def load_log(
         raise SchemaError(f"{name} is a folder; give the path of a CSV, JSONL or Parquet file.")
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute("SET TimeZone='UTC'")
     raw = _read_raw(con, path, format or _guess_format(path))
     if raw.num_rows == 0:

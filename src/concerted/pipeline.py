@@ -21,6 +21,11 @@ from .engines.base import Engine, default_engine, member_table
 from .network import build_network, find_groups
 from .schema import Log
 
+# Groups are built from pairs that co-acted on at least this many distinct objects: acting together
+# once is what crowds do; coordination is acting together again and again. Pairs below it (kept in
+# classic mode with --min-repeat 1) are still in edges.csv.
+MIN_GROUP_WEIGHT = 2
+
 
 @dataclass
 class Result:
@@ -31,6 +36,8 @@ class Result:
     edges
         The coordinated pairs: ``actor, actor_y, weight, co_actions, median_delay_seconds, ...,
         group`` (the group both ends belong to, or null).
+    evidence
+        The co-actions behind each edge: ``actor, actor_y, group, object, time, time_y``.
     groups
         One row per group: ``group, size, edges, density, objects, actions, first_time,
         last_time, median_delay_seconds, score``, ranked by score.
@@ -45,6 +52,7 @@ class Result:
     log: Log
     findings: Findings
     edges: pa.Table
+    evidence: pa.Table
     groups: pa.Table
     actors: pa.Table
     group_actions: pa.Table
@@ -92,14 +100,16 @@ def detect(
     say(f"{detector.name}: {len(log):,} actions")
     findings = detector.detect(log, engine)
     say(f"{findings.pairs.num_rows:,} coordinated pairs of {findings.candidate_pairs:,} candidates")
-    membership = find_groups(build_network(findings.pairs), min_size=min_group_size)
+    repeated = findings.pairs.filter(pc.greater_equal(findings.pairs["weight"], MIN_GROUP_WEIGHT))
+    membership = find_groups(build_network(repeated), min_size=min_group_size)
     say(f"{len(set(membership.values())):,} groups, {len(membership):,} actors")
     group_actions = engine.group_actions(log, member_table(membership))
     edges = _edges_with_groups(findings.pairs, membership)
+    evidence = _edges_with_groups(findings.evidence, membership)
     actors = _actor_table(edges, membership, findings.actors)
     groups = _group_table(edges, actors, group_actions)
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
-    return Result(log, findings, edges, groups, actors, group_actions, summary)
+    return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
 
 
 def _edges_with_groups(pairs: pa.Table, membership: dict[str, int]) -> pa.Table:

@@ -27,8 +27,10 @@ class Findings:
         The registry key of the detector (``co_action``).
     pairs
         One row per actor pair kept: ``actor, actor_y, weight, co_actions,
-        median_delay_seconds, first_time, last_time, evidence`` and, when significance is on,
+        median_delay_seconds, first_time, last_time`` and, when significance is on,
         ``expected, p_value, q_value``; ``strength`` is what the network step weighs edges by.
+    evidence
+        The actions behind the kept pairs: ``actor, actor_y, object, time, time_y``.
     actors, objects
         Per-actor and per-object statistics over the whole log.
     params
@@ -39,6 +41,7 @@ class Findings:
 
     detector: str
     pairs: pa.Table
+    evidence: pa.Table
     actors: pa.Table
     objects: pa.Table
     params: dict[str, Any]

@@ -138,12 +138,17 @@ class CoAction(Detector):
                 f"{capped} object(s) had more than {cap} actions within one window; those windows "
                 "were sampled, so their pair counts are lower bounds"
             )
-        pairs = pairs.sort_by(
-            [("strength", "descending"), ("actor", "ascending"), ("actor_y", "ascending")]
-        )
+        # A stable sort: pairs of equal strength stay in the engine's (actor, actor_y) order.
+        pairs = pairs.take(pc.array_sort_indices(pairs["strength"], order="descending"))
+        evidence = tables.evidence
+        if pairs.num_rows < tables.pairs.num_rows:
+            evidence = evidence.join(
+                pairs.select(["actor", "actor_y"]), keys=["actor", "actor_y"], join_type="left semi"
+            )
         return Findings(
             detector=self.name,
             pairs=pairs,
+            evidence=evidence,
             actors=tables.actors,
             objects=tables.objects,
             params=params,

@@ -22,8 +22,8 @@ PAIR_COLUMNS = (
     "median_delay_seconds",
     "first_time",
     "last_time",
-    "evidence",
 )
+EVIDENCE_COLUMNS = ("actor", "actor_y", "object", "time", "time_y")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,10 @@ class CoActionTables:
     pairs
         One row per unordered actor pair (``actor < actor_y``) with :data:`PAIR_COLUMNS`:
         ``weight`` = distinct objects co-acted on, ``co_actions`` = pairs of actions within the
-        window, ``evidence`` = up to ``evidence_per_pair`` co-actions ``{object, time, time_y}``.
+        window, ``median_delay_seconds`` = median over the objects of the closest gap.
+    evidence
+        The co-actions behind each pair (:data:`EVIDENCE_COLUMNS`): its closest co-action on
+        each of its first ``evidence_per_pair`` objects.
     actors
         One row per actor: ``actor, actions, objects``.
     objects
@@ -46,6 +49,7 @@ class CoActionTables:
     """
 
     pairs: pa.Table
+    evidence: pa.Table
     actors: pa.Table
     objects: pa.Table
 

@@ -48,6 +48,7 @@ class DuckDBEngine(Engine):
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(config={"preserve_insertion_order": False})
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET TimeZone='UTC'")
         if self.memory_limit:
             con.execute(f"SET memory_limit='{self.memory_limit}'")
@@ -98,9 +99,11 @@ class DuckDBEngine(Engine):
             )
         else:
             con.execute("CREATE TEMP VIEW evc AS SELECT * FROM ev")
-        k = int(evidence_per_pair)
-        pairs = con.sql(
+        # One row per (pair, object): the pair's closest co-action on that object. The pair
+        # table and its evidence are both read from it.
+        con.execute(
             f"""
+            CREATE TEMP TABLE po AS
             WITH j AS (
                 SELECT x.a AS a1, y.a AS a2, x.o AS o, x.t AS t1, y.t AS t2
                 FROM evc x JOIN evc y ON x.o = y.o AND x.b = y.b
@@ -115,13 +118,33 @@ class DuckDBEngine(Engine):
                        CASE WHEN a1 < a2 THEN t2 ELSE t1 END AS th
                 FROM j
             )
-            SELECT lo, hi, count(DISTINCT o) AS weight, count(*) AS co_actions,
-                   median(abs(th - tl)) AS median_delay_seconds,
-                   min(least(tl, th)) AS first_time, max(greatest(tl, th)) AS last_time,
-                   min_by(o, least(tl, th), {k}) AS ev_o,
-                   min_by(tl, least(tl, th), {k}) AS ev_t,
-                   min_by(th, least(tl, th), {k}) AS ev_ty
-            FROM u GROUP BY lo, hi ORDER BY lo, hi
+            SELECT lo, hi, o, count(*) AS n,
+                   arg_min([tl, th], [abs(th - tl), least(tl, th)]) AS closest,
+                   min(least(tl, th)) AS f, max(greatest(tl, th)) AS l
+            FROM u GROUP BY lo, hi, o
+            """
+        )
+        pairs = con.sql(
+            """
+            SELECT lo, hi, count(*) AS weight, sum(n) AS co_actions,
+                   median(abs(closest[2] - closest[1])) AS median_delay_seconds,
+                   min(f) AS first_time, max(l) AS last_time
+            FROM po GROUP BY lo, hi ORDER BY lo, hi
+            """
+        ).to_arrow_table()
+        k = int(evidence_per_pair)
+        # A pair's first k objects; pairs with at most k objects (nearly all) skip the ranking.
+        evidence = con.sql(
+            f"""
+            WITH w AS (SELECT lo, hi FROM po GROUP BY lo, hi HAVING count(*) > {k})
+            SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th FROM po ANTI JOIN w USING (lo, hi)
+            UNION ALL
+            SELECT lo, hi, o, tl, th FROM (
+                SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th,
+                       row_number() OVER (PARTITION BY lo, hi ORDER BY f, o) AS r
+                FROM po SEMI JOIN w USING (lo, hi)
+            ) WHERE r <= {k}
+            ORDER BY lo, hi, tl, o
             """
         ).to_arrow_table()
         actor_stats = con.sql(
@@ -142,7 +165,16 @@ class DuckDBEngine(Engine):
         ).to_arrow_table()
         con.close()
         return CoActionTables(
-            pairs=_decode_pairs(pairs, actors.dictionary, objects.dictionary),
+            pairs=_decode_pairs(pairs, actors.dictionary),
+            evidence=pa.table(
+                {
+                    "actor": actors.dictionary.take(evidence["lo"]),
+                    "actor_y": actors.dictionary.take(evidence["hi"]),
+                    "object": objects.dictionary.take(evidence["o"]),
+                    "time": evidence["tl"],
+                    "time_y": evidence["th"],
+                }
+            ),
             actors=pa.table(
                 {
                     "actor": actors.dictionary.take(actor_stats["a"]),
@@ -193,19 +225,8 @@ def _sorted_codes(column: pa.ChunkedArray) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(indices, enc.dictionary.take(pa.array(order)))
 
 
-def _decode_pairs(pairs: pa.Table, actors: pa.Array, objects: pa.Array) -> pa.Table:
-    """Integer keys back to names; evidence lists zipped into ``{object, time, time_y}`` structs."""
-    ev_o = pairs["ev_o"].combine_chunks()
-    flat_objects = objects.take(ev_o.flatten())
-    evidence_values = pa.StructArray.from_arrays(
-        [
-            flat_objects,
-            pairs["ev_t"].combine_chunks().flatten(),
-            pairs["ev_ty"].combine_chunks().flatten(),
-        ],
-        names=["object", "time", "time_y"],
-    )
-    evidence = pa.ListArray.from_arrays(ev_o.offsets, evidence_values)
+def _decode_pairs(pairs: pa.Table, actors: pa.Array) -> pa.Table:
+    """Integer keys back to names; codes sort as names do, so the order is (actor, actor_y)."""
     return pa.table(
         {
             "actor": actors.take(pairs["lo"]),
@@ -215,6 +236,5 @@ def _decode_pairs(pairs: pa.Table, actors: pa.Array, objects: pa.Array) -> pa.Ta
             "median_delay_seconds": pc.cast(pairs["median_delay_seconds"], pa.float64()),
             "first_time": pairs["first_time"],
             "last_time": pairs["last_time"],
-            "evidence": evidence,
         }
     )

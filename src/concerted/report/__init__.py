@@ -82,20 +82,18 @@ def _group_view(result: Result, group: dict) -> dict:
     texts = {}
     for row in actions.to_pylist():
         texts.setdefault((row["actor"], row["object"]), row["text"])
-    evidence = []
-    for e in edges.slice(0, TOP_EDGES).to_pylist():
-        for item in e["evidence"]:
-            evidence.append(
-                {
-                    "actor": e["actor"],
-                    "actor_y": e["actor_y"],
-                    "object": item["object"],
-                    "time": item["time"],
-                    "time_y": item["time_y"],
-                    "text": texts.get((e["actor"], item["object"])),
-                    "text_y": texts.get((e["actor_y"], item["object"])),
-                }
-            )
+    top = edges.slice(0, TOP_EDGES).select(["actor", "actor_y"])
+    rows = result.evidence.join(top, keys=["actor", "actor_y"], join_type="left semi")
+    evidence = [
+        {
+            **e,
+            "text": texts.get((e["actor"], e["object"])),
+            "text_y": texts.get((e["actor_y"], e["object"])),
+        }
+        for e in rows.sort_by(
+            [("actor", "ascending"), ("actor_y", "ascending"), ("time", "ascending")]
+        ).to_pylist()
+    ]
     return {
         **group,
         "members": members.to_pylist(),
@@ -123,30 +121,30 @@ def _network_svg(names: list[str], edges) -> str:
     if not names:
         return ""
     g = ig.Graph(n=len(names), edges=[(a, b) for a, b, _ in pairs])
-    layout = g.layout_fruchterman_reingold(
+    coords = g.layout_fruchterman_reingold(
         seed=[(math.cos(i), math.sin(i)) for i in range(len(names))], niter=300
-    )
-    xs = [p[0] for p in layout.coords] or [0.0]
-    ys = [p[1] for p in layout.coords] or [0.0]
+    ).coords
+    xs = [p[0] for p in coords] or [0.0]
+    ys = [p[1] for p in coords] or [0.0]
+    x0, y0 = min(xs), min(ys)
+    x_span, y_span = (max(xs) - x0) or 1.0, (max(ys) - y0) or 1.0
     w, h, pad = 360, 260, 14
 
     def sx(x: float) -> float:
-        span = (max(xs) - min(xs)) or 1.0
-        return pad + (x - min(xs)) / span * (w - 2 * pad)
+        return pad + (x - x0) / x_span * (w - 2 * pad)
 
     def sy(y: float) -> float:
-        span = (max(ys) - min(ys)) or 1.0
-        return pad + (y - min(ys)) / span * (h - 2 * pad)
+        return pad + (y - y0) / y_span * (h - 2 * pad)
 
     top = max((s for _, _, s in pairs), default=1.0) or 1.0
     parts = [f'<svg viewBox="0 0 {w} {h}" class="net" role="img" aria-label="group network">']
     for a, b, s in pairs:
-        (x1, y1), (x2, y2) = layout.coords[a], layout.coords[b]
+        (x1, y1), (x2, y2) = coords[a], coords[b]
         parts.append(
             f'<line x1="{sx(x1):.1f}" y1="{sy(y1):.1f}" x2="{sx(x2):.1f}" y2="{sy(y2):.1f}" '
             f'stroke-width="{0.4 + 2.2 * s / top:.2f}"/>'
         )
-    for i, (x, y) in enumerate(layout.coords):
+    for i, (x, y) in enumerate(coords):
         parts.append(
             f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="4"><title>{html.escape(names[i])}</title></circle>'
         )
