@@ -29,8 +29,10 @@ Method
      (``ru_maxrss`` from ``os.wait4``, the per-child form of ``getrusage(RUSAGE_CHILDREN)``).
      The launcher exists for this: on Linux a child's ``ru_maxrss`` inherits the peak RSS of
      whoever forked it, which would otherwise be the benchmark holding the generated log.
-   Peer time is preprocess (CSV into SQLite) plus compute; its network stays in SQLite (its CSV
-   export crashes in 1.5.2), and pairs are counted there as rows with ``user_1 < user_2`` (it
+   Peer time is preprocess (CSV into SQLite) plus compute plus exporting the network to GraphML
+   (its CSV export crashes in 1.5.2; ``--skip-peer-export`` leaves the network in SQLite), as
+   concerted's whole command ends with its files written. Pairs are counted in SQLite as rows
+   with ``user_1 < user_2`` (it
    stores each pair in both directions, plus a self-loop per account). concerted's pairs are the
    rows of ``OUTDIR/edges.csv``. When both succeed, the two pair sets are compared exactly.
 4. ``--parity`` runs the peer on the real CooRTweet file ``russian_coord_tweets.csv.gz`` at 10 s
@@ -353,6 +355,13 @@ def peer_compute(db: Path, window: int, logs: Path) -> Run:
     return run_measured(f"peer compute {window} s", cmd, logs / f"{db.stem}_compute_{window}.log")
 
 
+def peer_export(db: Path, out: Path, logs: Path) -> Run:
+    """Write the network to a file (GraphML: its CSV export crashes in 1.5.2), as concerted
+    writes its results: a whole command ends with something a user can open."""
+    cmd = [PEER, str(db), "export_network", "--output_format", "graphml", str(out), "co_retweet"]
+    return run_measured("peer export graphml", cmd, logs / f"{db.stem}_export.log")
+
+
 def peer_pair_count(db: Path) -> int:
     """Undirected pairs of distinct accounts; checks the peer stored both directions."""
     with sqlite3.connect(db) as con:
@@ -502,6 +511,9 @@ def bench_synthetic(args: argparse.Namespace) -> None:
         print_run(peer_runs[-1])
         if peer_runs[-1].ok:
             peer_runs.append(peer_compute(db, window, logs))
+            print_run(peer_runs[-1])
+        if peer_runs[-1].ok and not args.skip_peer_export:
+            peer_runs.append(peer_export(db, work / "peer_network.graphml", logs))
             print_run(peer_runs[-1])
         if all(r.ok for r in peer_runs):
             peer_pairs = peer_pair_count(db)
@@ -669,6 +681,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big", type=int, default=10_000_000, help="size of the big log")
     parser.add_argument("--skip-big", action="store_true", help="skip the big concerted run")
     parser.add_argument("--skip-peer", action="store_true", help="do not run the peer")
+    parser.add_argument(
+        "--skip-peer-export", action="store_true", help="time the peer without writing its network"
+    )
     parser.add_argument("--parity", action="store_true", help="only the real-data parity check")
     parser.add_argument("--real-file", type=Path, default=REAL_FILE, help="for --parity")
     parser.add_argument("--window-seconds", type=int, default=60)

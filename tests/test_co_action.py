@@ -135,15 +135,29 @@ def test_co_action_needs_time_values():
         CoAction().detect(log)
 
 
+def _background(rows, n=300):
+    """Ordinary activity: n people, each posting a link that three friends share over minutes."""
+    for i in range(n):
+        rows.append({"actor": f"p{i}", "object": f"bg{i}", "time": i * 1000.0})
+        for d, delay in ((1, 30.0), (2, 400.0), (3, 800.0)):
+            rows.append(
+                {"actor": f"p{(i + d) % n}", "object": f"bg{i}", "time": i * 1000.0 + delay}
+            )
+    return rows
+
+
 def test_co_action_significance_discounts_heavy_users():
-    # 'heavy' acts on 300 objects, meeting 'x' on 6 of them by chance; 'c1'..'c3' co-act on
-    # 6 rare objects within seconds and do little else. Same weight, different evidence.
-    rows = [{"actor": "heavy", "object": f"o{i}", "time": i * 1000.0} for i in range(300)]
+    # 'heavy' shares 300 links, meeting 'x' on 6 of them; 'c1'..'c3' co-act within seconds on 6
+    # rare posts by 6 different authors, and do little else. Same weight, different evidence:
+    # the heavy user meets everyone.
+    rows = _background([])
+    rows += [{"actor": "heavy", "object": f"bg{i}", "time": i * 1000.0 + 10} for i in range(300)]
     rows += [
-        {"actor": "x", "object": f"o{i}", "time": i * 1000.0 + 5} for i in (10, 20, 30, 40, 50, 60)
+        {"actor": "x", "object": f"bg{i}", "time": i * 1000.0 + 12}
+        for i in (10, 20, 30, 40, 50, 60)
     ]
-    rows += [{"actor": f"f{i}", "object": f"o{i}", "time": i * 1000.0 + 30} for i in range(300)]
     for k in range(6):
+        rows.append({"actor": f"author{k}", "object": f"rare{k}", "time": 500000.0 + k * 1000})
         rows += [
             {"actor": f"c{j}", "object": f"rare{k}", "time": 500000.0 + k * 1000 + j}
             for j in (1, 2, 3)
@@ -158,6 +172,32 @@ def test_co_action_significance_discounts_heavy_users():
         "max_bucket_events": 2000,
         "alpha": 0.01,
     }
+
+
+@pytest.mark.parametrize(
+    "rotate, expected", [(False, set()), (True, {("f1", "f2"), ("f1", "f3"), ("f2", "f3")})]
+)
+def test_co_action_reactions_to_one_source_count_once(rotate, expected):
+    # f1..f3 react within seconds to 8 posts. When all 8 come from one account ('star'), they are
+    # following it, as fans do; when each comes from a different account, they are acting together.
+    rows = _background([])
+    for k in range(8):
+        source = f"s{k}" if rotate else "star"
+        rows.append({"actor": source, "object": f"post{k}", "time": 900000.0 + k * 5000})
+        rows += [
+            {"actor": f"f{j}", "object": f"post{k}", "time": 900000.0 + k * 5000 + j}
+            for j in (1, 2, 3)
+        ]
+    f = CoAction(window_seconds=10).detect(make_log(rows))
+    kept = {(p["actor"], p["actor_y"]) for p in f.pairs.to_pylist()}
+    assert kept == expected
+    if rotate:
+        assert f.pairs["sources"].to_pylist() == [8, 8, 8]
+
+
+def test_co_action_default_tests_three_windows(tiny_log):
+    f = CoAction().detect(tiny_log)
+    assert f.params["window_seconds"] == [10.0, 60.0, 600.0]
 
 
 @needs_real_data()

@@ -12,6 +12,9 @@ from ..schema import Log
 from .base import Detector, Findings
 
 DEFAULT_WINDOW_SECONDS = 60
+# With significance on and no window given, pairs are tested at each of these windows, so bot-like
+# seconds, human-coordinated minutes and slow campaigns are all caught (Bonferroni across them).
+DEFAULT_WINDOWS = (10.0, 60.0, 600.0)
 DEFAULT_ALPHA = 0.01
 DEFAULT_MAX_BUCKET_EVENTS = 2000
 
@@ -31,7 +34,8 @@ class CoAction(Detector):
     Parameters
     ----------
     window_seconds
-        Largest gap between two actions that counts as acting together (inclusive). Default 60.
+        Largest gap between two actions that counts as acting together (inclusive). Default:
+        10, 60 and 600 s with significance on (each pair judged at its best window), 60 s off.
     min_repeat
         Least number of distinct objects a pair must co-act on. Default 2.
     significance
@@ -106,52 +110,92 @@ class CoAction(Detector):
             raise ParameterError("CoAction: alpha applies only with significance on; drop one.")
 
     def _detect(self, log: Log, engine: Engine) -> Findings:
-        window = float(self.window_seconds or DEFAULT_WINDOW_SECONDS)
         min_repeat = self.min_repeat or 2
         cap = self.max_bucket_events or DEFAULT_MAX_BUCKET_EVENTS
-        tables = engine.co_action(
-            log,
-            window_seconds=window,
-            max_bucket_events=cap,
-            evidence_per_pair=self.evidence_per_pair,
-        )
-        candidates = tables.pairs.num_rows
-        pairs = tables.pairs.filter(pc.greater_equal(tables.pairs["weight"], min_repeat))
+        if self.window_seconds:
+            windows = (float(self.window_seconds),)
+        elif self.significance:
+            windows = DEFAULT_WINDOWS
+        else:
+            windows = (float(DEFAULT_WINDOW_SECONDS),)
         params = {
-            "window_seconds": window,
+            "window_seconds": windows[0] if len(windows) == 1 else list(windows),
             "min_repeat": min_repeat,
             "significance": self.significance,
             "max_bucket_events": cap,
         }
-        notes = []
+        runs = []
+        for window in windows:
+            tables = engine.co_action(
+                log,
+                window_seconds=window,
+                max_bucket_events=cap,
+                evidence_per_pair=self.evidence_per_pair,
+            )
+            pairs = tables.pairs.filter(pc.greater_equal(tables.pairs["weight"], min_repeat))
+            pairs = pairs.append_column(
+                "window_seconds", pa.array([window] * pairs.num_rows, pa.float64())
+            )
+            if self.significance:
+                pairs = significance.score_pairs(pairs, log, tables.objects)
+            runs.append((window, tables, pairs))
+        # Wider windows hold every pair of the narrower ones (the window is inclusive).
+        widest = runs[-1][1]
+        candidates = widest.pairs.num_rows
         if self.significance:
             alpha = self.alpha or DEFAULT_ALPHA
             params["alpha"] = alpha
-            pairs = significance.keep_significant(
-                significance.score_pairs(pairs, tables.actors, tables.objects, len(log)), alpha
+            n_actors = widest.actors.num_rows
+            pairs = significance.combine_windows(
+                [p for _, _, p in runs], n_actors * (n_actors - 1) // 2
             )
+            pairs = significance.keep_significant(pairs, alpha)
         else:
-            pairs = pairs.append_column("strength", pc.cast(pairs["weight"], pa.float64()))
-        capped = pc.sum(pc.cast(tables.objects["capped"], pa.int64())).as_py() or 0
+            pairs = runs[0][2].append_column(
+                "strength", pc.cast(runs[0][2]["weight"], pa.float64())
+            )
+        notes = []
+        capped = pc.sum(pc.cast(widest.objects["capped"], pa.int64())).as_py() or 0
         if capped:
             notes.append(
                 f"{capped} object(s) had more than {cap} actions within one window; those windows "
                 "were sampled, so their pair counts are lower bounds"
             )
-        # A stable sort: pairs of equal strength stay in the engine's (actor, actor_y) order.
+        # Engines return pairs ordered by (actor, actor_y); a stable sort keeps that among ties.
+        pairs = (
+            pairs.sort_by([("actor", "ascending"), ("actor_y", "ascending")])
+            if len(runs) > 1
+            else pairs
+        )
         pairs = pairs.take(pc.array_sort_indices(pairs["strength"], order="descending"))
-        evidence = tables.evidence
-        if pairs.num_rows < tables.pairs.num_rows:
-            evidence = evidence.join(
-                pairs.select(["actor", "actor_y"]), keys=["actor", "actor_y"], join_type="left semi"
-            )
         return Findings(
             detector=self.name,
             pairs=pairs,
-            evidence=evidence,
-            actors=tables.actors,
-            objects=tables.objects,
+            evidence=_evidence_of(pairs, runs),
+            actors=widest.actors,
+            objects=widest.objects,
             params=params,
             notes=notes,
             candidate_pairs=candidates,
         )
+
+
+def _evidence_of(pairs: pa.Table, runs: list) -> pa.Table:
+    """The evidence of each kept pair, from the window it was kept at."""
+    parts = []
+    for window, tables, window_pairs in runs:
+        kept = pairs.filter(pc.equal(pairs["window_seconds"], window)).select(["actor", "actor_y"])
+        if kept.num_rows == window_pairs.num_rows == tables.pairs.num_rows:
+            parts.append(tables.evidence)  # every pair kept: nothing to filter
+        elif kept.num_rows:
+            parts.append(
+                tables.evidence.join(kept, keys=["actor", "actor_y"], join_type="left semi")
+            )
+    if not parts:
+        return runs[0][1].evidence.slice(0, 0)
+    evidence = pa.concat_tables(parts)
+    if len(parts) > 1 or evidence.num_rows != runs[0][1].evidence.num_rows:
+        evidence = evidence.sort_by(
+            [("actor", "ascending"), ("actor_y", "ascending"), ("time", "ascending")]
+        )
+    return evidence

@@ -18,6 +18,7 @@ PAIR_COLUMNS = (
     "actor",
     "actor_y",
     "weight",
+    "sources",
     "co_actions",
     "median_delay_seconds",
     "first_time",
@@ -34,7 +35,9 @@ class CoActionTables:
     ----------
     pairs
         One row per unordered actor pair (``actor < actor_y``) with :data:`PAIR_COLUMNS`:
-        ``weight`` = distinct objects co-acted on, ``co_actions`` = pairs of actions within the
+        ``weight`` = distinct objects co-acted on, ``sources`` = distinct sources of those
+        objects (an object's source is whoever acted on it first), ``co_actions`` = pairs of
+        actions within the
         window, ``median_delay_seconds`` = median over the objects of the closest gap.
     evidence
         The co-actions behind each pair (:data:`EVIDENCE_COLUMNS`): its closest co-action on

@@ -118,15 +118,20 @@ class DuckDBEngine(Engine):
                        CASE WHEN a1 < a2 THEN t2 ELSE t1 END AS th
                 FROM j
             )
-            SELECT lo, hi, o, count(*) AS n,
+            , src AS (
+                -- An object's source: who acted on it first (the author of a post, the first
+                -- sharer of a link). Reactions to one source are "following", not coordination.
+                SELECT o, arg_min(a, [t, i]) AS s FROM ev GROUP BY o
+            )
+            SELECT lo, hi, o, any_value(src.s) AS s, count(*) AS n,
                    arg_min([tl, th], [abs(th - tl), least(tl, th)]) AS closest,
                    min(least(tl, th)) AS f, max(greatest(tl, th)) AS l
-            FROM u GROUP BY lo, hi, o
+            FROM u JOIN src USING (o) GROUP BY lo, hi, o
             """
         )
         pairs = con.sql(
             """
-            SELECT lo, hi, count(*) AS weight, sum(n) AS co_actions,
+            SELECT lo, hi, count(*) AS weight, count(DISTINCT s) AS sources, sum(n) AS co_actions,
                    median(abs(closest[2] - closest[1])) AS median_delay_seconds,
                    min(f) AS first_time, max(l) AS last_time
             FROM po GROUP BY lo, hi ORDER BY lo, hi
@@ -232,6 +237,7 @@ def _decode_pairs(pairs: pa.Table, actors: pa.Array) -> pa.Table:
             "actor": actors.take(pairs["lo"]),
             "actor_y": actors.take(pairs["hi"]),
             "weight": pc.cast(pairs["weight"], pa.int64()),
+            "sources": pc.cast(pairs["sources"], pa.int64()),
             "co_actions": pc.cast(pairs["co_actions"], pa.int64()),
             "median_delay_seconds": pc.cast(pairs["median_delay_seconds"], pa.float64()),
             "first_time": pairs["first_time"],
