@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -30,7 +30,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks docs
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_coaction.py
+	$(BIN)/python benchmarks/bench_accuracy.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info src/*.egg-info

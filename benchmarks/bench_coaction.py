@@ -88,14 +88,20 @@ def _zipf_weights(n: int, profile: int, exponent: float) -> np.ndarray:
     return weights / weights.sum()
 
 
-def generate_log(
+def generate_log(n_actions: int, seed: int = 42, **planted) -> pa.Table:
+    """Return a shuffled table (actor, object, time) of `n_actions` shares; see module doc."""
+    return generate_world(n_actions, seed, **planted)[0]
+
+
+def generate_world(
     n_actions: int,
     seed: int = 42,
     n_groups: int = 20,
     group_size: int = 12,
     group_objects: int = 30,
-) -> pa.Table:
-    """Return a shuffled table (actor, object, time) of `n_actions` shares; see module doc."""
+) -> tuple[pa.Table, pa.Table]:
+    """The log of :func:`generate_log` and its answer key (``actor, campaign``: the members of
+    the planted groups)."""
     rng = np.random.default_rng(seed)
     n_planted = n_groups * group_size * group_objects
     n_organic = n_actions - n_planted
@@ -133,13 +139,20 @@ def generate_log(
     obj = object_ids[np.concatenate([organic_obj, planted_obj])]
     when = np.concatenate([organic_time, planted_time])
     order = rng.permutation(n_actions)
-    return pa.table(
+    log = pa.table(
         {
             "actor": _prefixed("a", actor[order]),
             "object": _prefixed("o", obj[order]),
             "time": pa.array(when[order], pa.float64()),
         }
     )
+    truth = pa.table(
+        {
+            "actor": _prefixed("a", members.ravel()),
+            "campaign": pa.array([f"g{g}" for g in range(n_groups) for _ in range(group_size)]),
+        }
+    )
+    return log, truth
 
 
 def _prefixed(prefix: str, ids: np.ndarray) -> pa.Array:
