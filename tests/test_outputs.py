@@ -99,3 +99,8 @@ def test_write_results_refuses_a_file_as_folder(tmp_path, hostile_result):
     with pytest.raises(OutputError, match="is not a folder"):
         write_results(hostile_result, target)
     assert target.read_text() == "keep me"
+
+
+def test_report_states_the_windows_used(tmp_path, tiny_log):
+    html = write_results(detect(tiny_log), tmp_path / "out")["report.html"].read_text()
+    assert "within 10, 60, 600 seconds of each other (each pair judged at its best window)" in html
