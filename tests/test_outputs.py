@@ -63,7 +63,7 @@ def test_report_escapes_hostile_text(tmp_path, hostile_result):
     assert "&lt;script&gt;alert(" in html
     assert "<img src=x" not in html
     assert "http://" not in html.replace("http://evil", "")  # nothing loaded from the network
-    assert "Group 1: 3 actors" in html
+    assert "Group 1: 3 actors, 3 shared objects" in html
 
 
 def test_graphml_opens_with_groups(tmp_path, hostile_result):

@@ -97,7 +97,7 @@ def _group_view(result: Result, group: dict) -> dict:
     return {
         **group,
         "members": members.to_pylist(),
-        "objects": objects,
+        "top_objects": objects,
         "evidence": evidence[: TOP_EDGES * 2],
         "network_svg": _network_svg(members["actor"].to_pylist(), edges),
         "timeline_svg": _timeline_svg(actions["time"].to_pylist()),
