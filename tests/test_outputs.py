@@ -104,3 +104,28 @@ def test_write_results_refuses_a_file_as_folder(tmp_path, hostile_result):
 def test_report_states_the_windows_used(tmp_path, tiny_log):
     html = write_results(detect(tiny_log), tmp_path / "out")["report.html"].read_text()
     assert "within 10, 60, 600 seconds of each other (each pair judged at its best window)" in html
+
+
+def test_write_results_with_nothing_found_still_writes_headers(tmp_path):
+    log = make_log([{"actor": "a", "object": "o", "time": 0.0}, {"actor": "b", "object": "p", "time": 1.0}])
+    paths = write_results(detect(log), tmp_path / "out")
+    assert paths["actors.csv"].read_text().splitlines() == ['"actor","group","score","degree","strength","actions"']
+    assert paths["edges.csv"].read_text().startswith('"actor","actor_y","weight","sources"')
+    assert "No coordinated group was found" in paths["report.html"].read_text()
+
+
+def test_write_csv_in_batches_matches_one_pass(tmp_path):
+    import pyarrow as pa
+
+    from concerted.outputs import write_csv
+
+    table = pa.table({"actor": ["=a", "b", "@c"], "time": [0.0, 1.5, 2.0]})
+    write_csv(table, tmp_path / "one.csv")
+    write_csv(table, tmp_path / "batched.csv", batch_rows=1)
+    assert (tmp_path / "one.csv").read_text() == (tmp_path / "batched.csv").read_text()
+    assert (tmp_path / "one.csv").read_text().splitlines() == [
+        '"actor","time"',
+        '"\'=a","1970-01-01T00:00:00.000Z"',
+        '"b","1970-01-01T00:00:01.500Z"',
+        '"\'@c","1970-01-01T00:00:02.000Z"',
+    ]

@@ -93,18 +93,39 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_csv(table: pa.Table, path: Path) -> None:
+def write_csv(table: pa.Table, path: Path, batch_rows: int = 500_000) -> None:
     """CSV with times in ISO 8601 and text cells that a spreadsheet would run as a formula
-    prefixed with ``'`` (OWASP's advice against CSV injection)."""
-    columns = []
-    for name in table.column_names:
-        col = table[name]
-        if name in TIME_COLUMNS and pa.types.is_floating(col.type):
-            col = iso_times(col)
-        elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            col = neutralise_formulas(col)
-        columns.append(col)
-    pacsv.write_csv(pa.table(columns, names=table.column_names), str(path))
+    prefixed with ``'`` (OWASP's advice against CSV injection). Written in batches, so a table
+    of tens of millions of pairs needs no second copy of itself in memory."""
+    whole = {
+        name: _all_whole(table[name])
+        for name in table.column_names
+        if name in TIME_COLUMNS and pa.types.is_floating(table[name].type)
+    }
+    schema = pa.schema(
+        [
+            pa.field(f.name, pa.string())
+            if f.name in whole or pa.types.is_large_string(f.type)
+            else f
+            for f in table.schema
+        ]
+    )
+    with pacsv.CSVWriter(str(path), schema) as writer:
+        for batch in table.to_batches(max_chunksize=batch_rows):
+            columns = []
+            for name, col in zip(batch.schema.names, batch.columns, strict=True):
+                if name in whole:
+                    col = iso_times(col, whole=whole[name])
+                elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+                    col = pc.cast(neutralise_formulas(col), pa.string())
+                columns.append(col)
+            writer.write_batch(pa.record_batch(columns, schema=schema))
+        if table.num_rows == 0:
+            writer.write_table(schema.empty_table())
+
+
+def _all_whole(column: pa.ChunkedArray | pa.Array) -> bool:
+    return pc.all(pc.equal(column, pc.floor(column))).as_py() is not False
 
 
 def neutralise_formulas(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
@@ -113,10 +134,11 @@ def neutralise_formulas(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
-def iso_times(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+def iso_times(column: pa.ChunkedArray | pa.Array, whole: bool | None = None) -> pa.Array:
     """Epoch seconds to ISO 8601 UTC text: ``2020-06-20T18:00:05Z``, or with milliseconds
     (``...05.250Z``) when some times have fractions."""
-    whole = pc.all(pc.equal(column, pc.floor(column))).as_py() is not False
+    if whole is None:
+        whole = _all_whole(column)
     unit, scale = ("s", 1.0) if whole else ("ms", 1e3)
     ticks = pc.cast(pc.round(pc.multiply(column, scale)), pa.int64())
     # Casting a naive timestamp to text is an order of magnitude faster than strftime.
