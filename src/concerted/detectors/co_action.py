@@ -131,8 +131,9 @@ class CoAction(Detector):
                 window_seconds=window,
                 max_bucket_events=cap,
                 evidence_per_pair=self.evidence_per_pair,
+                min_weight=min_repeat,
             )
-            pairs = tables.pairs.filter(pc.greater_equal(tables.pairs["weight"], min_repeat))
+            pairs = tables.pairs
             pairs = pairs.append_column(
                 "window_seconds", pa.array([window] * pairs.num_rows, pa.float64())
             )
@@ -141,7 +142,7 @@ class CoAction(Detector):
             runs.append((window, tables, pairs))
         # Wider windows hold every pair of the narrower ones (the window is inclusive).
         widest = runs[-1][1]
-        candidates = widest.pairs.num_rows
+        candidates = widest.candidate_pairs
         if self.significance:
             alpha = self.alpha or DEFAULT_ALPHA
             params["alpha"] = alpha

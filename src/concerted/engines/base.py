@@ -33,6 +33,8 @@ class CoActionTables:
 
     Attributes
     ----------
+    candidate_pairs
+        How many pairs co-acted at least once, before ``min_weight``.
     pairs
         One row per unordered actor pair (``actor < actor_y``) with :data:`PAIR_COLUMNS`:
         ``weight`` = distinct objects co-acted on, ``sources`` = distinct sources of those
@@ -51,6 +53,7 @@ class CoActionTables:
         and was sampled.
     """
 
+    candidate_pairs: int
     pairs: pa.Table
     evidence: pa.Table
     actors: pa.Table
@@ -70,9 +73,11 @@ class Engine(ABC):
         window_seconds: float,
         max_bucket_events: int,
         evidence_per_pair: int,
+        min_weight: int = 1,
     ) -> CoActionTables:
         """Every pair of distinct actors acting on one object within ``window_seconds``
-        (inclusive: a gap exactly equal to the window counts)."""
+        (inclusive: a gap exactly equal to the window counts) on at least ``min_weight``
+        distinct objects."""
 
     @abstractmethod
     def group_actions(self, log: Log, members: pa.Table) -> pa.Table:

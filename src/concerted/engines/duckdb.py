@@ -65,6 +65,7 @@ class DuckDBEngine(Engine):
         window_seconds: float,
         max_bucket_events: int,
         evidence_per_pair: int,
+        min_weight: int = 1,
     ) -> CoActionTables:
         con = self._connect()
         w = float(window_seconds)
@@ -129,25 +130,35 @@ class DuckDBEngine(Engine):
             FROM u JOIN src USING (o) GROUP BY lo, hi, o
             """
         )
+        # Weight first: nearly all candidate pairs co-act once, and only pairs at min_weight
+        # or more are wanted, so the heavier aggregates run on those alone.
+        con.execute(
+            "CREATE TEMP TABLE pw AS SELECT lo, hi, count(*) AS weight FROM po GROUP BY lo, hi"
+        )
+        candidates = con.execute("SELECT count(*) FROM pw").fetchone()[0]
+        con.execute(
+            f"""CREATE TEMP TABLE kept AS
+            SELECT po.* FROM po SEMI JOIN (SELECT lo, hi FROM pw WHERE weight >= {int(min_weight)}) USING (lo, hi)"""
+        )
         pairs = con.sql(
             """
             SELECT lo, hi, count(*) AS weight, count(DISTINCT s) AS sources, sum(n) AS co_actions,
                    median(abs(closest[2] - closest[1])) AS median_delay_seconds,
                    min(f) AS first_time, max(l) AS last_time
-            FROM po GROUP BY lo, hi ORDER BY lo, hi
+            FROM kept GROUP BY lo, hi ORDER BY lo, hi
             """
         ).to_arrow_table()
         k = int(evidence_per_pair)
         # A pair's first k objects; pairs with at most k objects (nearly all) skip the ranking.
         evidence = con.sql(
             f"""
-            WITH w AS (SELECT lo, hi FROM po GROUP BY lo, hi HAVING count(*) > {k})
-            SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th FROM po ANTI JOIN w USING (lo, hi)
+            WITH w AS (SELECT lo, hi FROM pw WHERE weight > {k})
+            SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th FROM kept ANTI JOIN w USING (lo, hi)
             UNION ALL
             SELECT lo, hi, o, tl, th FROM (
                 SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th,
                        row_number() OVER (PARTITION BY lo, hi ORDER BY f, o) AS r
-                FROM po SEMI JOIN w USING (lo, hi)
+                FROM kept SEMI JOIN w USING (lo, hi)
             ) WHERE r <= {k}
             ORDER BY lo, hi, tl, o
             """
@@ -170,6 +181,7 @@ class DuckDBEngine(Engine):
         ).to_arrow_table()
         con.close()
         return CoActionTables(
+            candidate_pairs=candidates,
             pairs=_decode_pairs(pairs, actors.dictionary),
             evidence=pa.table(
                 {
