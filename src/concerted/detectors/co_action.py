@@ -162,12 +162,7 @@ class CoAction(Detector):
                 f"{capped} object(s) had more than {cap} actions within one window; those windows "
                 "were sampled, so their pair counts are lower bounds"
             )
-        # Engines return pairs ordered by (actor, actor_y); a stable sort keeps that among ties.
-        pairs = (
-            pairs.sort_by([("actor", "ascending"), ("actor_y", "ascending")])
-            if len(runs) > 1
-            else pairs
-        )
+        # Pairs arrive ordered by (actor, actor_y); a stable sort keeps that order among ties.
         pairs = pairs.take(pc.array_sort_indices(pairs["strength"], order="descending"))
         return Findings(
             detector=self.name,
@@ -182,20 +177,21 @@ class CoAction(Detector):
 
 
 def _evidence_of(pairs: pa.Table, runs: list) -> pa.Table:
-    """The evidence of each kept pair, from the window it was kept at."""
-    parts = []
-    for window, tables, window_pairs in runs:
+    """The evidence of each kept pair, from the window it was kept at, ordered by pair and time."""
+    parts, reordered = [], len(runs) > 1
+    for window, tables, _ in runs:
         kept = pairs.filter(pc.equal(pairs["window_seconds"], window)).select(["actor", "actor_y"])
-        if kept.num_rows == window_pairs.num_rows == tables.pairs.num_rows:
+        if kept.num_rows == tables.pairs.num_rows:
             parts.append(tables.evidence)  # every pair kept: nothing to filter
         elif kept.num_rows:
             parts.append(
                 tables.evidence.join(kept, keys=["actor", "actor_y"], join_type="left semi")
             )
+            reordered = True  # a join does not keep the engine's order
     if not parts:
         return runs[0][1].evidence.slice(0, 0)
     evidence = pa.concat_tables(parts)
-    if len(parts) > 1 or evidence.num_rows != runs[0][1].evidence.num_rows:
+    if reordered:
         evidence = evidence.sort_by(
             [("actor", "ascending"), ("actor_y", "ascending"), ("time", "ascending")]
         )
