@@ -1,3 +1,4 @@
+import html
 import json
 
 import igraph as ig
@@ -58,12 +59,12 @@ def test_csv_outputs_neutralise_formulas(tmp_path, hostile_result):
 
 
 def test_report_escapes_hostile_text(tmp_path, hostile_result):
-    html = write_results(hostile_result, tmp_path / "out")["report.html"].read_text()
-    assert "<script>" not in html
-    assert "&lt;script&gt;alert(" in html
-    assert "<img src=x" not in html
-    assert "http://" not in html.replace("http://evil", "")  # nothing loaded from the network
-    assert "Group 1: 3 actors, 3 shared objects" in html
+    page = write_results(hostile_result, tmp_path / "out")["report.html"].read_text()
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(" in page
+    assert "<img src=x" not in page
+    assert "http://" not in page.replace("http://evil", "")  # nothing loaded from the network
+    assert "Group 1: 3 actors, 3 shared objects" in page
 
 
 def test_graphml_opens_with_groups(tmp_path, hostile_result):
@@ -102,14 +103,18 @@ def test_write_results_refuses_a_file_as_folder(tmp_path, hostile_result):
 
 
 def test_report_states_the_windows_used(tmp_path, tiny_log):
-    html = write_results(detect(tiny_log), tmp_path / "out")["report.html"].read_text()
-    assert "within 10, 60, 600 seconds of each other (each pair judged at its best window)" in html
+    page = write_results(detect(tiny_log), tmp_path / "out")["report.html"].read_text()
+    assert "within 10, 60, 600 seconds of each other (each pair judged at its best window)" in page
 
 
 def test_write_results_with_nothing_found_still_writes_headers(tmp_path):
-    log = make_log([{"actor": "a", "object": "o", "time": 0.0}, {"actor": "b", "object": "p", "time": 1.0}])
+    log = make_log(
+        [{"actor": "a", "object": "o", "time": 0.0}, {"actor": "b", "object": "p", "time": 1.0}]
+    )
     paths = write_results(detect(log), tmp_path / "out")
-    assert paths["actors.csv"].read_text().splitlines() == ['"actor","group","score","degree","strength","actions"']
+    assert paths["actors.csv"].read_text().splitlines() == [
+        '"actor","group","score","degree","strength","actions"'
+    ]
     assert paths["edges.csv"].read_text().startswith('"actor","actor_y","weight","sources"')
     assert "No coordinated group was found" in paths["report.html"].read_text()
 
@@ -129,3 +134,30 @@ def test_write_csv_in_batches_matches_one_pass(tmp_path):
         '"b","1970-01-01T00:00:01.500Z"',
         '"\'@c","1970-01-01T00:00:02.000Z"',
     ]
+
+
+def test_personal_data_is_pseudonymised_unless_revealed(tmp_path):
+    rows = [
+        {
+            "actor": a,
+            "object": o,
+            "time": float(t + d),
+            "text": "call +1 918 555 0134 or mail x@y.org",
+        }
+        for o, t in (("x", 0), ("y", 900), ("z", 1800))
+        for a, d in (("jo.doe@example.com", 0), ("10.1.2.3", 2), ("plain", 4))
+    ]
+    result = detect(make_log(rows), detector=CoAction(window_seconds=10, significance=False))
+    hidden = write_results(result, tmp_path / "hidden")
+    every_file = "".join(p.read_text() for p in hidden.values())
+    for secret in ("jo.doe@example.com", "10.1.2.3", "918 555 0134", "x@y.org"):
+        assert secret not in every_file
+    actors = pacsv.read_csv(hidden["actors.csv"])["actor"].to_pylist()
+    assert "plain" in actors
+    assert sorted(a.split(":")[0] for a in actors if a != "plain") == ["<email", "<ip"]
+    # The same person has the same pseudonym in every file of a run.
+    email = next(a for a in actors if a.startswith("<email"))
+    assert email in hidden["edges.csv"].read_text()
+    assert html.escape(email) in hidden["report.html"].read_text()
+    shown = write_results(result, tmp_path / "shown", reveal=True)
+    assert "jo.doe@example.com" in shown["actors.csv"].read_text()

@@ -152,6 +152,11 @@ def main() -> None:
     default="duckdb",
     show_default=True,
 )
+@click.option(
+    "--reveal",
+    is_flag=True,
+    help="Write e-mail addresses, phone numbers and IP addresses as they are (pseudonymised by default).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_friendly
 def detect(
@@ -168,6 +173,7 @@ def detect(
     max_bucket_events,
     min_group_size,
     engine_name,
+    reveal,
     quiet,
 ):
     """Find coordinated groups in FILE (CSV, JSONL or Parquet, gzip or not).
@@ -211,7 +217,7 @@ def detect(
         progress=say,
     )
     say(f"writing {out_dir}/")
-    write_results(result, out_dir)
+    write_results(result, out_dir, reveal=reveal)
     s = result.summary
     click.echo(
         f"{s['groups']:,} coordinated groups, {s['coordinated_actors']:,} actors, "

@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 from .errors import OutputError
 from .network import build_network
 from .pipeline import Result
+from .privacy import pseudonymise_result
 from .report import render_report
 
 FILES = (
@@ -40,12 +41,17 @@ _FORMULA_START = r"^[=+\-@\t\r]"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def write_results(result: Result, out_dir: str | Path) -> dict[str, Path]:
+def write_results(result: Result, out_dir: str | Path, *, reveal: bool = False) -> dict[str, Path]:
     """Write ``actors.csv, groups.csv, edges.csv, evidence.csv, graph.graphml, summary.json`` and
     ``report.html`` into ``out_dir`` (created if missing, replaced whole if present).
 
+    E-mail addresses, phone numbers and IP addresses in actors, objects and texts are replaced by
+    pseudonyms (:mod:`concerted.privacy`) unless ``reveal`` is true.
+
     Returns the path of each file written.
     """
+    if not reveal:
+        result = pseudonymise_result(result)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder. Choose another --out.")
