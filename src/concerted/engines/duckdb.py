@@ -29,6 +29,7 @@ class DuckDBEngine(Engine):
     ----------
     memory_limit
         DuckDB's memory limit, e.g. ``"4GB"``; larger joins spill to ``temp_directory``.
+        Default: 40 % of the machine's memory.
     threads
         Worker threads; all cores by default.
     """
@@ -50,8 +51,9 @@ class DuckDBEngine(Engine):
         con = duckdb.connect(config={"preserve_insertion_order": False})
         con.execute("SET enable_progress_bar = false")
         con.execute("SET TimeZone='UTC'")
-        if self.memory_limit:
-            con.execute(f"SET memory_limit='{self.memory_limit}'")
+        # Results leave DuckDB as Arrow tables it does not account for: keep it to a share of
+        # the machine so that both fit, and let it spill to disk beyond that.
+        con.execute(f"SET memory_limit='{self.memory_limit or _default_memory_limit()}'")
         if self.threads:
             con.execute(f"SET threads={int(self.threads)}")
         if self.temp_directory:
@@ -83,8 +85,12 @@ class DuckDBEngine(Engine):
                 }
             ),
         )
+        # Each action carries its object's source: who acted on it first (the author of a
+        # post, the first sharer of a link). Reactions to one source are following it.
         con.execute(
-            f"CREATE TEMP TABLE ev AS SELECT i, a, o, t, floor(t / {w})::BIGINT AS b FROM ev_in"
+            f"""CREATE TEMP TABLE ev AS
+            WITH src AS (SELECT o, arg_min(a, [t, i]) AS s FROM ev_in GROUP BY o)
+            SELECT i, a, o, t, floor(t / {w})::BIGINT AS b, s FROM ev_in JOIN src USING (o)"""
         )
         con.execute(
             f"CREATE TEMP TABLE hot AS SELECT o, b FROM ev GROUP BY o, b HAVING count(*) > {int(max_bucket_events)}"
@@ -94,7 +100,7 @@ class DuckDBEngine(Engine):
                 f"""CREATE TEMP TABLE evc AS
                 SELECT * FROM ev ANTI JOIN hot USING (o, b)
                 UNION ALL
-                SELECT i, a, o, t, b FROM (
+                SELECT i, a, o, t, b, s FROM (
                     SELECT ev.*, row_number() OVER (PARTITION BY o, b ORDER BY hash(i)) AS rn
                     FROM ev SEMI JOIN hot USING (o, b)) WHERE rn <= {int(max_bucket_events)}"""
             )
@@ -106,28 +112,23 @@ class DuckDBEngine(Engine):
             f"""
             CREATE TEMP TABLE po AS
             WITH j AS (
-                SELECT x.a AS a1, y.a AS a2, x.o AS o, x.t AS t1, y.t AS t2
+                SELECT x.a AS a1, y.a AS a2, x.o AS o, x.s AS s, x.t AS t1, y.t AS t2
                 FROM evc x JOIN evc y ON x.o = y.o AND x.b = y.b
                 WHERE x.a <> y.a AND (x.t < y.t OR (x.t = y.t AND x.i < y.i))
                 UNION ALL
-                SELECT x.a, y.a, x.o, x.t, y.t
+                SELECT x.a, y.a, x.o, x.s, x.t, y.t
                 FROM evc x JOIN evc y ON x.o = y.o AND y.b = x.b + 1
                 WHERE x.a <> y.a AND y.t - x.t <= {w}
             ), u AS (
-                SELECT least(a1, a2) AS lo, greatest(a1, a2) AS hi, o,
+                SELECT least(a1, a2) AS lo, greatest(a1, a2) AS hi, o, s,
                        CASE WHEN a1 < a2 THEN t1 ELSE t2 END AS tl,
                        CASE WHEN a1 < a2 THEN t2 ELSE t1 END AS th
                 FROM j
             )
-            , src AS (
-                -- An object's source: who acted on it first (the author of a post, the first
-                -- sharer of a link). Reactions to one source are "following", not coordination.
-                SELECT o, arg_min(a, [t, i]) AS s FROM ev GROUP BY o
-            )
-            SELECT lo, hi, o, any_value(src.s) AS s, count(*) AS n,
+            SELECT lo, hi, o, any_value(s) AS s, count(*) AS n,
                    arg_min([tl, th], [abs(th - tl), least(tl, th)]) AS closest,
                    min(least(tl, th)) AS f, max(greatest(tl, th)) AS l
-            FROM u JOIN src USING (o) GROUP BY lo, hi, o
+            FROM u GROUP BY lo, hi, o
             """
         )
         # Weight first: nearly all candidate pairs co-act once, and only pairs at min_weight
@@ -136,10 +137,13 @@ class DuckDBEngine(Engine):
             "CREATE TEMP TABLE pw AS SELECT lo, hi, count(*) AS weight FROM po GROUP BY lo, hi"
         )
         candidates = con.execute("SELECT count(*) FROM pw").fetchone()[0]
-        con.execute(
-            f"""CREATE TEMP TABLE kept AS
-            SELECT po.* FROM po SEMI JOIN (SELECT lo, hi FROM pw WHERE weight >= {int(min_weight)}) USING (lo, hi)"""
-        )
+        if min_weight > 1:
+            con.execute(
+                f"""CREATE TEMP TABLE kept AS SELECT po.* FROM po
+                SEMI JOIN (SELECT lo, hi FROM pw WHERE weight >= {int(min_weight)}) USING (lo, hi)"""
+            )
+        else:
+            con.execute("CREATE TEMP VIEW kept AS SELECT * FROM po")
         pairs = con.sql(
             """
             SELECT lo, hi, count(*) AS weight, count(DISTINCT s) AS sources, sum(n) AS co_actions,
@@ -229,6 +233,14 @@ class DuckDBEngine(Engine):
         ).to_arrow_table()
         con.close()
         return out
+
+
+def _default_memory_limit() -> str:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(1, int(total * 0.4) // 2**30)}GB"
 
 
 def _sorted_codes(column: pa.ChunkedArray) -> pa.DictionaryArray:
