@@ -12,6 +12,8 @@ most ``max_bucket_events**2 / 2`` pairs, whatever the object's popularity.
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -32,6 +34,8 @@ class DuckDBEngine(Engine):
         Default: 40 % of the machine's memory.
     threads
         Worker threads; all cores by default.
+    temp_directory
+        Where joins larger than ``memory_limit`` spill; the system's temporary folder by default.
     """
 
     name = "duckdb"
@@ -56,8 +60,9 @@ class DuckDBEngine(Engine):
         con.execute(f"SET memory_limit='{self.memory_limit or _default_memory_limit()}'")
         if self.threads:
             con.execute(f"SET threads={int(self.threads)}")
-        if self.temp_directory:
-            con.execute(f"SET temp_directory='{os.fspath(self.temp_directory)}'")
+        # Spill to the system's temporary folder, never into the user's working directory.
+        temp = os.fspath(self.temp_directory or Path(tempfile.gettempdir()) / "concerted-duckdb")
+        con.execute("SET temp_directory=" + "'" + temp.replace("'", "''") + "'")
         return con
 
     def co_action(
