@@ -54,3 +54,21 @@ def test_detect_default_flags_almost_nobody_without_a_campaign():
     world = simulate_world(seed=12, campaigns=False)
     result = detect(world.log)
     assert result.actors.num_rows <= 5  # of 5,000 actors, among viral cascades, fans, live events
+
+
+def test_groups_report_observed_against_expected():
+    # Background: 300 posts by 300 people, each shared by three friends minutes apart.
+    rows = [
+        {"actor": f"p{(i + d) % 300}", "object": f"bg{i}", "time": i * 1000.0 + 300 * d}
+        for i in range(300)
+        for d in range(4)
+    ]
+    for k in range(6):
+        rows.append({"actor": f"author{k}", "object": f"rare{k}", "time": 9e5 + k * 1000})
+        rows += [
+            {"actor": f"c{j}", "object": f"rare{k}", "time": 9e5 + k * 1000 + j} for j in (1, 2, 3)
+        ]
+    result = detect(make_log(rows), detector=CoAction(window_seconds=10))
+    group = result.groups.to_pylist()[0]
+    assert (group["size"], group["edges"], group["observed"]) == (3, 3, 18)  # 3 pairs x 6 sources
+    assert 0 < group["expected"] < 1

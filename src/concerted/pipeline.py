@@ -151,48 +151,48 @@ def _actor_table(edges: pa.Table, membership: dict[str, int], stats: pa.Table) -
 
 
 def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> pa.Table:
-    groups = sorted(set(actors["group"].to_pylist()))
+    """One row per group, from its internal edges, its members and their shared actions.
+
+    ``observed`` sums the internal pairs' observed counts (distinct sources co-acted on) and
+    ``expected`` what the null model predicts for them by chance: how far the group is from an
+    organic crowd, in one line.
+    """
     inside = edges.filter(pc.is_valid(edges["group"]))
-    by_group: dict[int, dict[str, list]] = {
-        g: {"strength": [], "delay": [], "first": [], "last": []} for g in groups
+    observed = "sources" if "sources" in inside.column_names else "weight"
+    sums = [("strength", "sum"), ("strength", "count"), (observed, "sum")]
+    sums += [
+        ("median_delay_seconds", "approximate_median"),
+        ("first_time", "min"),
+        ("last_time", "max"),
+    ]
+    if "expected" in inside.column_names:
+        sums.append(("expected", "sum"))
+    e = {r["group"]: r for r in inside.group_by("group").aggregate(sums).to_pylist()}
+    ga = {
+        r["group"]: r
+        for r in group_actions.group_by("group")
+        .aggregate([("object", "count_distinct"), ("object", "count")])
+        .to_pylist()
     }
-    for g, s, d, f, last in zip(
-        inside["group"].to_pylist(),
-        inside["strength"].to_pylist(),
-        inside["median_delay_seconds"].to_pylist(),
-        inside["first_time"].to_pylist(),
-        inside["last_time"].to_pylist(),
-        strict=True,
-    ):
-        b = by_group[g]
-        b["strength"].append(s)
-        b["delay"].append(d)
-        b["first"].append(f)
-        b["last"].append(last)
     size = dict(zip(*np.unique(actors["group"].to_numpy(), return_counts=True), strict=True))
-    ga = group_actions.group_by("group").aggregate(
-        [("object", "count_distinct"), ("object", "count")]
-    )
-    objects = dict(
-        zip(ga["group"].to_pylist(), ga["object_count_distinct"].to_pylist(), strict=True)
-    )
-    n_actions = dict(zip(ga["group"].to_pylist(), ga["object_count"].to_pylist(), strict=True))
     rows = []
-    for g in groups:
-        b, n = by_group[g], int(size[g])
-        possible = n * (n - 1) / 2
+    for g in sorted(size):
+        n, stats, acts = int(size[g]), e.get(g, {}), ga.get(g, {})
+        n_edges = stats.get("strength_count", 0)
         rows.append(
             {
                 "group": g,
                 "size": n,
-                "edges": len(b["strength"]),
-                "density": round(len(b["strength"]) / possible, 4) if possible else 0.0,
-                "objects": objects.get(g, 0),
-                "actions": n_actions.get(g, 0),
-                "first_time": min(b["first"]) if b["first"] else None,
-                "last_time": max(b["last"]) if b["last"] else None,
-                "median_delay_seconds": float(np.median(b["delay"])) if b["delay"] else None,
-                "score": round(float(np.sum(b["strength"])), 3),
+                "edges": n_edges,
+                "density": round(n_edges / (n * (n - 1) / 2), 4) if n > 1 else 0.0,
+                "objects": acts.get("object_count_distinct", 0),
+                "actions": acts.get("object_count", 0),
+                "first_time": stats.get("first_time_min"),
+                "last_time": stats.get("last_time_max"),
+                "median_delay_seconds": stats.get("median_delay_seconds_approximate_median"),
+                "observed": stats.get(f"{observed}_sum"),
+                "expected": round(stats["expected_sum"], 3) if "expected_sum" in stats else None,
+                "score": round(stats.get("strength_sum", 0.0), 3),
             }
         )
     schema = pa.schema(
@@ -206,6 +206,8 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
             ("first_time", pa.float64()),
             ("last_time", pa.float64()),
             ("median_delay_seconds", pa.float64()),
+            ("observed", pa.int64()),
+            ("expected", pa.float64()),
             ("score", pa.float64()),
         ]
     )
