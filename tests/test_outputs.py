@@ -113,27 +113,36 @@ def test_write_results_with_nothing_found_still_writes_headers(tmp_path):
     )
     paths = write_results(detect(log), tmp_path / "out")
     assert paths["actors.csv"].read_text().splitlines() == [
-        '"actor","group","score","degree","strength","actions"'
+        "actor,group,score,degree,strength,actions"
     ]
-    assert paths["edges.csv"].read_text().startswith('"actor","actor_y","weight","sources"')
+    assert paths["edges.csv"].read_text().startswith("actor,actor_y,weight,sources")
     assert "No coordinated group was found" in paths["report.html"].read_text()
 
 
-def test_write_csv_in_batches_matches_one_pass(tmp_path):
+def test_write_csv_formats_times_quotes_and_formulas(tmp_path):
     import pyarrow as pa
 
     from concerted.outputs import write_csv
 
-    table = pa.table({"actor": ["=a", "b", "@c"], "time": [0.0, 1.5, 2.0]})
-    write_csv(table, tmp_path / "one.csv")
-    write_csv(table, tmp_path / "batched.csv", batch_rows=1)
-    assert (tmp_path / "one.csv").read_text() == (tmp_path / "batched.csv").read_text()
-    assert (tmp_path / "one.csv").read_text().splitlines() == [
-        '"actor","time"',
-        '"\'=a","1970-01-01T00:00:00.000Z"',
-        '"b","1970-01-01T00:00:01.500Z"',
-        '"\'@c","1970-01-01T00:00:02.000Z"',
+    table = pa.table(
+        {
+            "actor": ["=a", "b", "@c", "x,y", 'q"z', None],
+            "time": [0.0, 1.5, 2.0, 3.25, 4.0, None],
+            "n": [1, 2, 3, 4, 5, None],
+        }
+    )
+    write_csv(table, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text().splitlines() == [
+        "actor,time,n",
+        "'=a,1970-01-01T00:00:00.000Z,1",
+        "b,1970-01-01T00:00:01.500Z,2",
+        "'@c,1970-01-01T00:00:02.000Z,3",
+        '"x,y",1970-01-01T00:00:03.250Z,4',
+        '"q""z",1970-01-01T00:00:04.000Z,5',
+        ",,",
     ]
+    write_csv(pa.table({"time": [1592676000.0]}), tmp_path / "whole.csv")
+    assert (tmp_path / "whole.csv").read_text().splitlines() == ["time", "2020-06-20T18:00:00Z"]
 
 
 def test_personal_data_is_pseudonymised_unless_revealed(tmp_path):

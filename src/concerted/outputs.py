@@ -15,9 +15,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from .errors import OutputError
 from .network import build_network
@@ -99,60 +99,38 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_csv(table: pa.Table, path: Path, batch_rows: int = 500_000) -> None:
+def write_csv(table: pa.Table, path: Path) -> None:
     """CSV with times in ISO 8601 and text cells that a spreadsheet would run as a formula
-    prefixed with ``'`` (OWASP's advice against CSV injection). Written in batches, so a table
-    of tens of millions of pairs needs no second copy of itself in memory."""
-    whole = {
-        name: _all_whole(table[name])
-        for name in table.column_names
-        if name in TIME_COLUMNS and pa.types.is_floating(table[name].type)
-    }
-    schema = pa.schema(
-        [
-            pa.field(f.name, pa.string())
-            if f.name in whole or pa.types.is_large_string(f.type)
-            else f
-            for f in table.schema
-        ]
-    )
-    with pacsv.CSVWriter(str(path), schema) as writer:
-        for batch in table.to_batches(max_chunksize=batch_rows):
-            columns = []
-            for name, col in zip(batch.schema.names, batch.columns, strict=True):
-                if name in whole:
-                    col = iso_times(col, whole=whole[name])
-                elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-                    col = pc.cast(neutralise_formulas(col), pa.string())
-                columns.append(col)
-            writer.write_batch(pa.record_batch(columns, schema=schema))
-        if table.num_rows == 0:
-            writer.write_table(schema.empty_table())
+    prefixed with ``'`` (OWASP's advice against CSV injection).
+
+    DuckDB streams the table to the file (the table is read in place, not copied), so writing
+    tens of millions of pairs needs no second copy of them in memory.
+    """
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.register("t", table)
+    columns = []
+    for f in table.schema:
+        q = '"' + f.name.replace('"', '""') + '"'
+        if f.name in TIME_COLUMNS and pa.types.is_floating(f.type):
+            fmt = "%Y-%m-%dT%H:%M:%SZ" if _all_whole(table[f.name]) else "%Y-%m-%dT%H:%M:%S.%gZ"
+            columns.append(
+                f"strftime(make_timestamp(CAST(round({q} * 1e6) AS BIGINT)), '{fmt}') AS {q}"
+            )
+        elif pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            columns.append(
+                f"CASE WHEN regexp_matches({q}, '{_FORMULA_START}') THEN '''' || {q} "
+                f"ELSE {q} END AS {q}"
+            )
+        else:
+            columns.append(q)
+    target = "'" + str(path).replace("'", "''") + "'"
+    con.execute(f"COPY (SELECT {', '.join(columns)} FROM t) TO {target} (FORMAT csv, HEADER true)")
+    con.close()
 
 
 def _all_whole(column: pa.ChunkedArray | pa.Array) -> bool:
     return pc.all(pc.equal(column, pc.floor(column))).as_py() is not False
-
-
-def neutralise_formulas(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
-    """Prefix ``'`` to text cells starting with ``= + - @`` or a tab / carriage return."""
-    risky = pc.match_substring_regex(column, _FORMULA_START)
-    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
-
-
-def iso_times(column: pa.ChunkedArray | pa.Array, whole: bool | None = None) -> pa.Array:
-    """Epoch seconds to ISO 8601 UTC text: ``2020-06-20T18:00:05Z``, or with milliseconds
-    (``...05.250Z``) when some times have fractions."""
-    if whole is None:
-        whole = _all_whole(column)
-    unit, scale = ("s", 1.0) if whole else ("ms", 1e3)
-    ticks = pc.cast(pc.round(pc.multiply(column, scale)), pa.int64())
-    # Casting a naive timestamp to text is an order of magnitude faster than strftime.
-    text = pc.cast(pc.cast(ticks, pa.timestamp(unit)), pa.string())
-    iso = pc.binary_join_element_wise(
-        pc.replace_substring(text, " ", "T", max_replacements=1), "Z", ""
-    )
-    return pc.if_else(pc.is_valid(column), iso, pa.scalar(None, pa.string()))
 
 
 def _write_graphml(result: Result, path: Path) -> None:
