@@ -180,3 +180,18 @@ def test_load_log_invalid_utf8(tmp_path):
     path.write_bytes("actor,object,time\nJos\xe9,o,1\n".encode("latin-1"))
     with pytest.raises(SchemaError, match="not UTF-8"):
         load_log(path)
+
+
+def test_load_log_broken_parquet_gzip_and_jsonl(tmp_path):
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(SchemaError, match=r"bad\.parquet: cannot be read as PARQUET"):
+        load_log(tmp_path / "bad.parquet")
+    whole = gzip.compress(b"actor,object,time\n" + b"u,o,1\n" * 5000)
+    (tmp_path / "cut.csv.gz").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(SchemaError, match=r"cut\.csv\.gz: cannot be read .*Is the file complete\?"):
+        load_log(tmp_path / "cut.csv.gz")
+    (tmp_path / "bad.jsonl").write_text(
+        '{"actor": "a", "object": "o", "time": 1}\n{"actor": "b",\n'
+    )
+    with pytest.raises(SchemaError, match=r"bad\.jsonl: cannot be read as JSONL"):
+        load_log(tmp_path / "bad.jsonl")
