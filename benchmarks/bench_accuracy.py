@@ -9,7 +9,9 @@ Prints, for each world, precision / recall / F1 of the flagged actors and the ru
   default is not only judged on the simulator it was developed with;
 * classic co-action (fixed window, fixed minimum repeat, no significance) at every setting of a
   grid, and the single setting with the best mean F1 on the simulated worlds (an oracle choice
-  that no user could make without the answer key).
+  that no user could make without the answer key);
+* coordination-network-toolkit (co-retweet, every action a repost of its object) on the same
+  worlds at a grid of windows and minimum edge weights, its best setting chosen the same way.
 
 Run with ``.venv/bin/python benchmarks/bench_accuracy.py [--seeds 5]``. Time is wall clock of the
 in-process ``detect()`` call, data already loaded.
@@ -124,10 +126,72 @@ def other_generator(seeds: list[int], work: Path, n_actions: int) -> None:
         print(_line(f"seed {seed} classic 60 s / 2", r, s))
 
 
+def peer_on_worlds(seeds: list[int], work: Path) -> None:
+    """coordination-network-toolkit on the same simulated worlds: every action is a "repost" of
+    its object, and an account is flagged when it has an edge at the setting's minimum weight."""
+    import sqlite3
+    import subprocess
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from bench_coaction import PEER, write_peer_csv
+
+    if not Path(PEER).exists():
+        print("\n(coordination-network-toolkit is not installed: pip install '.[bench]')")
+        return
+    grid = [(w, k) for w in (10, 60, 600) for k in (2, 5, 8)]
+    print(f"\n== coordination-network-toolkit on the same worlds, seeds {seeds} ==")
+    f1: dict[tuple, list[float]] = {setting: [] for setting in grid}
+    for seed in seeds:
+        world = simulate_world(seed=seed)
+        t = world.log.table
+        table = pa.table({"actor": t["actor"], "object": t["object"], "time": pc.floor(t["time"])})
+        csv_path, db = work / f"peer{seed}.csv", work / f"peer{seed}.db"
+        write_peer_csv(table, csv_path)
+        db.unlink(missing_ok=True)
+        subprocess.run(
+            [PEER, str(db), "preprocess", "--format", "csv", str(csv_path)],
+            check=True,
+            capture_output=True,
+        )
+        planted = set(world.truth["actor"].to_pylist())
+        for w, k in grid:
+            subprocess.run(
+                [
+                    PEER,
+                    str(db),
+                    "compute",
+                    "co_retweet",
+                    "--time_window",
+                    str(w),
+                    "--min_edge_weight",
+                    str(k),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            with sqlite3.connect(db) as con:
+                rows = con.execute(
+                    "select user_1 from co_retweet_network where user_1 != user_2 "
+                    "union select user_2 from co_retweet_network where user_1 != user_2"
+                ).fetchall()
+            flagged = {r[0] for r in rows}
+            tp = len(flagged & planted)
+            p = tp / len(flagged) if flagged else 0.0
+            r = tp / len(planted) if planted else 0.0
+            f1[(w, k)].append(2 * p * r / (p + r) if p + r else 0.0)
+    print("  mean F1 by setting (window s, min edge weight):")
+    print("   " + "  ".join(f"{w}/{k}: {statistics.mean(f1[(w, k)]):.2f}" for w, k in grid))
+    best = max(grid, key=lambda setting: statistics.mean(f1[setting]))
+    print(f"  peer best fixed setting {best[0]} s / {best[1]}: F1 {_spread(f1[best])}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--other-actions", type=int, default=300_000)
+    parser.add_argument("--skip-peer", action="store_true", help="do not run the peer")
     args = parser.parse_args()
     seeds = list(range(1, args.seeds + 1))
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,6 +199,8 @@ def main() -> None:
         simulated(seeds, work)
         no_campaign(seeds, work)
         other_generator(seeds[:3], work, args.other_actions)
+        if not args.skip_peer:
+            peer_on_worlds(seeds, work)
 
 
 if __name__ == "__main__":
