@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .engines.sql import connect, identifier, literal
 from .errors import ParameterError, SchemaError
 from .extract import KINDS, extract_objects
 from .schema import CANONICAL, Log, make_log
@@ -136,9 +137,7 @@ def load_log(
     if path.is_dir():
         raise SchemaError(f"{name} is a folder; give the path of a CSV, JSONL or Parquet file.")
 
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    con.execute("SET TimeZone='UTC'")
+    con = connect()
     raw = _read_raw(con, path, format or _guess_format(path))
     if raw.num_rows == 0:
         raise SchemaError(f"{name} has no rows. Check that it is the right file.")
@@ -192,9 +191,9 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> pa.Table:
     if fmt not in FORMATS:
         raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
     name = str(path)
-    literal = "'" + name.replace("'", "''") + "'"
+    quoted = literal(name)
     if fmt == "parquet":
-        sql = f"SELECT * FROM read_parquet({literal})"
+        sql = f"SELECT * FROM read_parquet({quoted})"
     else:
         head = _head(path, 65536)
         if not head.strip():
@@ -212,19 +211,21 @@ def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> pa.Table:
                     f"{name} is not UTF-8 text (byte {exc.start}). Save it as UTF-8 and try again."
                 ) from None
         if fmt == "jsonl":
-            sql = f"SELECT * FROM read_json({literal}, format='newline_delimited')"
+            sql = f"SELECT * FROM read_json({quoted}, format='newline_delimited')"
         else:
-            sql = _csv_sql(literal, head, name)
+            sql = _csv_sql(quoted, head, name)
     try:
         rel = con.sql(sql)
         # Everything as text first: times and ids are parsed by rules we control and can explain.
-        cols = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" for c in rel.columns)
+        cols = ", ".join(
+            f"CAST({identifier(c)} AS VARCHAR) AS {identifier(c)}" for c in rel.columns
+        )
         return con.sql(f"SELECT {cols} FROM ({sql})").to_arrow_table()
     except duckdb.Error as exc:
         raise SchemaError(_explain_read_error(name, fmt, str(exc))) from None
 
 
-def _csv_sql(literal: str, head: bytes, name: str) -> str:
+def _csv_sql(quoted: str, head: bytes, name: str) -> str:
     first = head.decode("utf-8", errors="replace").splitlines()[0]
     delim = "\t" if first.count("\t") > first.count(",") else ","
     header = next(csv.reader(_io.StringIO(first), delimiter=delim))
@@ -235,10 +236,10 @@ def _csv_sql(literal: str, head: bytes, name: str) -> str:
         if h in seen:
             raise SchemaError(f"{name}: column {h!r} appears twice in the header. Rename one.")
         seen.add(h)
-    columns = ", ".join("'" + h.replace("'", "''") + "': 'VARCHAR'" for h in header)
+    columns = ", ".join(f"{literal(h)}: 'VARCHAR'" for h in header)
     sep = "\\t" if delim == "\t" else ","
     return (
-        f"SELECT * FROM read_csv({literal}, auto_detect=false, header=true, delim=E'{sep}', "
+        f"SELECT * FROM read_csv({quoted}, auto_detect=false, header=true, delim=E'{sep}', "
         f"quote='\"', escape='\"', strict_mode=true, columns={{{columns}}})"
     )
 
@@ -320,7 +321,7 @@ def _to_canonical(
     notes: list[str] = []
     con.register("raw", raw)
 
-    t = _q(source["time"])
+    t = identifier(source["time"])
     con.execute(f"""CREATE TEMP TABLE parsed AS SELECT *, {_time_sql(t)} AS __time FROM raw""")
     bad = con.execute(
         f"""SELECT __row, {t} FROM parsed WHERE __time IS NULL OR isnan(__time) OR isinf(__time)
@@ -338,17 +339,17 @@ def _to_canonical(
         )
 
     def col(canon: str) -> str:
-        return f"NULLIF(trim({_q(source[canon])}), '')" if canon in source else "NULL"
+        return f"NULLIF(trim({identifier(source[canon])}), '')" if canon in source else "NULL"
 
     base = f"{col('actor')} AS actor, {col('action')} AS action, {col('text')} AS text, __time AS time, __row AS row"
     parts = []
     if "object" in source:
         parts.append(f"SELECT {base}, {col('object')} AS object FROM parsed")
     for c in object_columns:
-        lit = "'" + c.replace("'", "''") + "'"
+        lit = literal(c)
         parts.append(
-            f"SELECT {base}, {lit} || ':' || trim({_q(c)}) AS object FROM parsed "
-            f"WHERE NULLIF(trim({_q(c)}), '') IS NOT NULL"
+            f"SELECT {base}, {lit} || ':' || trim({identifier(c)}) AS object FROM parsed "
+            f"WHERE NULLIF(trim({identifier(c)}), '') IS NOT NULL"
         )
     if parts:
         table = con.sql(" UNION ALL ".join(parts)).to_arrow_table()
@@ -378,11 +379,6 @@ def _to_canonical(
         )
     table = table.sort_by([("time", "ascending"), ("row", "ascending")])
     return table, notes
-
-
-def _q(column: str) -> str:
-    """A column name quoted for SQL, whatever characters it holds."""
-    return '"' + column.replace('"', '""') + '"'
 
 
 def _time_sql(t: str) -> str:

@@ -15,10 +15,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .engines.sql import connect, identifier, literal
 from .errors import OutputError
 from .network import build_network
 from .pipeline import Result
@@ -106,12 +106,11 @@ def write_csv(table: pa.Table, path: Path) -> None:
     DuckDB streams the table to the file (the table is read in place, not copied), so writing
     tens of millions of pairs needs no second copy of them in memory.
     """
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    con = connect()
     con.register("t", table)
     columns = []
     for f in table.schema:
-        q = '"' + f.name.replace('"', '""') + '"'
+        q = identifier(f.name)
         if f.name in TIME_COLUMNS and pa.types.is_floating(f.type):
             fmt = "%Y-%m-%dT%H:%M:%SZ" if _all_whole(table[f.name]) else "%Y-%m-%dT%H:%M:%S.%gZ"
             columns.append(
@@ -124,8 +123,9 @@ def write_csv(table: pa.Table, path: Path) -> None:
             )
         else:
             columns.append(q)
-    target = "'" + str(path).replace("'", "''") + "'"
-    con.execute(f"COPY (SELECT {', '.join(columns)} FROM t) TO {target} (FORMAT csv, HEADER true)")
+    con.execute(
+        f"COPY (SELECT {', '.join(columns)} FROM t) TO {literal(str(path))} (FORMAT csv, HEADER true)"
+    )
     con.close()
 
 

@@ -74,8 +74,8 @@ def detect(
     log
         An action log (see :func:`concerted.load_log`).
     detector
-        The detector to run; :class:`~concerted.detectors.CoAction` with its defaults (window 60 s,
-        pairs tested against the null model of organic activity) when omitted.
+        The detector to run; :class:`~concerted.detectors.CoAction` with its defaults (windows of
+        10, 60 and 600 s, pairs tested against the null model of organic activity) when omitted.
     engine
         Where joins run; embedded DuckDB when omitted.
     min_group_size

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from ..schema import Log
 from .base import CoActionTables, Engine
+from .sql import connect, literal
 
 
 class DuckDBEngine(Engine):
@@ -52,17 +53,15 @@ class DuckDBEngine(Engine):
         self.temp_directory = temp_directory
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(config={"preserve_insertion_order": False})
-        con.execute("SET enable_progress_bar = false")
-        con.execute("SET TimeZone='UTC'")
+        con = connect(preserve_insertion_order=False)
         # Results leave DuckDB as Arrow tables it does not account for: keep it to a share of
         # the machine so that both fit, and let it spill to disk beyond that.
-        con.execute(f"SET memory_limit='{self.memory_limit or _default_memory_limit()}'")
+        con.execute(f"SET memory_limit = {literal(self.memory_limit or _default_memory_limit())}")
         if self.threads:
             con.execute(f"SET threads={int(self.threads)}")
         # Spill to the system's temporary folder, never into the user's working directory.
         temp = os.fspath(self.temp_directory or Path(tempfile.gettempdir()) / "concerted-duckdb")
-        con.execute("SET temp_directory=" + "'" + temp.replace("'", "''") + "'")
+        con.execute(f"SET temp_directory = {literal(temp)}")
         return con
 
     def co_action(
