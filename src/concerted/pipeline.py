@@ -100,8 +100,13 @@ def detect(
     say(f"{detector.name}: {len(log):,} actions")
     findings = detector.detect(log, engine)
     say(f"{findings.pairs.num_rows:,} coordinated pairs of {findings.candidate_pairs:,} candidates")
-    repeated = findings.pairs.filter(pc.greater_equal(findings.pairs["weight"], MIN_GROUP_WEIGHT))
-    membership = find_groups(build_network(repeated), min_size=min_group_size)
+    if findings.groups is not None:
+        membership = _number_groups(findings.groups, min_group_size)
+    else:
+        repeated = findings.pairs.filter(
+            pc.greater_equal(findings.pairs["weight"], MIN_GROUP_WEIGHT)
+        )
+        membership = find_groups(build_network(repeated), min_size=min_group_size)
     say(f"{len(set(membership.values())):,} groups, {len(membership):,} actors")
     group_actions = engine.group_actions(log, member_table(membership))
     edges = _edges_with_groups(findings.pairs, membership)
@@ -110,6 +115,20 @@ def detect(
     groups = _group_table(edges, actors, group_actions)
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
+
+
+def _number_groups(tested: pa.Table, min_size: int) -> dict[str, int]:
+    """actor -> group from a detector's own groups, numbered from 1 by decreasing total
+    membership strength; groups smaller than ``min_size`` left out."""
+    total: dict[int, float] = {}
+    size: dict[int, int] = {}
+    rows = tested.select(["actor", "group", "strength"]).to_pylist()
+    for r in rows:
+        total[r["group"]] = total.get(r["group"], 0.0) + r["strength"]
+        size[r["group"]] = size.get(r["group"], 0) + 1
+    ranked = sorted((g for g in total if size[g] >= min_size), key=lambda g: (-total[g], g))
+    number = {g: i + 1 for i, g in enumerate(ranked)}
+    return {r["actor"]: number[r["group"]] for r in rows if r["group"] in number}
 
 
 def _edges_with_groups(pairs: pa.Table, membership: dict[str, int]) -> pa.Table:

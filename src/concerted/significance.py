@@ -31,6 +31,8 @@ configuration null models.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,30 +44,125 @@ from .schema import Log
 MAX_LOG10 = 300.0
 
 
+@dataclass(frozen=True)
+class NullModel:
+    """The null model at one window.
+
+    Attributes
+    ----------
+    names
+        The actors, in the row order of ``counts`` and ``distinct``.
+    counts, distinct
+        Each actor's actions, and distinct objects, per popularity stratum (actors x strata).
+    rate
+        Each stratum's chance co-action rate ``rate_s = sum_{o in s} (n_o / N_s)**2 * q_o``.
+    objects, share, stratum
+        Each object, its share ``n_o / N_s`` of its stratum's actions, and its stratum.
+    """
+
+    names: pa.Array
+    counts: np.ndarray
+    distinct: np.ndarray
+    rate: np.ndarray
+    objects: pa.Array
+    share: np.ndarray
+    stratum: np.ndarray
+
+    @classmethod
+    def fit(cls, log: Log, objects: pa.Table) -> NullModel:
+        """The model of ``log`` given the object statistics of one window (``actions``,
+        ``close_pairs``)."""
+        n_o = objects["actions"].to_numpy().astype(float)
+        stratum_of_object = np.floor(np.log2(np.maximum(n_o, 1.0))).astype(np.int64)
+        n_strata = int(stratum_of_object.max()) + 1 if len(n_o) else 1
+        close = objects["close_pairs"].to_numpy().astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # n**2 * q = n**2 * close / (n (n-1) / 2) = 2 * close * n / (n - 1)
+            terms = np.where(n_o > 1, 2.0 * close * n_o / (n_o - 1.0), 0.0)
+        o_idx = pc.index_in(log.table["object"], value_set=objects["object"]).to_numpy(
+            zero_copy_only=False
+        )
+        stratum = stratum_of_object[o_idx]
+        names = pc.unique(log.table["actor"])
+        a_idx = pc.index_in(log.table["actor"], value_set=names).to_numpy(zero_copy_only=False)
+        counts = np.zeros((len(names), n_strata))
+        np.add.at(counts, (a_idx, stratum), 1.0)
+        distinct = np.zeros((len(names), n_strata))
+        pair = np.unique(a_idx.astype(np.int64) * max(len(n_o), 1) + o_idx)
+        np.add.at(
+            distinct, (pair // max(len(n_o), 1), stratum_of_object[pair % max(len(n_o), 1)]), 1.0
+        )
+        n_s = np.bincount(stratum, minlength=n_strata).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.bincount(stratum_of_object, weights=terms, minlength=n_strata) / n_s**2
+            share = n_o / n_s[stratum_of_object]
+        objects_names = objects["object"]
+        if isinstance(objects_names, pa.ChunkedArray):
+            objects_names = objects_names.combine_chunks()
+        return cls(
+            names, counts, distinct, np.where(n_s > 0, rate, 0.0), objects_names, share,
+            stratum_of_object,
+        )  # fmt: skip
+
+    def index(self, actors: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """Row numbers of ``actors`` in ``counts``."""
+        return pc.index_in(actors, value_set=self.names).to_numpy(zero_copy_only=False)
+
+    def index_objects(self, objects: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """Row numbers of ``objects`` in ``share`` and ``stratum``."""
+        return pc.index_in(objects, value_set=self.objects).to_numpy(zero_copy_only=False)
+
+    def pair_expected(self, actor: pa.Array, actor_y: pa.Array) -> np.ndarray:
+        """``E_ij`` for each pair (see the module docstring)."""
+        i, j = self.index(actor), self.index(actor_y)
+        return (self.counts[i] * self.counts[j] * self.rate).sum(axis=1)
+
+    def group_shares(self, hits: pa.Table, group_objects: pa.Table) -> np.ndarray:
+        """For each (group, actor) of ``hits`` and each stratum ``s``: the share of the
+        stratum's actions that fall on the group's objects *in step with the group* (within the
+        window of a member's action): the chance that one of the actor's objects there counts,
+        if it picks objects in proportion to their popularity and acts at one of the object's
+        moments at random (rows x strata). The expected count is ``sum_s d_as * share_s``.
+
+        ``group_objects`` is the engine's table of the groups' objects (``group, object,
+        members, actor, in_step``: those two or more members acted on in step); for a member,
+        an object with only one other member in step is not the group's. A viral link the
+        group happened to share in step with thousands is nearly all in step, and counts as
+        little as it should; the group's own objects, pushed by it alone, are rare by
+        popularity whatever their timing.
+        """
+        n_obj, n_strata = max(len(self.share), 1), self.counts.shape[1]
+        o_idx = pc.index_in(group_objects["object"], value_set=self.objects).to_numpy(
+            zero_copy_only=False
+        )
+        g = group_objects["group"].to_numpy()
+        groups = np.unique(np.concatenate([g, hits["group"].to_numpy()]))
+        g_slot = np.searchsorted(groups, g)
+        key = np.unique(g_slot.astype(np.int64) * n_obj + o_idx)  # each (group, object) once
+        totals = np.zeros((len(groups), n_strata))
+        first = np.unique(g_slot.astype(np.int64) * n_obj + o_idx, return_index=True)[1]
+        in_step = group_objects["in_step"].to_numpy()[first]
+        weight = self.share[key % n_obj] * in_step
+        np.add.at(totals, (key // n_obj, self.stratum[key % n_obj]), weight)
+        slot = np.searchsorted(groups, hits["group"].to_numpy())
+        share = totals[slot]
+        lone = group_objects["members"].to_numpy() == 2
+        if lone.any():
+            minus: dict[tuple[int, str], np.ndarray] = {}
+            actors = group_objects["actor"].filter(pa.array(lone)).to_pylist()
+            steps = group_objects["in_step"].to_numpy()[lone]
+            for gs, a, oi, step in zip(g_slot[lone], actors, o_idx[lone], steps, strict=True):
+                row = minus.setdefault((int(gs), a), np.zeros(n_strata))
+                row[self.stratum[oi]] += self.share[oi] * step
+            for k, key2 in enumerate(zip(slot.tolist(), hits["actor"].to_pylist(), strict=True)):
+                if key2 in minus:
+                    share[k] -= minus[key2]
+        return np.clip(share, 0.0, 1.0)
+
+
 def expected_weights(pairs: pa.Table, log: Log, objects: pa.Table) -> np.ndarray:
     """``E_ij`` for every pair (see the module docstring)."""
-    n_o = objects["actions"].to_numpy().astype(float)
-    stratum_of_object = np.floor(np.log2(np.maximum(n_o, 1.0))).astype(np.int64)
-    n_strata = int(stratum_of_object.max()) + 1 if len(n_o) else 1
-    close = objects["close_pairs"].to_numpy().astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # n**2 * q = n**2 * close / (n (n-1) / 2) = 2 * close * n / (n - 1)
-        terms = np.where(n_o > 1, 2.0 * close * n_o / (n_o - 1.0), 0.0)
-    o_idx = pc.index_in(log.table["object"], value_set=objects["object"]).to_numpy(
-        zero_copy_only=False
-    )
-    stratum = stratum_of_object[o_idx]
-    names = pc.unique(log.table["actor"])
-    a_idx = pc.index_in(log.table["actor"], value_set=names).to_numpy(zero_copy_only=False)
-    counts = np.zeros((len(names), n_strata))
-    np.add.at(counts, (a_idx, stratum), 1.0)
-    n_s = np.bincount(stratum, minlength=n_strata).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.bincount(stratum_of_object, weights=terms, minlength=n_strata) / n_s**2
-    rate = np.where(n_s > 0, rate, 0.0)
-    i = pc.index_in(pairs["actor"], value_set=names).to_numpy(zero_copy_only=False)
-    j = pc.index_in(pairs["actor_y"], value_set=names).to_numpy(zero_copy_only=False)
-    return (counts[i] * counts[j] * rate).sum(axis=1)
+    return NullModel.fit(log, objects).pair_expected(pairs["actor"], pairs["actor_y"])
 
 
 def poisson_pvalues(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -88,38 +185,145 @@ def bh_qvalues(pvalues: np.ndarray, n_tests: int) -> np.ndarray:
     return q
 
 
-def score_pairs(pairs: pa.Table, log: Log, objects: pa.Table) -> pa.Table:
+def score_pairs(pairs: pa.Table, model: NullModel) -> pa.Table:
     """Add ``expected`` and ``p_value`` to the co-action pairs of one window.
 
     The observed count is ``sources`` when present (objects that share a source count once),
     else ``weight``.
     """
-    expected = expected_weights(pairs, log, objects)
+    expected = model.pair_expected(pairs["actor"], pairs["actor_y"])
     observed = pairs["sources" if "sources" in pairs.column_names else "weight"].to_numpy()
     p = poisson_pvalues(observed, expected)
     out = pairs.append_column("expected", pa.array(expected, pa.float64()))
     return out.append_column("p_value", pa.array(p, pa.float64()))
 
 
-def combine_windows(per_window: list[pa.Table], n_tests: int) -> pa.Table:
-    """One row per pair: its row from the window with the smallest p-value, that p-value
-    multiplied by the number of windows (Bonferroni), then ``q_value`` (Benjamini-Hochberg over
-    ``n_tests`` pairs) and ``strength`` (-log10 p)."""
+# The group test looks at the actor's hits on the group's objects in strata where those objects
+# hold at most this share of the activity (rarer objects weigh more), and on all of them.
+MEMBERSHIP_VIEWS = (0.05, 0.2, 1.0)
+
+
+def score_memberships(hits: pa.Table, model: NullModel, group_objects: pa.Table) -> pa.Table:
+    """Test every (group, actor) of an engine's group co-action hits (``group, actor, object,
+    source``): is it chance that the actor acted, in step with the group, on that many of the
+    group's objects (distinct sources), given how active it is?
+
+    By chance, each of the actor's distinct objects in stratum ``s`` counts with probability
+    ``share_s`` (:meth:`NullModel.group_shares`); the count is a sum of binomials, one per
+    stratum, whose tail is computed exactly. A viral stratum the group fills says little, so the
+    count is also taken over the strata where the group's objects are rare (each of
+    :data:`MEMBERSHIP_VIEWS`), and the best view is kept (Bonferroni over the views).
+
+    Returns one row per (group, actor): ``group, actor, objects, sources, observed, expected``
+    (of the best view), ``p_value``.
+    """
+    keys = hits.group_by(["group", "actor"]).aggregate([("object", "count_distinct")])
+    keys = keys.sort_by([("group", "ascending"), ("actor", "ascending")])
+    share = model.group_shares(keys, group_objects)
+    trials = model.distinct[model.index(keys["actor"])]
+    # Row of each hit in keys, and its object's stratum.
+    span = len(model.names) + 1
+    kp = keys["group"].to_numpy().astype(np.int64) * span + model.index(keys["actor"])
+    hp = hits["group"].to_numpy().astype(np.int64) * span + model.index(hits["actor"])
+    order = np.argsort(kp, kind="stable")
+    row = order[np.searchsorted(kp[order], hp)]
+    stratum = model.stratum[model.index_objects(hits["object"])]
+    source = model.index(hits["source"])
+    best_p = np.ones(len(keys))
+    best_obs = np.zeros(len(keys), dtype=np.int64)
+    best_exp = np.zeros(len(keys))
+    sources_all = None
+    for tau in MEMBERSHIP_VIEWS:
+        view = share <= tau
+        keep = view[row, stratum]
+        observed = _distinct_count(row[keep], source[keep], len(keys))
+        if tau >= 1.0:
+            sources_all = observed
+        t, q = trials * view, share * view
+        p = sum_of_binomials_sf(observed, t, q)
+        better = p < best_p
+        best_p[better], best_obs[better] = p[better], observed[better]
+        best_exp[better] = (t * q).sum(axis=1)[better]
+    best_exp[best_p >= 1.0] = (trials * share).sum(axis=1)[best_p >= 1.0]
+    if sources_all is None:
+        sources_all = _distinct_count(row, source, len(keys))
+    return pa.table(
+        {
+            "group": keys["group"],
+            "actor": keys["actor"],
+            "objects": keys["object_count_distinct"],
+            "sources": pa.array(sources_all, pa.int64()),
+            "observed": pa.array(best_obs, pa.int64()),
+            "expected": pa.array(best_exp, pa.float64()),
+            "p_value": pa.array(np.minimum(best_p * len(MEMBERSHIP_VIEWS), 1.0), pa.float64()),
+        }
+    )
+
+
+def _distinct_count(row: np.ndarray, value: np.ndarray, n_rows: int) -> np.ndarray:
+    """How many distinct ``value`` each row has."""
+    if not len(row):
+        return np.zeros(n_rows, dtype=np.int64)
+    unique = np.unique(row.astype(np.int64) * (int(value.max()) + 1) + value)
+    return np.bincount(unique // (int(value.max()) + 1), minlength=n_rows)
+
+
+# Below this, 1 - cdf is dominated by rounding; smaller p-values are reported as this.
+MIN_P = 1e-15
+
+
+def sum_of_binomials_sf(observed: np.ndarray, trials: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """P(X >= observed) for X a sum of independent binomials, row by row: ``X_i = sum_s
+    Binomial(trials[i, s], probs[i, s])``. Exact (convolution of the pmfs up to
+    ``observed - 1``), floored at :data:`MIN_P`; a count at or below its mean, never
+    significant, is given p = 1 without computing.
+
+    >>> round(float(sum_of_binomials_sf(np.array([3]), np.array([[2, 1]]), np.array([[0.5, 0.5]]))[0]), 9)
+    0.125
+    """
+    observed = np.asarray(observed, dtype=np.int64)
+    out = np.ones(len(observed))
+    # Counts at or below their mean are never significant: skip the convolution for them.
+    todo = np.flatnonzero(observed > (trials * probs).sum(axis=1))
+    for chunk in np.array_split(todo, max(1, len(todo) // 4096 + 1)):
+        if not len(chunk):
+            continue
+        size = int(observed[chunk].max())
+        k = np.arange(size)
+        pmf = np.zeros((len(chunk), size))
+        pmf[:, 0] = 1.0
+        for s in np.flatnonzero((trials[chunk] > 0).any(axis=0)):
+            b = stats.binom.pmf(k[None, :], trials[chunk, s][:, None], probs[chunk, s][:, None])
+            new = np.zeros_like(pmf)
+            for j in range(size):
+                new[:, j:] += pmf[:, j : j + 1] * b[:, : size - j]
+            pmf = new
+        below = np.where(k[None, :] < observed[chunk][:, None], pmf, 0.0).sum(axis=1)
+        out[chunk] = np.maximum(1.0 - below, MIN_P)
+    return out
+
+
+def combine_windows(
+    per_window: list[pa.Table], n_tests: int, keys: tuple[str, str] = ("actor", "actor_y")
+) -> pa.Table:
+    """One row per key (a pair by default): its row from the window with the smallest p-value,
+    that p-value multiplied by the number of windows (Bonferroni), then ``q_value``
+    (Benjamini-Hochberg over ``n_tests`` tests) and ``strength`` (-log10 p)."""
     k = len(per_window)
     table = pa.concat_tables(per_window)
     if k > 1 and table.num_rows:
         order = pc.sort_indices(
             table,
             sort_keys=[
-                ("actor", "ascending"),
-                ("actor_y", "ascending"),
+                (keys[0], "ascending"),
+                (keys[1], "ascending"),
                 ("p_value", "ascending"),
                 ("window_seconds", "ascending"),
             ],
         )
         table = table.take(order)
-        a = table["actor"].to_numpy(zero_copy_only=False)
-        b = table["actor_y"].to_numpy(zero_copy_only=False)
+        a = table[keys[0]].to_numpy(zero_copy_only=False)
+        b = table[keys[1]].to_numpy(zero_copy_only=False)
         first = np.ones(table.num_rows, dtype=bool)
         first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
         table = table.filter(pa.array(first))

@@ -2,7 +2,8 @@
 
 A detector stores its parameters unchanged in ``__init__``, validates them and the log in
 ``detect()``, and returns :class:`Findings`: scored actor pairs with their evidence. Turning
-pairs into groups is the network step's job, the same for every detector.
+pairs into groups is the network step's job, the same for every detector, unless the detector
+tests groups itself and returns them.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ class Findings:
         The parameters actually used (estimated ones filled in).
     notes
         What a reader should know (objects sampled, windows chosen...).
+    candidate_pairs
+        How many pairs co-acted at least once.
+    groups
+        Optional: the detector's own groups, one row per member: ``actor, group`` and the
+        membership test (``observed, expected, p_value, q_value, strength``). When absent, the
+        network step finds groups in ``pairs``.
     """
 
     detector: str
@@ -47,6 +54,7 @@ class Findings:
     params: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     candidate_pairs: int = 0
+    groups: pa.Table | None = None
 
 
 class Detector(ABC):

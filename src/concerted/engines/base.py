@@ -60,6 +60,26 @@ class CoActionTables:
     objects: pa.Table
 
 
+@dataclass(frozen=True)
+class GroupCoActionTables:
+    """What an engine returns for group co-action.
+
+    Attributes
+    ----------
+    hits
+        One row per (group, actor, object) where the actor acted on one of the group's objects
+        within the window of a member: ``group, actor, object, source`` (the object's source,
+        as in :meth:`Engine.co_action`).
+    objects
+        The group's objects, one row per member that acted on it in step with another member:
+        ``group, object, members`` (how many members did), ``actor``, and ``in_step``: the
+        share of the object's actions (by anyone) within the window of a member's.
+    """
+
+    hits: pa.Table
+    objects: pa.Table
+
+
 class Engine(ABC):
     """Runs the set-based computations of the detectors."""
 
@@ -86,6 +106,19 @@ class Engine(ABC):
         ``members`` has columns ``actor, group``. Returns ``group, actor, action, object, time,
         text, row, members`` (``members`` = how many members of the group acted on the object),
         ordered by group and time.
+        """
+
+    @abstractmethod
+    def group_co_action(
+        self, log: Log, members: pa.Table, *, window_seconds: float, max_bucket_events: int
+    ) -> GroupCoActionTables:
+        """How many of a group's objects each actor acted on within ``window_seconds`` of a
+        member (inclusive).
+
+        ``members`` has columns ``actor, group``; a group's objects are those two or more of its
+        members acted on within ``window_seconds`` of each other. A member is compared with the
+        rest of its group: its own actions aside, and an object counts for it only if two
+        *other* members acted on it in step.
         """
 
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import Log
-from .base import CoActionTables, Engine
+from .base import CoActionTables, Engine, GroupCoActionTables
 from .sql import connect, literal
 
 
@@ -75,27 +75,7 @@ class DuckDBEngine(Engine):
     ) -> CoActionTables:
         con = self._connect()
         w = float(window_seconds)
-        actors = _sorted_codes(log.table["actor"])
-        objects = _sorted_codes(log.table["object"])
-        # Integer keys make the join several times faster than joining on strings.
-        con.register(
-            "ev_in",
-            pa.table(
-                {
-                    "i": pa.array(np.arange(len(log), dtype=np.int64)),
-                    "a": actors.indices,
-                    "o": objects.indices,
-                    "t": log.table["time"],
-                }
-            ),
-        )
-        # Each action carries its object's source: who acted on it first (the author of a
-        # post, the first sharer of a link). Reactions to one source are following it.
-        con.execute(
-            f"""CREATE TEMP TABLE ev AS
-            WITH src AS (SELECT o, arg_min(a, [t, i]) AS s FROM ev_in GROUP BY o)
-            SELECT i, a, o, t, floor(t / {w})::BIGINT AS b, s FROM ev_in JOIN src USING (o)"""
-        )
+        actors, objects = _load_events(con, log, w)
         con.execute(
             f"CREATE TEMP TABLE hot AS SELECT o, b FROM ev GROUP BY o, b HAVING count(*) > {int(max_bucket_events)}"
         )
@@ -218,6 +198,92 @@ class DuckDBEngine(Engine):
             ),
         )
 
+    def group_co_action(
+        self, log: Log, members: pa.Table, *, window_seconds: float, max_bucket_events: int
+    ) -> pa.Table:
+        con = self._connect()
+        w = float(window_seconds)
+        actors, object_codes = _load_events(con, log, w)
+        object_names = object_codes.dictionary
+        codes = pc.index_in(members["actor"], value_set=actors.dictionary)
+        con.register("m", pa.table({"a": codes, "g": members["group"]}).filter(pc.is_valid(codes)))
+        # Each member action is keyed to its own bucket and the ones before and after, so one
+        # equi-join on (object, bucket) finds every action within the window of it. A group's
+        # objects are those two or more members acted on within the window of each other. A
+        # busy (object, bucket) is sampled to max_bucket_events actions, as in co_action.
+        con.execute(
+            f"""
+            CREATE TEMP TABLE ga AS
+            SELECT m.g, ev.a AS b, ev.o, ev.t, ev.b AS bk FROM ev JOIN m USING (a);
+            CREATE TEMP TABLE gx AS
+            SELECT ga.g, ga.b, ga.o, ga.t, ga.bk + d.d AS b2
+            FROM ga, (VALUES (-1), (0), (1)) d(d);
+            CREATE TEMP TABLE step AS
+            SELECT DISTINCT x.g, x.o, x.b FROM gx x JOIN ga y
+            ON x.g = y.g AND x.o = y.o AND x.b2 = y.bk
+            WHERE x.b <> y.b AND abs(x.t - y.t) <= {w};
+            CREATE TEMP TABLE gc AS SELECT g, o, count(*) AS c FROM step GROUP BY g, o;
+            """
+        )
+        con.execute(
+            f"""
+            CREATE TEMP TABLE x AS
+            SELECT i, a, o, t, b, s FROM (
+                SELECT ev.*, row_number() OVER (PARTITION BY o, b ORDER BY hash(i)) AS rn
+                FROM ev SEMI JOIN (SELECT DISTINCT o FROM gc) USING (o)
+            ) WHERE rn <= {int(max_bucket_events)};
+            CREATE TEMP TABLE hit AS
+            SELECT DISTINCT gx.g, x.i, x.a, x.o, x.s
+            FROM x JOIN (SELECT * FROM gx SEMI JOIN gc USING (g, o)) gx
+            ON x.o = gx.o AND x.b = gx.b2
+            WHERE x.a <> gx.b AND abs(x.t - gx.t) <= {w};
+            """
+        )
+        hits = con.sql(
+            """
+            -- A member acting in step with the group is one of the object's in-step members:
+            -- the object counts for it only if two others were in step too.
+            WITH h AS (SELECT DISTINCT g, a, o, s FROM hit)
+            SELECT h.g, h.a, h.o, h.s
+            FROM h JOIN gc USING (g, o) LEFT JOIN step ON h.g = step.g AND h.o = step.o
+                AND h.a = step.b
+            WHERE gc.c - CASE WHEN step.b IS NULL THEN 0 ELSE 1 END >= 2
+            ORDER BY h.g, h.a, h.o
+            """
+        ).to_arrow_table()
+        # How much of each group object's activity falls in step with the group: the share of
+        # its actions (of those the join saw) within the window of a member's.
+        objects = con.sql(
+            """
+            WITH n AS (SELECT o, count(*) AS n FROM x GROUP BY o),
+            k AS (SELECT g, o, count(DISTINCT i) AS k FROM hit GROUP BY g, o)
+            SELECT step.g, step.o, gc.c, step.b, coalesce(k.k, 0) / n.n AS f
+            FROM step JOIN gc USING (g, o) JOIN n USING (o) LEFT JOIN k USING (g, o)
+            ORDER BY step.g, step.o, step.b
+            """
+        ).to_arrow_table()
+        con.close()
+        names = actors.dictionary
+        return GroupCoActionTables(
+            hits=pa.table(
+                {
+                    "group": pc.cast(hits["g"], pa.int64()),
+                    "actor": names.take(hits["a"]),
+                    "object": object_names.take(hits["o"]),
+                    "source": names.take(hits["s"]),
+                }
+            ),
+            objects=pa.table(
+                {
+                    "group": pc.cast(objects["g"], pa.int64()),
+                    "object": object_names.take(objects["o"]),
+                    "members": pc.cast(objects["c"], pa.int64()),
+                    "actor": names.take(objects["b"]),
+                    "in_step": pc.cast(objects["f"], pa.float64()),
+                }
+            ),
+        )
+
     def group_actions(self, log: Log, members: pa.Table) -> pa.Table:
         con = self._connect()
         con.register("log", log.table)
@@ -237,6 +303,35 @@ class DuckDBEngine(Engine):
         ).to_arrow_table()
         con.close()
         return out
+
+
+def _load_events(
+    con: duckdb.DuckDBPyConnection, log: Log, window: float
+) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
+    """Create table ``ev(i, a, o, t, b, s)``: row, actor and object codes, time, bucket
+    ``floor(t / window)`` and the object's source. Returns the actor and object codes."""
+    actors = _sorted_codes(log.table["actor"])
+    objects = _sorted_codes(log.table["object"])
+    # Integer keys make the join several times faster than joining on strings.
+    con.register(
+        "ev_in",
+        pa.table(
+            {
+                "i": pa.array(np.arange(len(log), dtype=np.int64)),
+                "a": actors.indices,
+                "o": objects.indices,
+                "t": log.table["time"],
+            }
+        ),
+    )
+    # Each action carries its object's source: who acted on it first (the author of a post, the
+    # first sharer of a link). Reactions to one source are following it.
+    con.execute(
+        f"""CREATE TEMP TABLE ev AS
+        WITH src AS (SELECT o, arg_min(a, [t, i]) AS s FROM ev_in GROUP BY o)
+        SELECT i, a, o, t, floor(t / {window})::BIGINT AS b, s FROM ev_in JOIN src USING (o)"""
+    )
+    return actors, objects
 
 
 def _default_memory_limit() -> str:
