@@ -23,11 +23,18 @@ def render() -> str:
     ]
     ctx = click.Context(main, info_name="concerted", terminal_width=100)
     parts.append(f"## concerted\n\n```\n{main.get_help(ctx)}\n```\n")
-    for name in sorted(main.list_commands(ctx)):
-        command = main.get_command(ctx, name)
-        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=100)
-        parts.append(f"## concerted {name}\n\n```\n{command.get_help(sub)}\n```\n")
+    _commands(main, ctx, "concerted", parts)
     return "\n".join(parts)
+
+
+def _commands(group: click.Group, ctx: click.Context, prefix: str, parts: list[str]) -> None:
+    """Every command of a group, and of its sub-groups (``concerted serve signups``)."""
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
+        sub = click.Context(command, info_name=name, parent=ctx, terminal_width=100)
+        parts.append(f"## {prefix} {name}\n\n```\n{command.get_help(sub)}\n```\n")
+        if isinstance(command, click.Group):
+            _commands(command, sub, f"{prefix} {name}", parts)
 
 
 if __name__ == "__main__":

@@ -232,13 +232,16 @@ def detect(
 
 
 @main.command()
+@click.argument(
+    "kind", required=False, default="actions", type=click.Choice(["actions", "signups"])
+)
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("world"),
     show_default=True,
-    help="Folder for actions.csv, truth.csv and campaigns.csv.",
+    help="Folder for actions.csv, truth.csv and campaigns.csv (signups: registrations.csv and truth.csv).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -256,15 +259,21 @@ def detect(
     help="Plant campaigns (default) or make a world with none.",
 )
 @_friendly
-def simulate(out_dir, seed, n_actors, days, campaigns):
-    """Write a world of organic activity with planted campaigns, and its answer key.
+def simulate(kind, out_dir, seed, n_actors, days, campaigns):
+    """Write a world of organic activity with planted campaigns, and its answer key; or, with
+    KIND signups, a registration log with a fake wave and its truth.
 
     \b
     Example:
       concerted simulate --out world/ --seed 7
       concerted detect world/actions.csv --out results/
       concerted evaluate results/ --truth world/truth.csv
+      concerted simulate signups --out rally/ --seed 7
     """
+    if kind == "signups":
+        from .lenses.signups.cli import simulate_signups_command
+
+        return simulate_signups_command(out_dir, seed, days)
     from .simulate import simulate_world, write_world
 
     world = simulate_world(seed=seed, n_actors=n_actors, days=days, campaigns=campaigns)
@@ -314,6 +323,23 @@ def evaluate(results_dir, truth_path, as_json):
         click.echo(
             f"  {mark} {c['campaign']:<24} size {c['size']:>4}  recall {c['recall']:.2f}  best group {c['best_group']}"
         )
+
+
+@main.group()
+def serve() -> None:
+    """Run a service over the library.
+
+    \b
+    Example:
+      concerted serve signups --state rally.db
+    """
+
+
+# Lenses bring their own commands (imported here, after the helpers they use are defined).
+from .lenses.signups.cli import serve_signups, signups  # noqa: E402
+
+main.add_command(signups)
+serve.add_command(serve_signups)
 
 
 if __name__ == "__main__":

@@ -132,19 +132,53 @@ def load_log(
     object_columns = [c.strip() for c in (object_columns or []) if c.strip()]
     kinds = [k.strip() for k in (objects_from_text or []) if k.strip()]
     _check_options(mapping, kinds)
+    con = connect()
+    raw = read_text_table(path, format=format)
+    source = _resolve_columns(raw.column_names, mapping, object_columns, kinds, name)
+    table, notes = _to_canonical(con, raw, source, object_columns, kinds, name)
+    return make_log(table, name, notes)
+
+
+def read_text_table(path: str | Path, *, format: str | None = None) -> pa.Table:
+    """Every column of a CSV, JSONL or Parquet file (gzip or not) as text, plus ``__row`` (the
+    1-based row number, for messages), with the same checks and messages as :func:`load_log`.
+
+    For lenses that read their own columns; map them with :func:`resolve_columns`-like logic of
+    their own and parse times with :func:`parse_times`.
+    """
+    path = Path(path)
+    name = str(path)
     if not path.exists():
         raise SchemaError(f"{name}: no such file.")
     if path.is_dir():
         raise SchemaError(f"{name} is a folder; give the path of a CSV, JSONL or Parquet file.")
-
-    con = connect()
-    raw = _read_raw(con, path, format or _guess_format(path))
+    raw = _read_raw(connect(), path, format or _guess_format(path))
     if raw.num_rows == 0:
         raise SchemaError(f"{name} has no rows. Check that it is the right file.")
-    raw = raw.append_column("__row", pa.array(np.arange(1, raw.num_rows + 1), pa.int64()))
-    source = _resolve_columns(raw.column_names, mapping, object_columns, kinds, name)
-    table, notes = _to_canonical(con, raw, source, object_columns, kinds, name)
-    return make_log(table, name, notes)
+    return raw.append_column("__row", pa.array(np.arange(1, raw.num_rows + 1), pa.int64()))
+
+
+def parse_times(values: pa.Array | pa.ChunkedArray, *, column: str, name: str) -> np.ndarray:
+    """Text times (ISO 8601, no zone = UTC; Unix seconds or milliseconds; the formats
+    :func:`load_log` reads) as epoch seconds. A value that is not a time raises a
+    :class:`SchemaError` naming its row (1-based) and column."""
+    con = connect()
+    con.register("v", pa.table({"t": values, "__row": np.arange(1, len(values) + 1)}))
+    times = con.sql(f"SELECT {_time_sql('t')} AS time, t FROM v ORDER BY __row").to_arrow_table()
+    parsed = times["time"].to_numpy(zero_copy_only=False).astype(float)  # nulls become NaN
+    bad = ~np.isfinite(parsed)
+    if bad.any():
+        rows = np.flatnonzero(bad) + 1
+        raw = np.asarray(times["t"].to_pylist(), dtype=object)[bad]
+        shown = "; ".join(
+            f"row {r}: {v!r}" for r, v in list(zip(rows, raw, strict=True))[:_MAX_SHOWN]
+        )
+        raise SchemaError(
+            f"{name}: column {column!r} has {int(bad.sum())} value(s) that are not a time ({shown}). "
+            "Use ISO 8601 (2020-06-20T18:00:00Z) or Unix epoch seconds or milliseconds, "
+            "or map another column with --map time=COLUMN."
+        )
+    return parsed
 
 
 def _check_options(mapping: dict[str, str], kinds: list[str]) -> None:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -53,6 +54,15 @@ def write_results(result: Result, out_dir: str | Path, *, reveal: bool = False) 
     if not reveal:
         result = pseudonymise_result(result)
     out = Path(out_dir)
+    write_folder(out, lambda folder: _write_all(result, folder))
+    return {name: out / name for name in FILES}
+
+
+def write_folder(out: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary folder beside ``out``, then rename it to ``out``
+    (replacing a previous one only once the new one is complete). Any failure leaves ``out`` as
+    it was and raises :class:`OutputError` (or the original exception if it is not an I/O one)."""
+    out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder. Choose another --out.")
     try:
@@ -61,7 +71,7 @@ def write_results(result: Result, out_dir: str | Path, *, reveal: bool = False) 
     except OSError as exc:
         raise OutputError(f"Cannot create the results folder {out}: {exc.strerror}.") from None
     try:
-        _write_all(result, tmp)
+        write(tmp)
         _swap_into_place(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -69,7 +79,6 @@ def write_results(result: Result, out_dir: str | Path, *, reveal: bool = False) 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return {name: out / name for name in FILES}
 
 
 def _write_all(result: Result, folder: Path) -> None:

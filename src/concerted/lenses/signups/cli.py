@@ -1,0 +1,195 @@
+"""The sign-up lens's commands: ``concerted signups``, ``concerted serve signups`` and the
+``signups`` kind of ``concerted simulate``. Thin: parse options, call the library, say where the
+results are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ...cli import _friendly, _parse_map, _Progress
+from ...errors import ParameterError
+
+
+@click.command("signups")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("signups"),
+    show_default=True,
+    help="Folder for registrations.csv, summary.json, report.html and model.json (created, or replaced whole).",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="CANONICAL=COLUMN",
+    help="Map a column to a canonical one (id, time, name, email, phone, postcode, ip, user_agent, referrer). Repeatable.",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "jsonl", "parquet"]),
+    help="Input format; guessed when omitted.",
+)
+@click.option(
+    "--venue-postcode", help="The venue's US ZIP code; distance from it becomes a signal."
+)
+@click.option(
+    "--country",
+    default="US",
+    show_default=True,
+    help="The event's country (ISO code); other countries' numbers are foreign.",
+)
+@click.option(
+    "--show-rate",
+    type=float,
+    help="Share of genuine registrants expected to come. Default 0.5, shown as a 0.4-0.6 range.",
+)
+@click.option(
+    "--bootstrap",
+    type=int,
+    default=40,
+    show_default=True,
+    help="Refits of the model for the interval of the genuine estimate.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
+@click.option(
+    "--reveal",
+    is_flag=True,
+    help="Write names, e-mail addresses, phone numbers and IP addresses as they are (pseudonymised by default).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@_friendly
+def signups(
+    file,
+    out_dir,
+    mapping,
+    file_format,
+    venue_postcode,
+    country,
+    show_rate,
+    bootstrap,
+    seed,
+    reveal,
+    quiet,
+):
+    """How many registrations in FILE are real? Risk, verdict and reasons per registration,
+    genuine people and turnout with intervals, and a report.
+
+    \b
+    Examples:
+      concerted signups registrations.csv --out results/ --venue-postcode 74103
+      concerted signups form.jsonl --map time=submitted --map phone=mobile_no --show-rate 0.45
+    """
+    from .lens import score_signups
+    from .load import load_registrations
+    from .outputs import write_signups
+
+    say = _Progress(quiet)
+    say(f"reading {file}")
+    table = load_registrations(file, mapping=_parse_map(mapping), format=file_format)
+    result = score_signups(
+        table,
+        venue_postcode=venue_postcode,
+        country=country,
+        show_rate=show_rate,
+        bootstrap=bootstrap,
+        seed=seed,
+        source=str(file),
+        progress=say,
+    )
+    for note in result.summary["notes"]:
+        say(f"note: {note}")
+    say(f"writing {out_dir}/")
+    write_signups(result, out_dir, reveal=reveal)
+    s = result.summary
+    click.echo(
+        f"{s['registrations']:,} registrations, {s['unique_people_estimate']:,} distinct people, "
+        f"{s['verdicts']['suspect']:,} suspect, {s['verdicts']['duplicate']:,} duplicates."
+    )
+    click.echo(
+        f"Genuine people: {s['genuine_estimate']:,.0f} (95% interval {s['genuine_low']:,.0f}-{s['genuine_high']:,.0f}); "
+        f"expected to come: {s['turnout_estimate']:,.0f} ({s['turnout_low']:,.0f}-{s['turnout_high']:,.0f})."
+    )
+    for w in s["surges"][:5]:
+        click.echo(
+            f"  surge from {_when(w['start'])}: {w['registrations']:,} registrations, "
+            f"~{w['fake_estimate']:,.0f} fake, mostly {w['top_channel']} / {w['top_device']}"
+        )
+    click.echo(f"Results in {out_dir}/ (open report.html)")
+
+
+@click.command("signups")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("signups-state.db"),
+    show_default=True,
+    help="SQLite file holding every accepted registration and the velocity counts; a restart resumes from it.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="model.json from a `concerted signups` run; by default the service fits its own from what it has seen.",
+)
+@click.option(
+    "--venue-postcode", help="The venue's US ZIP code; distance from it becomes a signal."
+)
+@click.option("--country", default="US", show_default=True, help="The event's country (ISO code).")
+@_friendly
+def serve_signups(host, port, state_path, model_path, venue_postcode, country):
+    """Score registrations as a live form receives them (POST /v1/registrations).
+
+    \b
+    Example:
+      concerted serve signups --state rally.db --venue-postcode 74103
+      curl -s localhost:8000/v1/registrations -H 'content-type: application/json' \\
+           -d '{"id": "r1", "email": "a@mailinator.com", "referrer": "tiktok"}'
+    """
+    import uvicorn
+
+    from .service import create_app
+
+    model = None
+    if model_path is not None:
+        try:
+            model = json.loads(Path(model_path).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ParameterError(f"--model {model_path}: cannot read it as JSON ({exc}).") from None
+    app = create_app(state_path, venue_postcode=venue_postcode, country=country, model=model)
+    click.echo(
+        f"Scoring sign-ups on http://{host}:{port}/v1/registrations (state in {state_path})",
+        err=True,
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def simulate_signups_command(out_dir: Path, seed: int, days: float) -> None:
+    """``concerted simulate signups``: write a registration log with a fake wave, and its truth."""
+    from .simulate import simulate_signups, write_signups_world
+
+    world = simulate_signups(seed=seed, days=days)
+    paths = write_signups_world(world, out_dir)
+    kinds = world.truth["kind"].to_pylist()
+    click.echo(
+        f"{len(kinds):,} registrations: {kinds.count('genuine'):,} genuine people, "
+        f"{kinds.count('duplicate'):,} second registrations, {kinds.count('obvious'):,} obvious "
+        f"and {kinds.count('careful'):,} careful fakes after {len(world.calls)} calls."
+    )
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
+
+
+def _when(seconds: float) -> str:
+    from ...report import fmt_time
+
+    return fmt_time(seconds)

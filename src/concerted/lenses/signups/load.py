@@ -1,0 +1,143 @@
+"""Read a registration log: any CSV, JSONL or Parquet file, columns mapped once, here.
+
+Canonical columns: ``id, time, name, email, phone, postcode, ip, user_agent, referrer``. Any may
+be missing and the lens uses what is there; a file with none of them is refused with a message
+that says how to map one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ...errors import ParameterError, SchemaError
+from ...io import parse_times, read_text_table
+
+COLUMNS = ("id", "time", "name", "email", "phone", "postcode", "ip", "user_agent", "referrer")
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "registration_id", "request_id", "ticket_id", "rsvp_id", "signup_id", "order_id"),
+    "time": ("time", "timestamp", "created_at", "registered_at", "submitted_at", "signup_time", "created", "date", "datetime"),
+    "name": ("name", "full_name", "fullname", "attendee_name", "registrant_name"),
+    "email": ("email", "email_address", "e_mail", "mail", "e-mail"),
+    "phone": ("phone", "phone_number", "mobile", "mobile_number", "cell", "telephone", "tel", "msisdn"),
+    "postcode": ("postcode", "postal_code", "zip", "zip_code", "zipcode", "post_code"),
+    "ip": ("ip", "ip_address", "remote_addr", "client_ip", "ipaddress"),
+    "user_agent": ("user_agent", "useragent", "ua", "http_user_agent", "browser"),
+    "referrer": ("referrer", "referer", "http_referer", "source", "utm_source", "channel"),
+}  # fmt: skip
+
+
+def load_registrations(
+    path: str | Path, *, mapping: Mapping[str, str] | None = None, format: str | None = None
+) -> pa.Table:
+    """Read registrations into the canonical columns, sorted by time.
+
+    Parameters
+    ----------
+    path
+        CSV (comma or tab), JSONL or Parquet, gzip or not.
+    mapping
+        Canonical name -> column in the file, e.g. ``{"time": "submitted", "phone": "mobile_no"}``.
+        Columns with a known name (``created_at``, ``zip``, ``referer``, ...) are found without one.
+    format
+        ``csv``, ``jsonl`` or ``parquet``; guessed when omitted.
+
+    Returns
+    -------
+    pyarrow.Table
+        ``id`` (the file's, or the row number), ``time`` (epoch seconds, float; absent if the
+        file has no time), ``row`` (1-based row in the file) and the text columns present.
+    """
+    mapping = dict(mapping or {})
+    for key in mapping:
+        if key not in COLUMNS:
+            raise ParameterError(
+                f"--map {key}=...: {key!r} is not a registration column. Map one of: {', '.join(COLUMNS)}."
+            )
+    raw = read_text_table(path, format=format)
+    name = str(path)
+    source = _resolve(raw.column_names, mapping, name)
+    out: dict[str, pa.Array] = {}
+    rows = raw["__row"]
+    if "id" in source:
+        ids = pc.utf8_trim_whitespace(raw[source["id"]])
+        missing = pc.fill_null(pc.equal(ids, ""), True)
+        if pc.any(missing).as_py():
+            first = int(pc.index(missing, True).as_py()) + 1
+            raise SchemaError(
+                f"{name}: column {source['id']!r} is empty in row {first}. Give every registration "
+                "an id, or map no id column (rows are then numbered)."
+            )
+        out["id"] = ids
+    else:
+        out["id"] = pc.cast(rows, pa.string())
+    if "time" in source:
+        out["time"] = pa.array(parse_times(raw[source["time"]], column=source["time"], name=name))
+    out["row"] = rows
+    for col in COLUMNS[2:]:
+        if col in source:
+            out[col] = pc.utf8_trim_whitespace(raw[source[col]])
+    if "name" not in source:
+        first, last = (
+            _find(raw.column_names, ("first_name", "firstname", "given_name")),
+            _find(raw.column_names, ("last_name", "lastname", "surname", "family_name")),
+        )
+        if first and last:
+            out["name"] = pc.binary_join_element_wise(
+                pc.fill_null(raw[first], ""), pc.fill_null(raw[last], ""), " "
+            )
+    table = pa.table(out)
+    if "time" in table.column_names:
+        table = table.sort_by([("time", "ascending"), ("row", "ascending")])
+    return table
+
+
+def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _resolve(columns: list[str], mapping: dict[str, str], name: str) -> dict[str, str]:
+    shown = ", ".join(c for c in columns if c != "__row")
+    source: dict[str, str] = {}
+    for canon, col in mapping.items():
+        if col not in columns or col == "__row":
+            raise SchemaError(
+                f"{name} has no column {col!r} (asked for by --map {canon}={col}). Its columns are: {shown}."
+            )
+        source[canon] = col
+    used = set(source.values())
+    present = {c.lower(): c for c in columns if c != "__row"}
+    for canon in COLUMNS:
+        if canon in source:
+            continue
+        for alias in ALIASES[canon]:
+            col = present.get(alias)
+            if col is not None and col not in used:
+                source[canon] = col
+                used.add(col)
+                break
+    useful = [c for c in COLUMNS[1:] if c in source]
+    has_split_name = _find(columns, ("first_name", "firstname", "given_name")) is not None
+    if not useful and not has_split_name:
+        raise SchemaError(
+            f"{name} has none of the columns the sign-up lens reads ({', '.join(COLUMNS[1:])}). "
+            f"Map them, e.g. --map time=submitted --map email=email_addr (its columns are: {shown})."
+        )
+    return source
+
+
+def column_or_nulls(table: pa.Table, column: str) -> pa.Array:
+    """A text column of the table, or nulls if it has none."""
+    if column in table.column_names:
+        c = table[column]
+        return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+    return pa.nulls(table.num_rows, pa.string())
+
+
+def times_or_none(table: pa.Table) -> np.ndarray | None:
+    return table["time"].to_numpy() if "time" in table.column_names else None

@@ -1,0 +1,332 @@
+"""The sign-up lens on hand-made logs with known answers, and on a seeded simulated log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from scipy.stats import rankdata
+
+from concerted.errors import ParameterError, SchemaError
+from concerted.lenses.signups import load_registrations, score_signups, simulate_signups
+from concerted.lenses.signups.normalize import (
+    merge_people,
+    normalise_emails,
+    normalise_names,
+    normalise_phones,
+)
+from concerted.lenses.signups.signals import compute_signals
+from concerted.lenses.signups.surge import measure_surges
+from concerted.lenses.signups.vocab import CHANNELS, DEVICES
+
+TIKTOK_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 13_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 musical_ly_16.1.0 JsSdk/2.0"
+INSTAGRAM_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 13_5 like Mac OS X) Mobile/15E148 Instagram 146.0.0.27.125"
+)
+FB_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 13_5 like Mac OS X) Mobile/15E148 [FBAN/FBIOS;FBAV/272.0]"
+)
+DESKTOP_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/83.0 Safari/537.36"
+)
+MOBILE_UA = (
+    "Mozilla/5.0 (Linux; Android 10; SM-G973U) AppleWebKit/537.36 Chrome/83.0 Mobile Safari/537.36"
+)
+
+
+def auc(score, label):
+    r = rankdata(score)
+    n1 = label.sum()
+    n0 = label.size - n1
+    return (r[label == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+# -- normalisation -------------------------------------------------------------------------------
+
+
+def test_normalise_emails_folds_case_gmail_dots_and_tags():
+    emails = pa.array(
+        [
+            "Jo.Doe@Gmail.com",
+            "jodoe+rally@gmail.com",
+            "j.o.d.o.e@googlemail.com",
+            "Jo.Doe+x@Yahoo.com",
+            "no-at-sign",
+            "",
+            None,
+        ]
+    )
+    address, domain, ok = normalise_emails(emails)
+    assert address.to_pylist() == [
+        "jodoe@gmail.com",
+        "jodoe@gmail.com",
+        "jodoe@gmail.com",
+        "jo.doe@yahoo.com",
+        None,
+        None,
+        None,
+    ]
+    assert domain.to_pylist()[3] == "yahoo.com"
+    assert ok.tolist() == [True, True, True, True, False, False, False]
+
+
+def test_normalise_phones_to_e164_in_every_format():
+    phones = normalise_phones(
+        pa.array(
+            ["(918) 596-0134", "918-596-0134", "918.596.0134", "+1 918 596 0134", "19185960134"]
+        )
+    )
+    assert set(phones.e164.to_pylist()) == {"+19185960134"}
+    assert phones.valid.all()
+    assert phones.region.to_pylist() == ["US"] * 5
+
+
+def test_normalise_phones_flags_foreign_invalid_and_toll_free():
+    p = normalise_phones(
+        pa.array(["+33 9 12 34 56 78", "123", "1-800-273-8255", "0044 20 7946 0958"])
+    )
+    assert p.region.to_pylist()[0] == "FR" and p.line_type.to_pylist()[0] == "VOIP"
+    assert p.e164.to_pylist()[1] is None and not p.valid[1]
+    assert p.line_type.to_pylist()[2] == "TOLL_FREE"
+    assert p.e164.to_pylist()[3] == "+442079460958" and p.region.to_pylist()[3] == "GB"
+
+
+def test_normalise_names_folds_case_spaces_and_symbols():
+    assert normalise_names(
+        pa.array(["  ANNA   Lee ", "Anna lee", "ＡＮＮＡ Lee", "<b>Anna</b> Lee"])
+    ).to_pylist() == [
+        "anna lee",
+        "anna lee",
+        "anna lee",
+        "b anna b lee",
+    ]
+
+
+def test_merge_people_joins_transitively_and_numbers_in_row_order():
+    emails = pa.array(["a@x.com", None, "b@x.com", "a@x.com", None])
+    name_phone = pa.array([None, "bo|+1", "bo|+1", None, "cy|+2"])
+    assert merge_people(emails, name_phone).tolist() == [0, 1, 1, 0, 2]
+
+
+# -- signals -------------------------------------------------------------------------------------
+
+HAND = [
+    # id, name, email, phone, postcode, ip, user_agent, referrer
+    ("g1", "Mary Johnson", "mary.johnson@gmail.com", "(918) 596-0134", "74103", "68.1.2.3", DESKTOP_UA, "https://www.google.com/"),
+    ("g1b", "MARY JOHNSON", "Mary.Johnson+rally@gmail.com", "918-596-0134", "74103", "68.1.2.3", MOBILE_UA, ""),
+    ("d1", "Donald Duck", "quack@mailinator.com", "+44 20 7946 0958", "90210", "104.1.1.1", TIKTOK_UA, "https://www.tiktok.com/"),
+    ("r1", "Xkqzt Brrwlp", "xkqzt@yahoo.com", "555", "SW1A 1AA", "104.1.1.2", INSTAGRAM_UA, "instagram"),
+    ("f1", "Lisa Brown", "lisa.b@cox.net", "1-800-273-8255", "73301", "", FB_UA, "https://l.facebook.com/"),
+    ("e1", "Tom", "not an email", "", "", "70.9.9.9", "curl/7.68.0", "https://www.tulsaworld.com/news"),
+]  # fmt: skip
+
+
+def hand_table():
+    cols = ("id", "name", "email", "phone", "postcode", "ip", "user_agent", "referrer")
+    return pa.table({c: [r[i] for r in HAND] for i, c in enumerate(cols)})
+
+
+def test_signals_on_a_hand_made_log():
+    s = compute_signals(hand_table(), venue_postcode="74103")
+    f = s.features
+    assert f["email"].tolist() == [0, 0, 3, 0, 0, 2]
+    assert f["name"].tolist() == [0, 0, 2, 3, 0, 3]
+    assert f["phone"].tolist() == [0, 0, 3, 2, 4, 1]
+    assert f["postcode"].tolist() == [0, 0, 2, 3, 2, 4]
+    assert f["ip"].tolist() == [0, 0, 1, 1, 4, 0]  # 104.1.1.x holds two people; g1 and g1b are one
+    assert s.person.tolist() == [0, 0, 1, 2, 3, 4]
+    assert s.first.tolist() == [True, False, True, True, True, True]
+    assert [CHANNELS[c] for c in s.channel] == [
+        "search",
+        "direct",
+        "short_video",
+        "short_video",
+        "social",
+        "news",
+    ]
+    assert [DEVICES[d] for d in s.device] == [
+        "desktop",
+        "mobile",
+        "inapp_short_video",
+        "inapp_short_video",
+        "inapp_other",
+        "bot_or_unknown",
+    ]
+
+
+def test_signals_flag_a_number_given_by_several_people():
+    t = pa.table(
+        {
+            "name": ["Ann Lee", "Bob Ray", "Cy Fox", "Ann Lee"],
+            "email": ["a@x.com", "b@x.com", "c@x.com", "a@x.com"],
+            "phone": ["918 596 0134", "(918) 596-0134", "918 596 0135", "918 596 0134"],
+        }
+    )
+    s = compute_signals(t)
+    assert s.features["phone_reused"].tolist() == [1, 1, 0, 1]
+    assert s.person.tolist() == [0, 1, 2, 0]
+
+
+def test_signals_use_what_is_there():
+    s = compute_signals(pa.table({"email": ["a@mailinator.com", "b@gmail.com"]}))
+    assert s.features["email"].tolist() == [3, 0]
+    assert s.features["name"].tolist() == [1, 1]
+    assert s.features["phone"].tolist() == [1, 1]
+    assert [CHANNELS[c] for c in s.channel] == ["direct", "direct"]
+
+
+def test_signals_do_not_modify_the_input():
+    t = hand_table()
+    before = t.to_pylist()
+    compute_signals(t, venue_postcode="74103")
+    assert t.to_pylist() == before
+
+
+# -- surges --------------------------------------------------------------------------------------
+
+
+def test_surge_marks_a_wave_and_not_a_steady_channel():
+    rng = np.random.default_rng(1)
+    steady = rng.uniform(0, 5 * 86400, 3000)
+    wave = 3 * 86400 + rng.exponential(1800, 400)
+    times = np.r_[steady, wave]
+    cells = np.r_[np.zeros(3000, int), np.ones(400, int)]
+    # The wave's cell also has a trickle of organic registrations.
+    trickle = rng.uniform(0, 5 * 86400, 100)
+    times = np.r_[times, trickle]
+    cells = np.r_[cells, np.ones(100, int)]
+    s = measure_surges(times, cells, 2)
+    assert s.ratio[:3000].mean() < 0.05
+    assert s.ratio[3000:3400].mean() > 0.85
+    assert np.median(s.ratio[3400:]) == 0
+
+
+# -- the model on a simulated log ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world():
+    return simulate_signups(seed=11, genuine=3000, fakes=3000, days=8)
+
+
+@pytest.fixture(scope="module")
+def scored(world):
+    return score_signups(world.registrations, venue_postcode="74103", bootstrap=10)
+
+
+def test_fakes_rank_above_genuine_people(world, scored):
+    fake = np.array(world.truth["fake"].to_pylist())
+    kind = np.array(world.truth["kind"].to_pylist())
+    risk = scored.risk
+    assert auc(risk, fake) > 0.98
+    careful = (kind == "careful") | (fake == 0)
+    assert auc(risk[careful], fake[careful]) > 0.97
+    assert np.median(risk[kind == "genuine"]) < 0.05
+    assert np.median(risk[kind == "careful"]) > 0.9
+
+
+def test_duplicates_of_genuine_people_are_marked_duplicate(world, scored):
+    kind = np.array(world.truth["kind"].to_pylist())
+    verdict = np.array(scored.registrations["verdict"].to_pylist())
+    assert (verdict[kind == "duplicate"] == "duplicate").mean() > 0.95
+    assert (verdict[kind == "genuine"] == "genuine").mean() > 0.95
+
+
+def test_genuine_estimate_is_close_and_its_interval_holds_the_truth(world, scored):
+    fake = np.array(world.truth["fake"].to_pylist())
+    truth = len(set(scored.signals.person[fake == 0].tolist()))
+    s = scored.summary
+    assert abs(s["genuine_estimate"] - truth) / truth < 0.05
+    assert s["genuine_low"] <= truth <= s["genuine_high"]
+    assert s["turnout_low"] < s["turnout_estimate"] < s["turnout_high"]
+    assert s["turnout_estimate"] == pytest.approx(0.5 * s["genuine_estimate"], abs=0.2)
+
+
+def test_surges_are_found_where_the_calls_were(world, scored):
+    starts = [w["start"] for w in scored.summary["surges"]]
+    for call in world.calls:
+        assert any(call - 3600 <= s <= call + 3 * 3600 for s in starts), (call, starts)
+
+
+def test_show_rate_is_checked_and_used(world):
+    with pytest.raises(ParameterError, match="show_rate"):
+        score_signups(world.registrations.slice(0, 50), show_rate=1.5, bootstrap=0)
+    r = score_signups(world.registrations.slice(0, 500), show_rate=0.3, bootstrap=0)
+    s = r.summary
+    assert s["turnout_estimate"] == pytest.approx(0.3 * s["genuine_estimate"], abs=0.2)
+    assert s["show_rate_low"] == s["show_rate_high"] == 0.3
+
+
+def test_a_log_without_time_is_scored_from_identity_alone():
+    t = hand_table()
+    r = score_signups(t, bootstrap=0)
+    assert r.registrations.num_rows == 6
+    assert "no time column" in " ".join(r.summary["notes"])
+    verdict = r.registrations["verdict"].to_pylist()
+    assert verdict[1] == "duplicate"
+
+
+def test_simulated_log_is_reproducible():
+    a = simulate_signups(seed=5, genuine=200, fakes=100, days=3)
+    b = simulate_signups(seed=5, genuine=200, fakes=100, days=3)
+    assert a.registrations.equals(b.registrations) and a.truth.equals(b.truth)
+    kinds = set(a.truth["kind"].to_pylist())
+    assert kinds == {"genuine", "duplicate", "obvious", "careful"}
+
+
+def test_simulate_rejects_bad_parameters():
+    with pytest.raises(ParameterError, match="days"):
+        simulate_signups(days=0)
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        simulate_signups(people=3)
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+
+def test_load_registrations_maps_known_names_and_sorts_by_time(tmp_path):
+    path = tmp_path / "form.csv"
+    path.write_text(
+        "registration_id,created_at,First_Name,Last_Name,Email_Address,mobile,zip\n"
+        "b,2020-06-10T12:00:05Z,Ann,Lee,ann@x.com,9185960134,74103\n"
+        "a,1591790400,Bob,Ray,bob@x.com,9185960135,74104\n"
+    )
+    t = load_registrations(path)
+    assert t["id"].to_pylist() == ["a", "b"]
+    assert t["time"].to_pylist() == [1591790400.0, 1591790405.0]
+    assert t["name"].to_pylist() == ["Bob Ray", "Ann Lee"]
+    assert t["phone"].to_pylist() == ["9185960135", "9185960134"]
+    assert "referrer" not in t.column_names
+
+
+def test_load_registrations_explicit_map(tmp_path):
+    path = tmp_path / "form.csv"
+    path.write_text("when,who\n2020-06-10T12:00:00Z,a@x.com\n")
+    t = load_registrations(path, mapping={"time": "when", "email": "who"})
+    assert t["email"].to_pylist() == ["a@x.com"] and t["id"].to_pylist() == ["1"]
+
+
+def test_load_registrations_bad_time_names_row_and_column(tmp_path):
+    path = tmp_path / "form.csv"
+    path.write_text("id,time,email\n1,2020-06-10T12:00:00Z,a@x.com\n2,tomorrow,b@x.com\n")
+    with pytest.raises(
+        SchemaError,
+        match=r"column 'time' has 1 value\(s\) that are not a time \(row 2: 'tomorrow'\)",
+    ):
+        load_registrations(path)
+
+
+def test_load_registrations_no_usable_column(tmp_path):
+    path = tmp_path / "form.csv"
+    path.write_text("foo,bar\n1,2\n")
+    with pytest.raises(SchemaError, match="none of the columns the sign-up lens reads.*--map"):
+        load_registrations(path)
+
+
+def test_load_registrations_map_to_missing_column(tmp_path):
+    path = tmp_path / "form.csv"
+    path.write_text("time,email\n1591790400,a@x.com\n")
+    with pytest.raises(SchemaError, match="no column 'mail'.*--map email=mail"):
+        load_registrations(path, mapping={"email": "mail"})
+    with pytest.raises(ParameterError, match="not a registration column"):
+        load_registrations(path, mapping={"actor": "email"})
