@@ -111,7 +111,7 @@ def detect(
     group_actions = engine.group_actions(log, member_table(membership))
     edges = _edges_with_groups(findings.pairs, membership)
     evidence = _edges_with_groups(findings.evidence, membership)
-    actors = _actor_table(edges, membership, findings.actors)
+    actors = _actor_table(edges, membership, findings.actors, findings.groups)
     groups = _group_table(edges, actors, group_actions)
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
@@ -139,7 +139,9 @@ def _edges_with_groups(pairs: pa.Table, membership: dict[str, int]) -> pa.Table:
     return pairs.append_column("group", group)
 
 
-def _actor_table(edges: pa.Table, membership: dict[str, int], stats: pa.Table) -> pa.Table:
+def _actor_table(
+    edges: pa.Table, membership: dict[str, int], stats: pa.Table, tested: pa.Table | None
+) -> pa.Table:
     inside = edges.filter(pc.is_valid(edges["group"]))
     names = pa.array(list(membership), pa.string())
     s = inside["strength"].to_numpy()
@@ -156,7 +158,7 @@ def _actor_table(edges: pa.Table, membership: dict[str, int], stats: pa.Table) -
         top[g] = max(top.get(g, 0.0), strength.get(a, 0.0))
     actions = dict(zip(stats["actor"].to_pylist(), stats["actions"].to_pylist(), strict=True))
     rows = sorted(membership.items(), key=lambda x: (x[1], -strength.get(x[0], 0.0), x[0]))
-    return pa.table(
+    table = pa.table(
         {
             "actor": [a for a, _ in rows],
             "group": pa.array([g for _, g in rows], pa.int64()),
@@ -167,6 +169,19 @@ def _actor_table(edges: pa.Table, membership: dict[str, int], stats: pa.Table) -
             "actions": pa.array([actions.get(a, 0) for a, _ in rows], pa.int64()),
         }
     )
+    if tested is None:
+        return table
+    # The detector's own membership test: why each actor is in its group.
+    test = {r["actor"]: r for r in tested.to_pylist()}
+    for column, kind in (
+        ("evidence", pa.string()),
+        ("observed", pa.int64()),
+        ("expected", pa.float64()),
+        ("p_value", pa.float64()),
+    ):
+        values = [test.get(a, {}).get(column) for a, _ in rows]
+        table = table.append_column(column, pa.array(values, kind))
+    return table
 
 
 def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> pa.Table:
@@ -194,6 +209,10 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
         .to_pylist()
     }
     size = dict(zip(*np.unique(actors["group"].to_numpy(), return_counts=True), strict=True))
+    joined: dict[int, int] = {}
+    if "evidence" in actors.column_names:
+        for g, via in zip(actors["group"].to_pylist(), actors["evidence"].to_pylist(), strict=True):
+            joined[g] = joined.get(g, 0) + (via == "group")
     rows = []
     for g in sorted(size):
         n, stats, acts = int(size[g]), e.get(g, {}), ga.get(g, {})
@@ -212,6 +231,7 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
                 "observed": stats.get(f"{observed}_sum"),
                 "expected": round(stats["expected_sum"], 3) if "expected_sum" in stats else None,
                 "score": round(stats.get("strength_sum", 0.0), 3),
+                "joined_by_group_test": joined.get(g, 0),
             }
         )
     schema = pa.schema(
@@ -228,6 +248,7 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
             ("observed", pa.int64()),
             ("expected", pa.float64()),
             ("score", pa.float64()),
+            ("joined_by_group_test", pa.int64()),
         ]
     )
     return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,69 @@
+"""The null model's tests: exact tails, and groups found as groups."""
+
+import numpy as np
+import pyarrow.compute as pc
+from scipy import stats
+
+from concerted import CoAction, detect, make_log
+from concerted.significance import sum_of_binomials_sf
+
+
+def test_sum_of_binomials_tail_matches_brute_force():
+    rng = np.random.default_rng(3)
+    trials = rng.integers(0, 6, size=(40, 3))
+    probs = rng.uniform(0, 1, size=(40, 3))
+    observed = rng.integers(0, 10, size=40)
+    got = sum_of_binomials_sf(observed, trials, probs)
+    for i in range(40):
+        pmf = np.array([1.0])
+        for n, p in zip(trials[i], probs[i], strict=True):
+            pmf = np.convolve(pmf, stats.binom.pmf(np.arange(n + 1), n, p))
+        exact = pmf[observed[i] :].sum()
+        if observed[i] > (trials[i] * probs[i]).sum():
+            assert abs(got[i] - max(exact, 1e-15)) < 1e-9
+        else:  # at or below the mean: reported as 1, never below the exact tail
+            assert got[i] == 1.0 and exact <= 1.0
+
+
+def _campaign_in_crowd(seed: int, participation: float):
+    """2,000 organic accounts acting on Zipf-popular objects at random times over a week, and a
+    campaign of 40 accounts pushing 12 fresh objects, each joined by a random share of them
+    within 60 s. Any two members share about participation**2 * 12 objects: few pairs stand out,
+    the group does."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    n_org, week = 2000, 7 * 86400.0
+    activity = rng.pareto(1.5, n_org) * 10 + 5
+    for a in range(n_org):
+        k = int(min(activity[a], 400))
+        objs = (rng.zipf(1.3, k) % 20000).astype(int)
+        for o, t in zip(objs, rng.uniform(0, week, k), strict=True):
+            rows.append({"actor": f"org{a}", "object": f"o{o}", "time": float(t)})
+    members = [f"camp{i}" for i in range(40)]
+    for j in range(12):
+        onset = rng.uniform(0, week - 600)
+        joined = [m for m in members if rng.random() < participation] or members[:2]
+        for m in joined:
+            rows.append({"actor": m, "object": f"push{j}", "time": onset + rng.uniform(0, 60)})
+        for m in members:  # members are ordinary users too
+            for o in (rng.zipf(1.3, 3) % 20000).astype(int):
+                rows.append({"actor": m, "object": f"o{o}", "time": rng.uniform(0, week)})
+    return make_log(rows), set(members)
+
+
+def test_group_test_admits_members_whose_pairs_are_weak():
+    log, members = _campaign_in_crowd(seed=13, participation=0.5)
+    result = detect(log, detector=CoAction())
+    flagged = set(result.actors["actor"].to_pylist())
+    assert flagged <= members  # no organic account
+    assert len(flagged) >= 0.8 * len(members)
+    via = result.actors["evidence"].to_pylist()
+    assert via.count("group") > 0  # some members are proven only as part of the group
+    assert sum(result.groups["joined_by_group_test"].to_pylist()) == via.count("group")
+
+
+def test_group_test_adds_nobody_to_an_organic_crowd():
+    log, members = _campaign_in_crowd(seed=12, participation=0.5)
+    organic = log.table.filter(pc.invert(pc.starts_with(log.table["actor"], "camp")))
+    result = detect(make_log(organic.select(["actor", "object", "time"])), detector=CoAction())
+    assert result.actors.num_rows == 0
