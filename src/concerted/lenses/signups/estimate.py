@@ -78,7 +78,7 @@ def estimate_genuine(
     if bootstrap < 0:
         raise ParameterError(f"bootstrap must be >= 0. Got {bootstrap}.")
     n_people = int(person.max()) + 1 if person.size else 0
-    post = class_posteriors(patterns, fit)
+    post = class_posteriors(patterns, fit, surge_share)
     risk = risk_of(post)[patterns.of_row]
     pr = person_risk(risk, person, n_people)
     genuine = float((1 - pr).sum())
@@ -95,8 +95,15 @@ def estimate_genuine(
             patterns.of_row,
             patterns.n_moments,
         )
-        refit = fit_model(resampled, surge_share=surge_share, start=fit, max_iter=200, tol=1e-7)
-        p = class_posteriors(patterns, refit)
+        refit = fit_model(
+            resampled,
+            surge_share=surge_share,
+            n_buckets=fit.n_buckets,
+            start=fit,
+            max_iter=200,
+            tol=1e-7,
+        )
+        p = class_posteriors(patterns, refit, surge_share)
         r = risk_of(p)[patterns.of_row]
         draws.append(float((1 - person_risk(r, person, n_people)).sum()))
     var_model = float(np.var(draws, ddof=1)) if len(draws) > 1 else 0.0

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from ... import __version__
 from .estimate import Estimate, estimate_genuine
-from .model import CLASSES, Fit, class_posteriors, collapse, fit_model, risk_of
+from .model import Fit, class_posteriors, collapse, fit_model, risk_of
 from .signals import FEATURES, REASONS, Signals, compute_signals
 from .surge import N_BUCKETS, Surge, measure_surges
 from .vocab import CHANNELS, DEVICES
@@ -99,8 +99,8 @@ def score_signups(
     )
     say("fitting the risk model")
     patterns = collapse(moment, signals.features, N_MOMENTS)
-    fit = fit_model(patterns, surge_share=surge_share)
-    post = class_posteriors(patterns, fit)
+    fit = fit_model(patterns, surge_share=surge_share, n_buckets=N_BUCKETS)
+    post = class_posteriors(patterns, fit, surge_share)
     risk = risk_of(post)[patterns.of_row]
     say("estimating genuine people")
     estimate = estimate_genuine(
@@ -148,7 +148,16 @@ def score_signups(
             "suspect_at": SUSPECT_AT,
         },
         "model": {
-            "class_shares": dict(zip(CLASSES, np.exp(fit.log_pi).round(4).tolist(), strict=True)),
+            "wave_mix": {
+                "careful": round(float(fit.rho[0]), 4),
+                "obvious": round(float(fit.rho[1:].sum()), 4),
+            },
+            "wave_share_of_surges": {
+                f"{CHANNELS[c // len(DEVICES)]}/{DEVICES[c % len(DEVICES)]}": round(
+                    float(fit.w[c]), 3
+                )
+                for c in np.flatnonzero(np.bincount(cell, ratio, N_CELLS) >= 20)
+            },
             "iterations": fit.iterations,
             "patterns": int(patterns.counts.size),
         },

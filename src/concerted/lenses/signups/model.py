@@ -1,26 +1,34 @@
 """Risk: the probability that a registration belongs to a fake wave, from a latent-class model
 fitted to the log itself (no labels).
 
-Three classes:
+Classes: **genuine** (G); **careful fakes** (C), whose identity is drawn exactly like a genuine
+person's (same distributions as G, by assumption: that is what careful means) but whose IP
+crowding has its own distribution; and a few sub-classes of **obvious fakes** (O_k), each with its
+own identity and IP distributions (one product of independent features cannot say "at least one
+tell", a mixture of a few can). C and the O_k together are the wave, W, mixed in global
+proportions: the same calls bring the same mix of careers and pranksters everywhere.
 
-* **genuine** (G): identity features, IP crowding and its *moment* (channel x device x surge
-  bucket) each with their own distribution;
-* **obvious fake** (O): its own identity and IP distributions; arrives with the wave;
-* **careful fake** (C): an identity drawn exactly like a genuine person's (same distributions as
-  G, by assumption: that is what careful means), its own IP distribution, and it arrives with the
-  wave.
+Where a registration arrives says how likely it is to be in the wave before its identity is
+looked at. Its cell (channel x device) at its moment has a surge ratio s (:mod:`.surge`): the share
+of the cell's registrations then above its organic baseline. The prior is
 
-O and C share one distribution over moments (they follow the same calls). That tie is what lets
-the model find careful fakes: the obvious fakes mark which channel x device x surge moments belong
-to the wave, and the surplus of ordinary-looking registrations in those moments, above what
-genuine traffic puts there, is careful fakes. An organic spike (a news mention) surges too, but
-brings no obvious fakes, so its moment is learned to be genuine.
+    P(W) = s * w[cell] + (1 - s) * beta[cell]
 
-Features are categorical, so the fit runs on the distinct feature patterns with their counts (a
-few thousand, whatever the log's size): a million registrations fit in well under a second, and a
-bootstrap of the fit costs little. Risk = P(O) + P(C) given the pattern; the parameters are
-maximum-likelihood estimates with a small Dirichlet prior, so the probabilities are calibrated as
-far as the model holds.
+``w[cell]``: how much of the cell's surges is the wave (an organic spike such as a news mention
+surges too, but brings no obvious fakes, so its ``w`` is learned to be near 0); ``beta[cell]``: the
+wave's share of the cell's ordinary traffic. Both are fitted by EM with the class parameters. The
+genuine share of a surging moment is therefore held to its baseline, which is what identifies
+careful fakes: the obvious fakes show which cells' surges are the wave, and everything in such a
+surge beyond the baseline is the wave, however ordinary it looks.
+
+One thing the data cannot tell is the scale between "the wave is mostly obvious fakes and only part
+of the surge" and "the wave is partly careful and all of the surge": both fit equally. The model
+takes the second reading for the cell whose surge is most clearly the wave (largest ``w`` among
+cells with a real surge, set to 1): the surge in the wave's own channel is the wave.
+
+Features are categorical, so the fit runs on distinct feature patterns with their counts (a few
+thousand, whatever the log's size): a million registrations fit in well under a second, and a
+bootstrap of the fit costs little. Risk = 1 - P(G | pattern).
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from .signals import FEATURES
 IDENTITY = ("email", "name", "phone", "phone_reused", "postcode")
 # Obvious fakes come as a few sub-classes, each with its own identity distributions: one product of
 # independent features cannot say "at least one tell", a mixture of a few can.
-N_OBVIOUS = 8
+N_OBVIOUS = 5
 CLASSES = ("genuine", "careful") + tuple(f"obvious_{k + 1}" for k in range(N_OBVIOUS))
 # Identity codes that count as an obvious tell when starting the fit (not a rule at the end).
 TELLS = {"email": (2, 3), "name": (2, 3), "phone": (2, 3, 4), "phone_reused": (1,)}
@@ -55,14 +63,16 @@ class Patterns:
 
 @dataclass
 class Fit:
-    """Fitted parameters (log probabilities) of the model; classes as in ``CLASSES``."""
+    """Fitted parameters of the model; classes as in ``CLASSES``."""
 
-    log_pi: np.ndarray  # (classes,)
-    log_moment: np.ndarray  # (2, n_moments): genuine, wave
     log_identity: dict[
         str, np.ndarray
     ]  # feature -> (1 + N_OBVIOUS, levels): genuine-like, obvious_k
     log_ip: np.ndarray  # (classes, levels)
+    rho: np.ndarray  # (1 + N_OBVIOUS,): the wave's mix of careful, obvious_k
+    w: np.ndarray  # (cells,): the wave's share of a cell's surges
+    beta: np.ndarray  # (cells,): the wave's share of a cell's ordinary traffic
+    n_buckets: int = 1
     iterations: int = 0
     loglik: float = float("nan")
     history: list[float] = field(default_factory=list)
@@ -70,10 +80,12 @@ class Fit:
     def to_dict(self) -> dict:
         return {
             "classes": list(CLASSES),
-            "pi": np.exp(self.log_pi).round(8).tolist(),
-            "moment": np.exp(self.log_moment).round(10).tolist(),
             "identity": {k: np.exp(v).round(8).tolist() for k, v in self.log_identity.items()},
             "ip": np.exp(self.log_ip).round(8).tolist(),
+            "rho": self.rho.round(8).tolist(),
+            "w": self.w.round(8).tolist(),
+            "beta": self.beta.round(8).tolist(),
+            "n_buckets": self.n_buckets,
             "iterations": self.iterations,
             "loglik": self.loglik,
         }
@@ -81,13 +93,38 @@ class Fit:
     @classmethod
     def from_dict(cls, d: dict) -> Fit:
         return cls(
-            log_pi=np.log(np.asarray(d["pi"], float)),
-            log_moment=np.log(np.asarray(d["moment"], float)),
             log_identity={k: np.log(np.asarray(v, float)) for k, v in d["identity"].items()},
             log_ip=np.log(np.asarray(d["ip"], float)),
+            rho=np.asarray(d["rho"], float),
+            w=np.asarray(d["w"], float),
+            beta=np.asarray(d["beta"], float),
+            n_buckets=int(d.get("n_buckets", 1)),
             iterations=int(d.get("iterations", 0)),
             loglik=float(d.get("loglik", float("nan"))),
         )
+
+    def wave_prior(self, cell: np.ndarray, surge: np.ndarray) -> np.ndarray:
+        """P(W) before identity, for registrations in ``cell`` with surge ratio ``surge``."""
+        return np.clip(surge * self.w[cell] + (1 - surge) * self.beta[cell], 1e-9, 1 - 1e-9)
+
+    def log_likelihoods(self, identity: dict[str, np.ndarray], ip: np.ndarray) -> np.ndarray:
+        """log P(identity, ip | class), shape (classes, n)."""
+        ident = sum(self.log_identity[k][:, identity[k]] for k in IDENTITY)  # (1 + K, n)
+        out = np.empty((len(CLASSES), ip.size))
+        out[0] = ident[0]
+        out[1] = ident[0]
+        out[2:] = ident[1:]
+        return out + self.log_ip[:, ip]
+
+    def posteriors(self, cell, surge, identity, ip) -> np.ndarray:
+        """P(class | everything), shape (classes, n)."""
+        prior = self.wave_prior(cell, surge)
+        log_joint = self.log_likelihoods(identity, ip)
+        log_joint[0] += np.log1p(-prior)
+        log_joint[1:] += np.log(prior) + np.log(np.maximum(self.rho, 1e-12))[:, None]
+        top = log_joint.max(axis=0)
+        r = np.exp(log_joint - top)
+        return r / r.sum(axis=0)
 
 
 def collapse(moment: np.ndarray, features: dict[str, np.ndarray], n_moments: int) -> Patterns:
@@ -137,43 +174,49 @@ def fit_model(
     p: Patterns,
     *,
     surge_share: np.ndarray,
+    n_buckets: int,
     max_iter: int = 500,
     tol: float = 1e-8,
     start: Fit | None = None,
 ) -> Fit:
     """Maximum-likelihood (EM) fit of the model to the patterns.
 
-    ``surge_share`` (per moment, in [0, 1]) only seeds the fit; ``start`` warm-starts it from
-    another fit (as the bootstrap does).
+    ``surge_share``: the mean surge ratio of each moment (a moment is ``cell * n_buckets +
+    bucket``). ``start`` warm-starts the fit from another (as the bootstrap does).
     """
     w = p.counts
-    fit = _m_step(p, initial_responsibilities(p, surge_share), w) if start is None else start
+    cell = p.moment // n_buckets
+    s = surge_share[p.moment]
+    n_cells = p.n_moments // n_buckets
+    if start is None:
+        r = initial_responsibilities(p, surge_share)
+        fit = _m_step(p, r, w, cell, s, n_cells, n_buckets, None)
+    else:
+        fit = start
     history = []
     prev = -np.inf
     for _ in range(max_iter):
-        log_joint = _log_joint(p, fit)
+        prior = fit.wave_prior(cell, s)
+        log_joint = fit.log_likelihoods(p.identity, p.ip)
+        log_joint[0] += np.log1p(-prior)
+        log_joint[1:] += np.log(prior) + np.log(np.maximum(fit.rho, 1e-12))[:, None]
         top = log_joint.max(axis=0)
         norm = top + np.log(np.exp(log_joint - top).sum(axis=0))
         ll = float((w * norm).sum())
         history.append(ll)
-        fit = _m_step(p, np.exp(log_joint - norm), w)
-        if ll - prev < tol * abs(ll):
+        fit = _m_step(p, np.exp(log_joint - norm), w, cell, s, n_cells, n_buckets, fit)
+        if abs(ll - prev) < tol * abs(ll):
             break
         prev = ll
-    fit.iterations, fit.loglik, fit.history = (
-        len(history),
-        history[-1] if history else float("nan"),
-        history,
-    )
+    fit.iterations = len(history)
+    fit.loglik = history[-1] if history else float("nan")
+    fit.history = history
     return fit
 
 
-def class_posteriors(p: Patterns, fit: Fit) -> np.ndarray:
+def class_posteriors(p: Patterns, fit: Fit, surge_share: np.ndarray) -> np.ndarray:
     """P(class | pattern), shape (classes, patterns)."""
-    log_joint = _log_joint(p, fit)
-    top = log_joint.max(axis=0)
-    r = np.exp(log_joint - top)
-    return r / r.sum(axis=0)
+    return fit.posteriors(p.moment // fit.n_buckets, surge_share[p.moment], p.identity, p.ip)
 
 
 def risk_of(posteriors: np.ndarray) -> np.ndarray:
@@ -181,27 +224,10 @@ def risk_of(posteriors: np.ndarray) -> np.ndarray:
     return 1.0 - posteriors[0]
 
 
-def _log_joint(p: Patterns, fit: Fit) -> np.ndarray:
-    ident = sum(fit.log_identity[k][:, p.identity[k]] for k in IDENTITY)  # (1 + K, patterns)
-    out = np.empty((len(CLASSES), p.counts.size))
-    out[0] = fit.log_moment[0, p.moment] + ident[0]
-    out[1] = fit.log_moment[1, p.moment] + ident[0]
-    out[2:] = fit.log_moment[1, p.moment] + ident[1:]
-    out += fit.log_pi[:, None] + fit.log_ip[:, p.ip]
-    return out
-
-
-def _m_step(p: Patterns, r: np.ndarray, w: np.ndarray) -> Fit:
+def _m_step(p, r, w, cell, s, n_cells, n_buckets, old: Fit | None) -> Fit:
     rw = r * w
-    pi = rw.sum(axis=1) + 1.0
     genuine_like = rw[0] + rw[1]  # careful fakes share genuine people's identity distributions
     wave = rw[1:].sum(axis=0)
-    moment = np.stack(
-        [
-            np.bincount(p.moment, rw[0], p.n_moments) + PRIOR / 10,
-            np.bincount(p.moment, wave, p.n_moments) + PRIOR / 10,
-        ]
-    )
     identity = {}
     for k in IDENTITY:
         levels = len(FEATURES[k])
@@ -210,11 +236,46 @@ def _m_step(p: Patterns, r: np.ndarray, w: np.ndarray) -> Fit:
         identity[k] = _log_normalise(np.stack(rows) + PRIOR)
     levels = len(FEATURES["ip"])
     ip = np.stack([np.bincount(p.ip, rw[c], levels) for c in range(len(CLASSES))]) + PRIOR
+    rho = rw[1:].sum(axis=1) + 1.0
+    rho = rho / rho.sum()
+    # Split each pattern's wave and genuine mass between its surge (share s) and its ordinary
+    # traffic (1 - s), in proportion to the current priors.
+    if old is None:
+        w_surge = np.full(n_cells, 0.5)
+        b_old = np.full(n_cells, 0.05)
+    else:
+        w_surge, b_old = old.w, old.beta
+    pw = np.clip(s * w_surge[cell] + (1 - s) * b_old[cell], 1e-9, 1 - 1e-9)
+    from_surge_w = wave * s * w_surge[cell] / pw
+    from_surge_g = rw[0] * s * (1 - w_surge[cell]) / (1 - pw)
+    from_base_w = wave - from_surge_w
+    from_base_g = rw[0] - from_surge_g
+    sw = np.bincount(cell, from_surge_w, n_cells)
+    sg = np.bincount(cell, from_surge_g, n_cells)
+    bw = np.bincount(cell, from_base_w, n_cells)
+    bg = np.bincount(cell, from_base_g, n_cells)
+    new_w = (sw + 0.01) / (sw + sg + 0.02)
+    new_beta = (bw + 0.01) / (bw + bg + 1.0)
+    # The scale the data cannot fix: the cell whose surge is most clearly the wave is all wave.
+    surged = sw + sg
+    real = surged >= max(20.0, 0.05 * float(surged.max(initial=0.0)))
+    if real.any():
+        top = float(new_w[real].max())
+        if 0 < top < 1:
+            careful_plus = rho[0] + (1 - rho[0]) * (1 - top)
+            # Moving along the ridge: every cell's wave share up by 1/top, the wave's obvious
+            # share down by top (the rest of the wave is careful).
+            new_w = np.minimum(new_w / top, 1.0)
+            new_beta = np.minimum(new_beta / top, 0.999)
+            rho = np.r_[careful_plus, rho[1:] * top]
+            rho = rho / rho.sum()
     return Fit(
-        log_pi=np.log(pi / pi.sum()),
-        log_moment=_log_normalise(moment),
         log_identity=identity,
         log_ip=_log_normalise(ip),
+        rho=rho,
+        w=new_w,
+        beta=new_beta,
+        n_buckets=n_buckets,
     )
 
 
