@@ -4,13 +4,27 @@ results are."""
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 from pathlib import Path
 
 import click
 
-from ...cli import _friendly, _parse_map, _Progress
 from ...errors import ParameterError
+
+
+def _friendly(command):
+    """concerted.cli's error handling, looked up when the command runs (concerted.cli imports
+    this module, so importing from it here would be circular)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from ...cli import _friendly as friendly
+
+        return friendly(command)(*args, **kwargs)
+
+    return wrapper
 
 
 @click.command("signups")
@@ -86,6 +100,7 @@ def signups(
       concerted signups registrations.csv --out results/ --venue-postcode 74103
       concerted signups form.jsonl --map time=submitted --map phone=mobile_no --show-rate 0.45
     """
+    from ...cli import _parse_map, _Progress
     from .lens import score_signups
     from .load import load_registrations
     from .outputs import write_signups
@@ -145,8 +160,15 @@ def signups(
     "--venue-postcode", help="The venue's US ZIP code; distance from it becomes a signal."
 )
 @click.option("--country", default="US", show_default=True, help="The event's country (ISO code).")
+@click.option(
+    "--synchronous",
+    type=click.Choice(["full", "normal"]),
+    default="full",
+    show_default=True,
+    help="full: each registration is on disk (fsync) before it is answered; normal: handed to the OS, safe across restarts of the service but not a power loss, and faster.",
+)
 @_friendly
-def serve_signups(host, port, state_path, model_path, venue_postcode, country):
+def serve_signups(host, port, state_path, model_path, venue_postcode, country, synchronous):
     """Score registrations as a live form receives them (POST /v1/registrations).
 
     \b
@@ -165,7 +187,18 @@ def serve_signups(host, port, state_path, model_path, venue_postcode, country):
             model = json.loads(Path(model_path).read_text("utf-8"))
         except (OSError, ValueError) as exc:
             raise ParameterError(f"--model {model_path}: cannot read it as JSON ({exc}).") from None
-    app = create_app(state_path, venue_postcode=venue_postcode, country=country, model=model)
+    app = create_app(
+        state_path,
+        venue_postcode=venue_postcode,
+        country=country,
+        model=model,
+        synchronous=synchronous,
+    )
+    # What was loaded (the state, the model) lives as long as the process: keep it out of the
+    # garbage collector's full passes, and make those rarer, so that they do not stall answers.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
     click.echo(
         f"Scoring sign-ups on http://{host}:{port}/v1/registrations (state in {state_path})",
         err=True,

@@ -33,6 +33,7 @@ bootstrap of the fit costs little. Risk = 1 - P(G | pattern).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,6 +116,42 @@ class Fit:
         out[1] = ident[0]
         out[2:] = ident[1:]
         return out + self.log_ip[:, ip]
+
+    def risk_one(self, cell: int, surge: float, features: dict[str, int]) -> float:
+        """1 - P(genuine) for one registration, in plain Python (the live service's path: the same
+        arithmetic as :meth:`posteriors` without NumPy's per-call overhead)."""
+        tables = self._tables()
+        prior = surge * tables["w"][cell] + (1 - surge) * tables["beta"][cell]
+        prior = min(max(prior, 1e-9), 1 - 1e-9)
+        ident = [0.0] * (1 + N_OBVIOUS)
+        for k in IDENTITY:
+            rows = tables["identity"][k]
+            code = features[k]
+            for j in range(1 + N_OBVIOUS):
+                ident[j] += rows[j][code]
+        ip = tables["ip"]
+        code = features["ip"]
+        log_joint = [math.log1p(-prior) + ident[0] + ip[0][code]]
+        log_wave = math.log(prior)
+        log_rho = tables["log_rho"]
+        log_joint.append(log_wave + log_rho[0] + ident[0] + ip[1][code])
+        for j in range(N_OBVIOUS):
+            log_joint.append(log_wave + log_rho[1 + j] + ident[1 + j] + ip[2 + j][code])
+        top = max(log_joint)
+        weights = [math.exp(v - top) for v in log_joint]
+        return 1.0 - weights[0] / sum(weights)
+
+    def _tables(self) -> dict:
+        cached = self.__dict__.get("_cached_tables")
+        if cached is None:
+            cached = self.__dict__["_cached_tables"] = {
+                "w": self.w.tolist(),
+                "beta": self.beta.tolist(),
+                "identity": {k: v.tolist() for k, v in self.log_identity.items()},
+                "ip": self.log_ip.tolist(),
+                "log_rho": np.log(np.maximum(self.rho, 1e-12)).tolist(),
+            }
+        return cached
 
     def posteriors(self, cell, surge, identity, ip) -> np.ndarray:
         """P(class | everything), shape (classes, n)."""

@@ -1,0 +1,379 @@
+"""A scoring service for live registration forms: ``POST /v1/registrations`` answers risk,
+verdict and reasons, the way the batch lens would with what it has seen so far.
+
+* Durable: each accepted registration and its velocity count are committed to the SQLite state
+  (WAL; ``synchronous="full"`` by default: on disk, fsync'd) before the answer is sent; requests that arrive while a commit is
+  under way are committed together in the next one (group commit), so durability costs one fsync
+  per batch, not per request. A restart rebuilds people, shared numbers and networks and velocity
+  from the file. Posting the same ``id`` again returns the stored answer and counts nothing twice.
+* The model: the one given (``model.json`` from a batch run); otherwise one fitted to the state
+  itself once it holds enough registrations, refitted as more arrive; before that, a cold-start
+  model fitted to a simulated log (:mod:`.simulate`), which the summary names as such.
+* Errors answer one JSON shape: ``{"error": {"code", "message", "details"}}``.
+
+Run it with ``concerted serve signups`` (bound to 127.0.0.1 by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from ...errors import ParameterError
+from .live import LiveState, identify, ip_category, parse_time, reasons_of, surge_bucket
+from .model import Fit, collapse, fit_model
+from .signals import FEATURES
+from .surge import N_BUCKETS
+from .vocab import CHANNELS, DEVICES
+
+MIN_REGISTRATIONS_TO_FIT = 1000
+REFIT_MIN_SECONDS = 60.0
+CHECKPOINT_SECONDS = 5.0  # refit at most this often, whatever the rate of registrations
+SUSPECT_AT = 0.5
+N_CELLS = len(CHANNELS) * len(DEVICES)
+
+
+FIELDS = {  # field -> longest accepted text
+    "id": 200,
+    "time": 64,
+    "name": 500,
+    "email": 500,
+    "phone": 100,
+    "postcode": 50,
+    "ip": 100,
+    "user_agent": 2000,
+    "referrer": 2000,
+}
+
+
+def parse_registration(body: bytes) -> dict:
+    """The registration in a request body (a JSON object; every field optional, unknown ones
+    ignored). Raises ValueError with a message a form developer can act on.
+
+    Parsed by hand rather than through a schema library: this is the hot path of the service.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("the body is not JSON: send one registration as a JSON object") from None
+    if not isinstance(data, dict):
+        raise ValueError('the body must be a JSON object, e.g. {"id": "r1", "email": "a@b.com"}')
+    out = {}
+    for field, longest in FIELDS.items():
+        value = data.get(field)
+        if value is None:
+            continue
+        if field == "time" and isinstance(value, int | float) and not isinstance(value, bool):
+            out[field] = value
+            continue
+        if not isinstance(value, str):
+            raise ValueError(
+                f"{field} must be a string{' or a number' if field == 'time' else ''}; got {type(value).__name__}"
+            )
+        if len(value) > longest:
+            raise ValueError(f"{field} is longer than {longest} characters")
+        out[field] = value
+    return out
+
+
+def create_app(
+    state_path: str | Path,
+    *,
+    venue_postcode: str | None = None,
+    country: str = "US",
+    model: dict | None = None,
+    refit_every: int = 5000,
+    synchronous: str = "full",
+) -> FastAPI:
+    """The FastAPI app. ``model``: a ``model.json`` document (``concerted signups`` writes one)."""
+    if refit_every < 1:
+        raise ParameterError(f"refit_every must be >= 1. Got {refit_every}.")
+    if model is not None and model.get("kind") != "concerted.signups.model":
+        raise ParameterError("--model: not a model.json written by `concerted signups`.")
+    live = _Live(Path(state_path), venue_postcode, country, model, refit_every, synchronous)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        live.start()
+        try:
+            yield
+        finally:
+            await live.stop()
+
+    app = FastAPI(title="concerted sign-up scoring", version="1", lifespan=lifespan)
+    app.state.live = live
+
+    async def register(request: Request):
+        try:
+            reg = parse_registration(await request.body())
+            answer = await live.score(reg)
+        except ValueError as exc:
+            return _error(422, "invalid_registration", str(exc), [])
+        except _NotStored as exc:
+            return _error(
+                503, "not_stored", f"The registration could not be stored ({exc}); try again.", []
+            )
+        return Response(json.dumps(answer), media_type="application/json")
+
+    # A plain route: the body is parsed by parse_registration, not by a schema layer.
+    app.router.add_route("/v1/registrations", register, methods=["POST"])
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc):
+        return _error(
+            404,
+            "not_found",
+            f"No such endpoint: {request.url.path}. Use POST /v1/registrations.",
+            [],
+        )
+
+    @app.exception_handler(405)
+    async def not_allowed(request: Request, exc):
+        return _error(
+            405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}.", []
+        )
+
+    @app.get("/v1/health")
+    async def health():
+        return {"status": "ok", "registrations": len(live.state.by_id), "model": live.model_source}
+
+    @app.get("/v1/summary")
+    async def summary():
+        return live.summary()
+
+    return app
+
+
+def _error(status: int, code: str, message: str, details: list) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}}, status_code=status
+    )
+
+
+class _NotStored(Exception):
+    pass
+
+
+class _Live:
+    """The service's state, model and group-commit writer."""
+
+    def __init__(
+        self,
+        path: Path,
+        venue: str | None,
+        country: str,
+        model: dict | None,
+        refit_every: int,
+        synchronous: str,
+    ):
+        self.state = LiveState(path, synchronous=synchronous)
+        self.venue, self.country = venue, country
+        self.refit_every = refit_every
+        self.pending: list[tuple[dict, asyncio.Future]] = []
+        self.wake: asyncio.Event | None = None
+        self.writer: asyncio.Task | None = None
+        self.refitting = False
+        self.since_fit = 0
+        self.fitted_at = time.monotonic()
+        self.person_risk: dict[int, list[float]] = {}
+        for rec in self._stored():
+            self._add_person_risk(rec["person"], rec["risk"])
+        if model is not None:
+            self.fit, self.model_source, self.fixed = Fit.from_dict(model["fit"]), "given", True
+        elif len(self.state.by_id) >= MIN_REGISTRATIONS_TO_FIT:
+            self.fit, self.model_source, self.fixed = (
+                _fit_rows(self.state.rows(), None),
+                "fitted to the state",
+                False,
+            )
+        else:
+            self.fit, self.model_source, self.fixed = (
+                _cold_start_fit(),
+                "cold start (fitted to a simulated log)",
+                False,
+            )
+
+    def _stored(self):
+        return self.state.by_id.values()
+
+    def start(self) -> None:
+        self.wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        self.writer = loop.create_task(self._write_loop())
+        self.checkpointer = loop.create_task(self._checkpoint_loop())
+
+    async def _checkpoint_loop(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            try:
+                await asyncio.to_thread(self.state.checkpoint)
+            except Exception:  # a busy database: the next round will do it
+                pass
+
+    async def stop(self) -> None:
+        if self.writer is not None:
+            while self.pending:
+                await asyncio.sleep(0.005)
+            self.writer.cancel()
+            self.checkpointer.cancel()
+        self.state.close()
+
+    async def score(self, reg: dict) -> dict:
+        rid = reg.get("id") or uuid.uuid4().hex
+        seen = self.state.by_id.get(rid)
+        if seen is not None:  # idempotent: a retried post counts once
+            return {**_answer(seen), "repeat": True}
+        t = parse_time(reg.get("time"), time.time())
+        who = identify(reg, venue_postcode=self.venue, country=self.country)
+        st = self.state
+        email_key = st.hash("email", who.email)
+        name_phone_key = (
+            st.hash("name_phone", f"{who.name}|{who.phone}") if who.name and who.phone else None
+        )
+        person, duplicate = st.person(email_key, name_phone_key)
+        phone_key, block_key = st.hash("phone", who.phone), st.hash("block", who.block)
+        cell = who.channel * len(DEVICES) + who.device
+        surge = st.surge(cell, t)
+        features = {
+            **who.features,
+            "phone_reused": int(st.shared(st.phone_people, phone_key, person) > 1),
+            "ip": ip_category(st.shared(st.block_people, block_key, person)),
+        }
+        risk = self.fit.risk_one(cell, surge, features)
+        verdict = "duplicate" if duplicate else "suspect" if risk >= SUSPECT_AT else "genuine"
+        reasons = reasons_of(
+            features, surge=surge, channel=who.channel, device=who.device, duplicate=duplicate
+        )
+        rec = {
+            "id": rid,
+            "time": t,
+            "person": person,
+            "email_key": email_key,
+            "name_phone_key": name_phone_key,
+            "phone_key": phone_key,
+            "block_key": block_key,
+            "cell": cell,
+            "surge": round(surge, 4),
+            **{k: int(features[k]) for k in FEATURES},
+            "risk": round(risk, 4),
+            "verdict": verdict,
+            "reasons": ";".join(reasons),
+        }
+        st.record(rec)
+        self._add_person_risk(person, rec["risk"])
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((rec, future))
+        self.wake.set()
+        await future
+        self.since_fit += 1
+        if (
+            not self.fixed
+            and not self.refitting
+            and self.since_fit >= self.refit_every
+            and time.monotonic() - self.fitted_at >= REFIT_MIN_SECONDS
+        ):
+            self.refitting = True
+            asyncio.get_running_loop().create_task(self._refit())
+        return {
+            **_answer(rec),
+            "channel": CHANNELS[who.channel],
+            "device": DEVICES[who.device],
+            "surge_bucket": surge_bucket(surge),
+        }
+
+    def _add_person_risk(self, person: int, risk: float) -> None:
+        entry = self.person_risk.setdefault(person, [0.0, 0])
+        entry[0] += risk
+        entry[1] += 1
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            batch, self.pending = self.pending, []
+            if not batch:
+                continue
+            try:
+                await asyncio.to_thread(self.state.commit, [rec for rec, _ in batch])
+            except Exception as exc:  # the disk said no: these registrations are not accepted
+                for _, future in batch:
+                    future.set_exception(_NotStored(str(exc)))
+                continue
+            for _, future in batch:
+                future.set_result(None)
+
+    async def _refit(self) -> None:
+        try:
+            self.fit = await asyncio.to_thread(_fit_rows, _read_rows(self.state.path), self.fit)
+            self.model_source = "fitted to the state"
+            self.since_fit = 0
+            self.fitted_at = time.monotonic()
+        finally:
+            self.refitting = False
+
+    def summary(self) -> dict:
+        verdicts: dict[str, int] = {"genuine": 0, "duplicate": 0, "suspect": 0}
+        for rec in self.state.by_id.values():
+            verdicts[rec["verdict"]] += 1
+        genuine = sum(1 - s / n for s, n in self.person_risk.values())
+        return {
+            "registrations": len(self.state.by_id),
+            "unique_people_estimate": len(self.person_risk),
+            "genuine_estimate": round(genuine, 1),
+            "verdicts": verdicts,
+            "model": self.model_source,
+        }
+
+
+def _answer(rec: dict) -> dict:
+    return {
+        "id": rec["id"],
+        "risk": rec["risk"],
+        "verdict": rec["verdict"],
+        "reasons": [r for r in rec["reasons"].split(";") if r],
+        "person": rec["person"],
+        "surge": rec["surge"],
+    }
+
+
+def _read_rows(path: Path) -> dict[str, np.ndarray]:
+    reader = LiveState.__new__(LiveState)  # a second connection, only to read the stored features
+    import sqlite3
+
+    reader.db = sqlite3.connect(path)
+    try:
+        return LiveState.rows(reader)
+    finally:
+        reader.db.close()
+
+
+def _fit_rows(rows: dict[str, np.ndarray], start: Fit | None) -> Fit:
+    cell = rows["cell"].astype(np.int64)
+    surge = rows["surge"]
+    bucket = np.array([surge_bucket(s) for s in surge], np.int64)
+    moment = cell * N_BUCKETS + bucket
+    n_moments = N_CELLS * N_BUCKETS
+    share = np.bincount(moment, surge, n_moments) / np.maximum(
+        np.bincount(moment, None, n_moments), 1
+    )
+    features = {k: rows[k].astype(np.int64) for k in FEATURES}
+    patterns = collapse(moment, features, n_moments)
+    return fit_model(patterns, surge_share=share, n_buckets=N_BUCKETS, start=start, max_iter=300)
+
+
+@lru_cache(maxsize=1)
+def _cold_start_fit() -> Fit:
+    from .lens import score_signups
+    from .simulate import simulate_signups
+
+    world = simulate_signups(seed=0, genuine=3000, fakes=3000, days=6)
+    return score_signups(world.registrations, venue_postcode="74103", bootstrap=0).fit

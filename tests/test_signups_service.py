@@ -1,0 +1,229 @@
+"""The live scoring service: answers, errors, durable state across restarts, and the same signals
+as the batch lens."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from fastapi.testclient import TestClient
+
+from concerted.lenses.signups import score_signups, simulate_signups
+from concerted.lenses.signups.cli import serve_signups
+from concerted.lenses.signups.live import identify
+from concerted.lenses.signups.outputs import model_document
+from concerted.lenses.signups.service import create_app
+from concerted.lenses.signups.signals import compute_signals
+
+TIKTOK_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 13_5 like Mac OS X) Mobile/15E148 musical_ly_16.1.0"
+DESKTOP_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/83.0 Safari/537.36"
+)
+FAKE = {
+    "id": "f1",
+    "time": "2020-06-10T20:00:00Z",
+    "name": "Donald Duck",
+    "email": "quack@mailinator.com",
+    "phone": "+44 20 7946 0958",
+    "postcode": "90210",
+    "user_agent": TIKTOK_UA,
+    "referrer": "https://www.tiktok.com/",
+}
+GENUINE = {
+    "id": "g1",
+    "time": "2020-06-10T20:01:00Z",
+    "name": "Mary Johnson",
+    "email": "Mary.Johnson@gmail.com",
+    "phone": "(918) 596-0134",
+    "postcode": "74103",
+    "ip": "68.1.2.3",
+    "user_agent": DESKTOP_UA,
+    "referrer": "https://www.google.com/",
+}
+
+
+@pytest.fixture(scope="module")
+def model():
+    world = simulate_signups(seed=2, genuine=1500, fakes=1500, days=5)
+    return model_document(score_signups(world.registrations, venue_postcode="74103", bootstrap=0))
+
+
+def test_service_scores_flags_and_merges(tmp_path, model):
+    with TestClient(create_app(tmp_path / "s.db", venue_postcode="74103", model=model)) as client:
+        fake = client.post("/v1/registrations", json=FAKE).json()
+        assert fake["verdict"] == "suspect" and fake["risk"] > 0.9
+        assert {
+            "email_disposable",
+            "name_joke",
+            "phone_foreign",
+            "postcode_far",
+            "inapp_short_video",
+        } <= set(fake["reasons"])
+        genuine = client.post("/v1/registrations", json=GENUINE).json()
+        assert (
+            genuine["verdict"] == "genuine" and genuine["risk"] < 0.1 and genuine["reasons"] == []
+        )
+        again = client.post(
+            "/v1/registrations",
+            json={**GENUINE, "id": "g2", "email": "maryjohnson+rally@googlemail.com"},
+        ).json()
+        assert again["verdict"] == "duplicate" and again["person"] == genuine["person"]
+        repeat = client.post("/v1/registrations", json=FAKE).json()
+        assert repeat["repeat"] is True and repeat["risk"] == fake["risk"]
+        summary = client.get("/v1/summary").json()
+        assert summary["registrations"] == 3 and summary["unique_people_estimate"] == 2
+        assert summary["verdicts"] == {"genuine": 1, "duplicate": 1, "suspect": 1}
+        assert summary["model"] == "given"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"{not json", "not JSON"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'{"email": 7}', "email must be a string"),
+        (b'{"time": "tomorrow"}', "is not a time"),
+        (b'{"name": "' + b"x" * 600 + b'"}', "name is longer than 500"),
+    ],
+)
+def test_service_bad_input_answers_one_json_shape(tmp_path, model, body, message):
+    with TestClient(create_app(tmp_path / "s.db", model=model)) as client:
+        r = client.post(
+            "/v1/registrations", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422
+        error = r.json()["error"]
+        assert error["code"] == "invalid_registration" and message in error["message"]
+        assert client.get("/v1/summary").json()["registrations"] == 0
+        missing = client.get("/v2/nothing")
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_state_survives_a_restart(tmp_path, model):
+    path = tmp_path / "s.db"
+    wave = [
+        {
+            **FAKE,
+            "id": f"w{i}",
+            "email": f"fan{i}@gmail.com",
+            "phone": f"+44 20 7946 {i:04d}",
+            "time": 1591819200 + i,
+            "ip": f"104.1.1.{i}",
+        }
+        for i in range(30)
+    ]
+    with TestClient(create_app(path, model=model)) as client:
+        for reg in [GENUINE, *wave]:
+            assert client.post("/v1/registrations", json=reg).status_code == 200
+        live = client.app.state.live
+        velocity = {c: dict(v) for c, v in live.state.velocity.items()}
+        shared = len(live.state.block_people)
+        summary = client.get("/v1/summary").json()
+    with TestClient(create_app(path, model=model)) as client:
+        live = client.app.state.live
+        assert {c: dict(v) for c, v in live.state.velocity.items()} == velocity
+        assert len(live.state.block_people) == shared
+        assert client.get("/v1/summary").json() == summary
+        # The person is remembered: the same address after the restart is a duplicate.
+        again = client.post("/v1/registrations", json={**GENUINE, "id": "g9"}).json()
+        assert again["verdict"] == "duplicate"
+        # The /24 remembered: 31 people now share 104.1.1.x.
+        newcomer = {**wave[0], "id": "w99", "email": "new@gmail.com", "phone": "+44 20 7946 0999"}
+        last = client.post("/v1/registrations", json=newcomer).json()
+        assert "ip_crowded" in last["reasons"]
+
+
+def test_state_file_holds_no_address_or_number(tmp_path, model):
+    path = tmp_path / "s.db"
+    with TestClient(create_app(path, model=model)) as client:
+        client.post("/v1/registrations", json=GENUINE)
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    for value in (b"johnson", b"5960134", b"596-0134", b"68.1.2.3", b"gmail"):
+        assert value not in raw.lower()
+
+
+def test_live_signals_match_the_batch_signals():
+    world = simulate_signups(seed=8, genuine=300, fakes=300, days=3)
+    table = world.registrations
+    batch = compute_signals(table, venue_postcode="74103")
+    for i, reg in enumerate(table.to_pylist()):
+        one = identify(reg, venue_postcode="74103")
+        for k, v in one.features.items():
+            assert v == batch.features[k][i], (k, reg)
+        assert one.channel == batch.channel[i] and one.device == batch.device[i], reg
+
+
+def test_serve_binds_to_loopback_by_default():
+    host = next(p for p in serve_signups.params if p.name == "host")
+    assert host.default == "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(port: int, reg: dict) -> dict:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/registrations",
+        data=json.dumps(reg).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def _serve(state, port, model_path):
+    cmd = [sys.executable, "-m", "concerted.cli", "serve", "signups", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--state", str(state), "--model", str(model_path)],
+        stderr=subprocess.PIPE,
+    )
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=1) as r:
+                return proc, json.loads(r.read())
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read().decode()) from None
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the server did not start")
+
+
+@pytest.mark.slow
+def test_real_server_keeps_every_registration_across_a_kill(tmp_path, model):
+    model_path = tmp_path / "model.json"
+    model_path.write_text(json.dumps(model))
+    state, port = tmp_path / "s.db", _free_port()
+    proc, health = _serve(state, port, model_path)
+    try:
+        assert health["registrations"] == 0
+        people = [
+            {
+                **GENUINE,
+                "id": f"k{i}",
+                "email": f"k{i}@gmail.com",
+                "phone": f"918 596 {i:04d}",
+                "ip": f"68.1.{i}.3",
+            }
+            for i in range(50)
+        ]
+        answers = [_post(port, reg) for reg in people]
+        assert all(a["verdict"] == "genuine" for a in answers)
+    finally:
+        proc.kill()  # no clean shutdown: what was answered must already be on disk
+        proc.wait()
+    proc, health = _serve(state, port, model_path)
+    try:
+        assert health["registrations"] == 50
+        assert _post(port, people[0])["repeat"] is True
+    finally:
+        proc.terminate()
+        proc.wait()
