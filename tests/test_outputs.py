@@ -113,7 +113,7 @@ def test_write_results_with_nothing_found_still_writes_headers(tmp_path):
     )
     paths = write_results(detect(log), tmp_path / "out")
     assert paths["actors.csv"].read_text().splitlines() == [
-        "actor,group,score,degree,strength,actions"
+        "actor,group,score,degree,strength,actions,evidence,observed,expected,p_value"
     ]
     assert paths["edges.csv"].read_text().startswith("actor,actor_y,weight,sources")
     assert "No coordinated group was found" in paths["report.html"].read_text()

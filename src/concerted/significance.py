@@ -51,20 +51,21 @@ class NullModel:
     Attributes
     ----------
     names
-        The actors, in the row order of ``counts`` and ``distinct``.
-    counts, distinct
-        Each actor's actions, and distinct objects, per popularity stratum (actors x strata).
+        The actors, in the row order of ``counts``.
+    counts
+        Each actor's actions per popularity stratum (actors x strata).
     rate
         Each stratum's chance co-action rate ``rate_s = sum_{o in s} (n_o / N_s)**2 * q_o``.
-    objects, share, stratum
-        Each object, its share ``n_o / N_s`` of its stratum's actions, and its stratum.
+    objects, popularity, share, stratum
+        Each object, its actions ``n_o``, its share ``n_o / N_s`` of its stratum's actions, and
+        its stratum.
     """
 
     names: pa.Array
     counts: np.ndarray
-    distinct: np.ndarray
     rate: np.ndarray
     objects: pa.Array
+    popularity: np.ndarray
     share: np.ndarray
     stratum: np.ndarray
 
@@ -87,11 +88,6 @@ class NullModel:
         a_idx = pc.index_in(log.table["actor"], value_set=names).to_numpy(zero_copy_only=False)
         counts = np.zeros((len(names), n_strata))
         np.add.at(counts, (a_idx, stratum), 1.0)
-        distinct = np.zeros((len(names), n_strata))
-        pair = np.unique(a_idx.astype(np.int64) * max(len(n_o), 1) + o_idx)
-        np.add.at(
-            distinct, (pair // max(len(n_o), 1), stratum_of_object[pair % max(len(n_o), 1)]), 1.0
-        )
         n_s = np.bincount(stratum, minlength=n_strata).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.bincount(stratum_of_object, weights=terms, minlength=n_strata) / n_s**2
@@ -100,7 +96,7 @@ class NullModel:
         if isinstance(objects_names, pa.ChunkedArray):
             objects_names = objects_names.combine_chunks()
         return cls(
-            names, counts, distinct, np.where(n_s > 0, rate, 0.0), objects_names, share,
+            names, counts, np.where(n_s > 0, rate, 0.0), objects_names, n_o, share,
             stratum_of_object,
         )  # fmt: skip
 
@@ -138,22 +134,28 @@ class NullModel:
         g = group_objects["group"].to_numpy()
         groups = np.unique(np.concatenate([g, hits["group"].to_numpy()]))
         g_slot = np.searchsorted(groups, g)
-        key = np.unique(g_slot.astype(np.int64) * n_obj + o_idx)  # each (group, object) once
+        # Each object weighs its share of its stratum *without the group's own actions* (what
+        # it would draw if the group had not pushed it; at least the actor's one action) times
+        # the share of its actions in step with the group.
+        n_o = self.popularity[o_idx]
+        weight = (
+            self.share[o_idx]
+            * np.maximum(n_o - group_objects["member_actions"].to_numpy(), 1.0)
+            / n_o
+            * group_objects["in_step"].to_numpy()
+        )
+        key, first = np.unique(g_slot.astype(np.int64) * n_obj + o_idx, return_index=True)
         totals = np.zeros((len(groups), n_strata))
-        first = np.unique(g_slot.astype(np.int64) * n_obj + o_idx, return_index=True)[1]
-        in_step = group_objects["in_step"].to_numpy()[first]
-        weight = self.share[key % n_obj] * in_step
-        np.add.at(totals, (key // n_obj, self.stratum[key % n_obj]), weight)
+        np.add.at(totals, (key // n_obj, self.stratum[key % n_obj]), weight[first])
         slot = np.searchsorted(groups, hits["group"].to_numpy())
         share = totals[slot]
-        lone = group_objects["members"].to_numpy() == 2
-        if lone.any():
+        lone = np.flatnonzero(group_objects["members"].to_numpy() == 2)
+        if len(lone):
             minus: dict[tuple[int, str], np.ndarray] = {}
-            actors = group_objects["actor"].filter(pa.array(lone)).to_pylist()
-            steps = group_objects["in_step"].to_numpy()[lone]
-            for gs, a, oi, step in zip(g_slot[lone], actors, o_idx[lone], steps, strict=True):
-                row = minus.setdefault((int(gs), a), np.zeros(n_strata))
-                row[self.stratum[oi]] += self.share[oi] * step
+            actors = group_objects["actor"].take(pa.array(lone)).to_pylist()
+            for i, a in zip(lone, actors, strict=True):
+                row = minus.setdefault((int(g_slot[i]), a), np.zeros(n_strata))
+                row[self.stratum[o_idx[i]]] += weight[i]
             for k, key2 in enumerate(zip(slot.tolist(), hits["actor"].to_pylist(), strict=True)):
                 if key2 in minus:
                     share[k] -= minus[key2]
@@ -208,9 +210,11 @@ def score_memberships(hits: pa.Table, model: NullModel, group_objects: pa.Table)
     source``): is it chance that the actor acted, in step with the group, on that many of the
     group's objects (distinct sources), given how active it is?
 
-    By chance, each of the actor's distinct objects in stratum ``s`` counts with probability
-    ``share_s`` (:meth:`NullModel.group_shares`); the count is a sum of binomials, one per
-    stratum, whose tail is computed exactly. A viral stratum the group fills says little, so the
+    By chance, each of the actor's actions in stratum ``s`` lands on one of the group's objects
+    in step with it with probability ``share_s`` (:meth:`NullModel.group_shares`); the number
+    of such actions is a sum of binomials, one per stratum, whose tail is computed exactly and
+    bounds that of the distinct objects (someone who shares a viral link a hundred times is
+    in step with anyone on it, and is given a hundred chances). A viral stratum the group fills says little, so the
     count is also taken over the strata where the group's objects are rare (each of
     :data:`MEMBERSHIP_VIEWS`), and the best view is kept (Bonferroni over the views).
 
@@ -220,7 +224,7 @@ def score_memberships(hits: pa.Table, model: NullModel, group_objects: pa.Table)
     keys = hits.group_by(["group", "actor"]).aggregate([("object", "count_distinct")])
     keys = keys.sort_by([("group", "ascending"), ("actor", "ascending")])
     share = model.group_shares(keys, group_objects)
-    trials = model.distinct[model.index(keys["actor"])]
+    trials = model.counts[model.index(keys["actor"])]
     # Row of each hit in keys, and its object's stratum.
     span = len(model.names) + 1
     kp = keys["group"].to_numpy().astype(np.int64) * span + model.index(keys["actor"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -19,7 +21,7 @@ DEFAULT_WINDOWS = (10.0, 60.0, 600.0)
 DEFAULT_ALPHA = 0.01
 DEFAULT_MAX_BUCKET_EVENTS = 2000
 # Rounds of the group membership test (each admits the actors tied to the groups of the last).
-MAX_ROUNDS = 3
+MAX_ROUNDS = 6
 _EMPTY_GROUPS = pa.schema(
     [("group", pa.int64()), ("actor", pa.string()), ("observed", pa.int64()),
      ("expected", pa.float64()), ("p_value", pa.float64()), ("q_value", pa.float64()),
@@ -211,11 +213,21 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
         return _EMPTY_GROUPS
     window, widest, _ = runs[-1]
     model = significance.NullModel.fit(log, widest.objects)
+    popularity = dict(
+        zip(
+            widest.objects["object"].to_pylist(), widest.objects["actions"].to_pylist(), strict=True
+        )
+    )
     n_actors = widest.actors.num_rows
     membership, rows = dict(core), {}
     for _ in range(MAX_ROUNDS):
         members = member_table(membership)
         found = engine.group_co_action(log, members, window_seconds=window, max_bucket_events=cap)
+        merged = _merge_overlapping(found.objects, popularity)
+        if merged:  # one campaign split into several cores: test it whole
+            core = {a: merged.get(g, g) for a, g in core.items()}
+            membership = {a: merged.get(g, g) for a, g in membership.items()}
+            continue
         hits = significance.score_memberships(found.hits, model, found.objects)
         hits = hits.append_column(
             "window_seconds", pa.array([window] * hits.num_rows, pa.float64())
@@ -243,6 +255,49 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
              "evidence": via}
         )  # fmt: skip
     return pa.Table.from_pylist(out, schema=_EMPTY_GROUPS.schema)
+
+
+def _merge_overlapping(group_objects: pa.Table, popularity: dict[str, int]) -> dict[int, int]:
+    """Groups pushing the same objects in step: group -> the group it merges into.
+
+    Two groups merge when they share at least two objects that they pushed (the two groups'
+    actions make half or more of the object's actions) and those are half or more of the
+    smaller group's pushed objects. Leiden can split a sparse campaign into several cores that
+    push the same objects; organic groups meeting on a viral link are a sliver of its activity.
+    """
+    acts: dict[tuple[int, str], int] = {}
+    for g, o, m in zip(
+        group_objects["group"].to_pylist(),
+        group_objects["object"].to_pylist(),
+        group_objects["member_actions"].to_pylist(),
+        strict=True,
+    ):
+        acts[g, o] = m
+    holders: dict[str, list[int]] = {}
+    for g, o in acts:
+        holders.setdefault(o, []).append(g)
+    own: Counter = Counter()
+    shared: Counter = Counter()
+    for o, gs in holders.items():
+        for g in gs:
+            own[g] += acts[g, o] >= 0.5 * popularity[o]
+        for i, g1 in enumerate(gs):
+            for g2 in gs[i + 1 :]:
+                if acts[g1, o] + acts[g2, o] >= 0.5 * popularity[o]:
+                    shared[min(g1, g2), max(g1, g2)] += 1
+    parent = {g: g for g, _ in acts}
+
+    def root(g: int) -> int:
+        while parent[g] != g:
+            g = parent[g]
+        return g
+
+    for (g1, g2), n in sorted(shared.items()):
+        if n >= 2 and n >= 0.5 * max(1, min(own[g1], own[g2])):
+            r1, r2 = root(g1), root(g2)
+            if r1 != r2:
+                parent[max(r1, r2)] = min(r1, r2)
+    return {g: root(g) for g in parent if root(g) != g}
 
 
 def _evidence_of(pairs: pa.Table, runs: list) -> pa.Table:

@@ -72,8 +72,9 @@ class GroupCoActionTables:
         as in :meth:`Engine.co_action`).
     objects
         The group's objects, one row per member that acted on it in step with another member:
-        ``group, object, members`` (how many members did), ``actor``, and ``in_step``: the
-        share of the object's actions (by anyone) within the window of a member's.
+        ``group, object, members`` (how many members did), ``actor``, ``in_step``: the
+        share of the object's actions (by anyone) within the window of a member's, and
+        ``member_actions``: how many of its actions are the group's.
     """
 
     hits: pa.Table

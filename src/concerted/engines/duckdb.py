@@ -256,9 +256,11 @@ class DuckDBEngine(Engine):
         objects = con.sql(
             """
             WITH n AS (SELECT o, count(*) AS n FROM x GROUP BY o),
-            k AS (SELECT g, o, count(DISTINCT i) AS k FROM hit GROUP BY g, o)
-            SELECT step.g, step.o, gc.c, step.b, coalesce(k.k, 0) / n.n AS f
-            FROM step JOIN gc USING (g, o) JOIN n USING (o) LEFT JOIN k USING (g, o)
+            k AS (SELECT g, o, count(DISTINCT i) AS k FROM hit GROUP BY g, o),
+            mine AS (SELECT g, o, count(*) AS m FROM ga SEMI JOIN gc USING (g, o) GROUP BY g, o)
+            SELECT step.g, step.o, gc.c, step.b, coalesce(k.k, 0) / n.n AS f, mine.m
+            FROM step JOIN gc USING (g, o) JOIN n USING (o) JOIN mine USING (g, o)
+            LEFT JOIN k USING (g, o)
             ORDER BY step.g, step.o, step.b
             """
         ).to_arrow_table()
@@ -280,6 +282,7 @@ class DuckDBEngine(Engine):
                     "members": pc.cast(objects["c"], pa.int64()),
                     "actor": names.take(objects["b"]),
                     "in_step": pc.cast(objects["f"], pa.float64()),
+                    "member_actions": pc.cast(objects["m"], pa.int64()),
                 }
             ),
         )
