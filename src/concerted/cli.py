@@ -315,8 +315,9 @@ def evaluate(results_dir, truth_path, as_json):
         f"({r['true_positives']} of {r['actors_planted']} planted found, {r['false_positives']} innocent flagged)"
     )
     click.echo(
-        f"groups: {r['campaigns_found']} of {r['campaigns']} campaigns found, "
-        f"{r['groups_found']} groups reported, group precision {r['group_precision']:.3f}"
+        f"groups: precision {r['group_precision']:.3f}  recall {r['group_recall']:.3f}  "
+        f"F1 {r['group_f1']:.3f}  ({r['campaigns_found']} of {r['campaigns']} campaigns found, "
+        f"{r['groups_found']} groups reported)"
     )
     for c in r["per_campaign"]:
         mark = "found " if c["found"] else "missed"

@@ -31,11 +31,13 @@ def _read(path: Path, needed: tuple[str, ...]) -> dict[str, list]:
 
 
 def evaluate(results_dir: str | Path, truth_path: str | Path) -> dict[str, Any]:
-    """Precision, recall and F1 of the flagged actors, and how well groups match campaigns.
+    """Precision, recall and F1 of the flagged actors, and of the groups.
 
     ``truth_path`` is a CSV with ``actor, campaign``: one row per member of a planted campaign
-    (an empty file with that header means "no campaign"). A campaign counts as found when some
-    group holds at least half of its members and is at least half made of them.
+    (an empty file with that header means "no campaign"). At group level, a campaign counts as
+    found when some group holds at least half of its members and is at least half made of them
+    (group recall = campaigns found / campaigns), and a group is right when at least half of
+    its members are planted (group precision = right groups / groups).
     """
     found = _read(Path(results_dir) / "actors.csv", ("actor", "group"))
     truth = _read(Path(truth_path), ("actor", "campaign"))
@@ -67,6 +69,10 @@ def evaluate(results_dir: str | Path, truth_path: str | Path) -> dict[str, Any]:
             }
         )
     pure = sum(1 for m in groups.values() if len(m & planted) >= len(m) / 2)
+    group_precision = pure / len(groups) if groups else (1.0 if not campaigns else 0.0)
+    found = sum(c["found"] for c in per_campaign)
+    group_recall = found / len(campaigns) if campaigns else 1.0
+    total = group_precision + group_recall
     return {
         "actors_flagged": len(flagged),
         "actors_planted": len(planted),
@@ -76,10 +82,10 @@ def evaluate(results_dir: str | Path, truth_path: str | Path) -> dict[str, Any]:
         "recall": round(recall, 4),
         "f1": round(f1, 4),
         "groups_found": len(groups),
-        "group_precision": round(pure / len(groups), 4)
-        if groups
-        else (1.0 if not campaigns else 0.0),
+        "group_precision": round(group_precision, 4),
+        "group_recall": round(group_recall, 4),
+        "group_f1": round(2 * group_precision * group_recall / total, 4) if total else 0.0,
         "campaigns": len(campaigns),
-        "campaigns_found": sum(c["found"] for c in per_campaign),
+        "campaigns_found": found,
         "per_campaign": per_campaign,
     }
