@@ -39,6 +39,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .signals import FEATURES
+from .surge import BUCKET_EDGES
+from .surge import N_BUCKETS as N_SURGE_BUCKETS
+
+
+def bucket_of(ratio):
+    """Surge bucket of a surge ratio (0: no surge)."""
+    r = np.asarray(ratio, float)
+    return np.where(r <= 0, 0, 1 + np.searchsorted(BUCKET_EDGES, r, side="right"))
+
 
 IDENTITY = ("email", "name", "phone", "phone_reused", "postcode")
 # Obvious fakes come as a few sub-classes, each with its own identity distributions: one product of
@@ -74,6 +83,7 @@ class Fit:
     w: np.ndarray  # (cells,): the wave's share of a cell's surges
     beta: np.ndarray  # (cells,): the wave's share of a cell's ordinary traffic
     n_buckets: int = 1
+    theta: np.ndarray | None = None  # (n_buckets,): the surge share each surge bucket stands for
     iterations: int = 0
     loglik: float = float("nan")
     history: list[float] = field(default_factory=list)
@@ -87,6 +97,7 @@ class Fit:
             "w": self.w.round(8).tolist(),
             "beta": self.beta.round(8).tolist(),
             "n_buckets": self.n_buckets,
+            "theta": None if self.theta is None else self.theta.round(8).tolist(),
             "iterations": self.iterations,
             "loglik": self.loglik,
         }
@@ -100,13 +111,22 @@ class Fit:
             w=np.asarray(d["w"], float),
             beta=np.asarray(d["beta"], float),
             n_buckets=int(d.get("n_buckets", 1)),
+            theta=None if d.get("theta") is None else np.asarray(d["theta"], float),
             iterations=int(d.get("iterations", 0)),
             loglik=float(d.get("loglik", float("nan"))),
         )
 
     def wave_prior(self, cell: np.ndarray, surge: np.ndarray) -> np.ndarray:
         """P(W) before identity, for registrations in ``cell`` with surge ratio ``surge``."""
-        return np.clip(surge * self.w[cell] + (1 - surge) * self.beta[cell], 1e-9, 1 - 1e-9)
+        s = self.surge_share(surge)
+        return np.clip(s * self.w[cell] + (1 - s) * self.beta[cell], 1e-9, 1 - 1e-9)
+
+    def surge_share(self, surge):
+        """The share of a moment that its surge stands for: the measured ratio at first, then
+        the fitted value of its surge bucket (``theta``)."""
+        if self.theta is None:
+            return surge
+        return self.theta[bucket_of(surge)]
 
     def log_likelihoods(self, identity: dict[str, np.ndarray], ip: np.ndarray) -> np.ndarray:
         """log P(identity, ip | class), shape (classes, n)."""
@@ -121,6 +141,8 @@ class Fit:
         """1 - P(genuine) for one registration, in plain Python (the live service's path: the same
         arithmetic as :meth:`posteriors` without NumPy's per-call overhead)."""
         tables = self._tables()
+        if tables["theta"] is not None:
+            surge = tables["theta"][int(bucket_of(np.float64(surge)))]
         prior = surge * tables["w"][cell] + (1 - surge) * tables["beta"][cell]
         prior = min(max(prior, 1e-9), 1 - 1e-9)
         ident = [0.0] * (1 + N_OBVIOUS)
@@ -150,6 +172,7 @@ class Fit:
                 "identity": {k: v.tolist() for k, v in self.log_identity.items()},
                 "ip": self.log_ip.tolist(),
                 "log_rho": np.log(np.maximum(self.rho, 1e-12)).tolist(),
+                "theta": None if self.theta is None else self.theta.tolist(),
             }
         return cached
 
@@ -262,6 +285,7 @@ def risk_of(posteriors: np.ndarray) -> np.ndarray:
 
 
 def _m_step(p, r, w, cell, s, n_cells, n_buckets, old: Fit | None) -> Fit:
+    s_measured = s
     rw = r * w
     genuine_like = rw[0] + rw[1]  # careful fakes share genuine people's identity distributions
     wave = rw[1:].sum(axis=0)
@@ -277,11 +301,15 @@ def _m_step(p, r, w, cell, s, n_cells, n_buckets, old: Fit | None) -> Fit:
     rho = rho / rho.sum()
     # Split each pattern's wave and genuine mass between its surge (share s) and its ordinary
     # traffic (1 - s), in proportion to the current priors.
+    bucket = bucket_of(s)
     if old is None:
         w_surge = np.full(n_cells, 0.5)
         b_old = np.full(n_cells, 0.05)
+        s_eff = s
     else:
         w_surge, b_old = old.w, old.beta
+        s_eff = old.surge_share(s)
+    s = s_eff
     pw = np.clip(s * w_surge[cell] + (1 - s) * b_old[cell], 1e-9, 1 - 1e-9)
     from_surge_w = wave * s * w_surge[cell] / pw
     from_surge_g = rw[0] * s * (1 - w_surge[cell]) / (1 - pw)
@@ -306,6 +334,16 @@ def _m_step(p, r, w, cell, s, n_cells, n_buckets, old: Fit | None) -> Fit:
             new_beta = np.minimum(new_beta / top, 0.999)
             rho = np.r_[careful_plus, rho[1:] * top]
             rho = rho / rho.sum()
+    # Each surge bucket's share, as the obvious fakes in it say (its registrations' surge-source
+    # mass over their number); no surge stays 0, the top bucket keeps its measured ratio: with the
+    # ridge above, that pins the scale.
+    in_bucket = np.bincount(bucket, w, N_SURGE_BUCKETS)
+    theta = (np.bincount(bucket, from_surge_w + from_surge_g, N_SURGE_BUCKETS) + 0.01) / (
+        in_bucket + 0.02
+    )
+    measured = np.bincount(bucket, s_measured * w, N_SURGE_BUCKETS) / np.maximum(in_bucket, 1e-9)
+    theta[0] = 0.0
+    theta[-1] = measured[-1] if in_bucket[-1] > 0 else 1.0
     return Fit(
         log_identity=identity,
         log_ip=_log_normalise(ip),
@@ -313,6 +351,7 @@ def _m_step(p, r, w, cell, s, n_cells, n_buckets, old: Fit | None) -> Fit:
         w=new_w,
         beta=new_beta,
         n_buckets=n_buckets,
+        theta=np.clip(theta, 0.0, 1.0),
     )
 
 
