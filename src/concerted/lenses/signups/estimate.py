@@ -9,7 +9,9 @@ of their registrations' risks. Its uncertainty has two parts, added as variances
 * whether the model holds where it matters most, inside the wave: two independent counts of the
   organic registrations in the wave's moments, one from the time series (each surging bin's
   baseline) and one from the model (the sum of 1 - risk there), should agree; their difference
-  (``surge_gap``) is taken as one more standard deviation.
+  (``surge_gap``) is taken as one more standard deviation;
+* how much the answer depends on how time is cut: the largest change of the estimate when surges
+  are measured in shorter or longer bins (``structural``), one more standard deviation.
 
 Turnout = genuine x show-up rate. Free events see 40-60 % no-shows, so with no rate given the
 point uses 0.5 and the interval runs from the genuine low at 0.4 to the genuine high at 0.6.
@@ -44,6 +46,7 @@ class Estimate:
     sd_model: float
     sd_people: float
     sd_surge: float
+    sd_structure: float
 
     def to_dict(self) -> dict:
         return {
@@ -67,6 +70,7 @@ def estimate_genuine(
     bootstrap: int = 40,
     seed: int = 0,
     surge_gap: float = 0.0,
+    structural: float = 0.0,
 ) -> Estimate:
     """Genuine people and turnout with 95 % intervals (see the module's docstring)."""
     if show_rate is None:
@@ -107,7 +111,7 @@ def estimate_genuine(
         r = risk_of(p)[patterns.of_row]
         draws.append(float((1 - person_risk(r, person, n_people)).sum()))
     var_model = float(np.var(draws, ddof=1)) if len(draws) > 1 else 0.0
-    half = Z95 * np.sqrt(var_people + var_model + surge_gap**2)
+    half = Z95 * np.sqrt(var_people + var_model + surge_gap**2 + structural**2)
     low, high = max(genuine - half, 0.0), min(genuine + half, float(n_people))
     return Estimate(
         registrations=int(person.size),
@@ -124,4 +128,5 @@ def estimate_genuine(
         sd_model=float(np.sqrt(var_model)),
         sd_people=float(np.sqrt(var_people)),
         sd_surge=float(abs(surge_gap)),
+        sd_structure=float(structural),
     )

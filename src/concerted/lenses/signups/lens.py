@@ -12,15 +12,17 @@ import numpy as np
 import pyarrow as pa
 
 from ... import __version__
-from .estimate import Estimate, estimate_genuine
-from .model import Fit, class_posteriors, collapse, fit_model, risk_of
+from .estimate import Estimate, estimate_genuine, person_risk
+from .model import N_OBVIOUS, Fit, class_posteriors, collapse, fit_model, risk_of
 from .signals import FEATURES, REASONS, Signals, compute_signals
-from .surge import N_BUCKETS, Surge, measure_surges
+from .surge import BIN_SECONDS, N_BUCKETS, Surge, measure_surges
 from .vocab import CHANNELS, DEVICES
 
 VERDICTS = ("genuine", "duplicate", "suspect")
 SUSPECT_AT = 0.5
 SURGE_REASON_AT = 0.5  # surge ratio from which "surge" is given as a reason
+# Other reasonable settings (surge bin in seconds, obvious sub-classes) for the structural spread.
+VARIANTS = ((450, N_OBVIOUS), (1800, N_OBVIOUS), (BIN_SECONDS, 3), (BIN_SECONDS, 8))
 N_CELLS = len(CHANNELS) * len(DEVICES)
 N_MOMENTS = N_CELLS * N_BUCKETS
 # Reasons that are not identity features: bit positions after the identity reasons.
@@ -103,6 +105,14 @@ def score_signups(
     post = class_posteriors(patterns, fit, surge_share)
     risk = risk_of(post)[patterns.of_row]
     say("estimating genuine people")
+    # How much the answer depends on choices the data cannot make for us: surges measured in
+    # shorter and longer bins, fewer and more sub-classes of obvious fakes.
+    structural = 0.0
+    if surge is not None:
+        main = _genuine(risk, signals.person)
+        for bin_seconds, n_obvious in VARIANTS:
+            other = _fit_risk(table["time"].to_numpy(), cell, signals, bin_seconds, n_obvious)
+            structural = max(structural, abs(_genuine(other, signals.person) - main))
     estimate = estimate_genuine(
         patterns,
         fit,
@@ -112,6 +122,7 @@ def score_signups(
         bootstrap=bootstrap,
         seed=seed,
         surge_gap=_surge_gap(moment, ratio, risk),
+        structural=structural,
     )
     verdict = np.where(~signals.first, 1, np.where(risk >= SUSPECT_AT, 2, 0))
     reasons = _reasons(signals, ratio, verdict)
@@ -179,6 +190,26 @@ def score_signups(
         "concerted_version": __version__,
     }
     return SignupResult(registrations, summary, estimate, fit, signals, surge, risk, timeline)
+
+
+def _fit_risk(
+    times: np.ndarray, cell: np.ndarray, signals: Signals, bin_seconds: int, n_obvious: int
+) -> np.ndarray:
+    surge = measure_surges(times, cell, N_CELLS, bin_seconds=bin_seconds)
+    moment = cell * N_BUCKETS + surge.bucket.astype(np.int64)
+    share = np.bincount(moment, surge.ratio, N_MOMENTS) / np.maximum(
+        np.bincount(moment, None, N_MOMENTS), 1
+    )
+    patterns = collapse(moment, signals.features, N_MOMENTS)
+    fit = fit_model(
+        patterns, surge_share=share, n_buckets=N_BUCKETS, max_iter=300, n_obvious=n_obvious
+    )
+    return risk_of(class_posteriors(patterns, fit, share))[patterns.of_row]
+
+
+def _genuine(risk: np.ndarray, person: np.ndarray) -> float:
+    n = int(person.max()) + 1 if person.size else 0
+    return float((1 - person_risk(risk, person, n)).sum())
 
 
 def _surge_gap(moment: np.ndarray, ratio: np.ndarray, risk: np.ndarray) -> float:

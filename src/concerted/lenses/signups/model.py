@@ -90,7 +90,11 @@ class Fit:
 
     def to_dict(self) -> dict:
         return {
-            "classes": list(CLASSES),
+            "classes": [
+                "genuine",
+                "careful",
+                *(f"obvious_{k + 1}" for k in range(self.rho.size - 1)),
+            ],
             "identity": {k: np.exp(v).round(8).tolist() for k, v in self.log_identity.items()},
             "ip": np.exp(self.log_ip).round(8).tolist(),
             "rho": self.rho.round(8).tolist(),
@@ -131,7 +135,7 @@ class Fit:
     def log_likelihoods(self, identity: dict[str, np.ndarray], ip: np.ndarray) -> np.ndarray:
         """log P(identity, ip | class), shape (classes, n)."""
         ident = sum(self.log_identity[k][:, identity[k]] for k in IDENTITY)  # (1 + K, n)
-        out = np.empty((len(CLASSES), ip.size))
+        out = np.empty((self.rho.size + 1, ip.size))
         out[0] = ident[0]
         out[1] = ident[0]
         out[2:] = ident[1:]
@@ -145,11 +149,12 @@ class Fit:
             surge = tables["theta"][int(bucket_of(np.float64(surge)))]
         prior = surge * tables["w"][cell] + (1 - surge) * tables["beta"][cell]
         prior = min(max(prior, 1e-9), 1 - 1e-9)
-        ident = [0.0] * (1 + N_OBVIOUS)
+        k_obvious = self.rho.size - 1
+        ident = [0.0] * (1 + k_obvious)
         for k in IDENTITY:
             rows = tables["identity"][k]
             code = features[k]
-            for j in range(1 + N_OBVIOUS):
+            for j in range(1 + k_obvious):
                 ident[j] += rows[j][code]
         ip = tables["ip"]
         code = features["ip"]
@@ -157,7 +162,7 @@ class Fit:
         log_wave = math.log(prior)
         log_rho = tables["log_rho"]
         log_joint.append(log_wave + log_rho[0] + ident[0] + ip[1][code])
-        for j in range(N_OBVIOUS):
+        for j in range(k_obvious):
             log_joint.append(log_wave + log_rho[1 + j] + ident[1 + j] + ip[2 + j][code])
         top = max(log_joint)
         weights = [math.exp(v - top) for v in log_joint]
@@ -213,15 +218,17 @@ def collapse(moment: np.ndarray, features: dict[str, np.ndarray], n_moments: int
     )
 
 
-def initial_responsibilities(p: Patterns, surge_share: np.ndarray) -> np.ndarray:
+def initial_responsibilities(
+    p: Patterns, surge_share: np.ndarray, n_obvious: int = N_OBVIOUS
+) -> np.ndarray:
     """A starting split: patterns with an obvious tell lean obvious (the sub-class by the kind of
     tell); ordinary patterns in surging moments lean careful in proportion to the surge."""
-    kinds = np.zeros((N_OBVIOUS, p.counts.size))
+    kinds = np.zeros((n_obvious, p.counts.size))
     for i, (name, codes) in enumerate(TELLS.items()):
-        kinds[min(i, N_OBVIOUS - 1)] += np.isin(p.identity[name], codes)
+        kinds[i % n_obvious] += np.isin(p.identity[name], codes)
     tell = kinds.sum(axis=0) > 0
     s = surge_share[p.moment]
-    r = np.empty((len(CLASSES), p.counts.size))
+    r = np.empty((2 + n_obvious, p.counts.size))
     obvious = np.where(tell, 0.5 + 0.4 * s, 0.02)
     share = (kinds + 0.1) / (kinds + 0.1).sum(axis=0)
     r[2:] = obvious * share
@@ -238,6 +245,7 @@ def fit_model(
     max_iter: int = 500,
     tol: float = 1e-8,
     start: Fit | None = None,
+    n_obvious: int = N_OBVIOUS,
 ) -> Fit:
     """Maximum-likelihood (EM) fit of the model to the patterns.
 
@@ -249,7 +257,7 @@ def fit_model(
     s = surge_share[p.moment]
     n_cells = p.n_moments // n_buckets
     if start is None:
-        r = initial_responsibilities(p, surge_share)
+        r = initial_responsibilities(p, surge_share, n_obvious)
         fit = _m_step(p, r, w, cell, s, n_cells, n_buckets, None)
     else:
         fit = start
@@ -293,10 +301,10 @@ def _m_step(p, r, w, cell, s, n_cells, n_buckets, old: Fit | None) -> Fit:
     for k in IDENTITY:
         levels = len(FEATURES[k])
         rows = [np.bincount(p.identity[k], genuine_like, levels)]
-        rows += [np.bincount(p.identity[k], rw[2 + j], levels) for j in range(N_OBVIOUS)]
+        rows += [np.bincount(p.identity[k], rw[2 + j], levels) for j in range(r.shape[0] - 2)]
         identity[k] = _log_normalise(np.stack(rows) + PRIOR)
     levels = len(FEATURES["ip"])
-    ip = np.stack([np.bincount(p.ip, rw[c], levels) for c in range(len(CLASSES))]) + PRIOR
+    ip = np.stack([np.bincount(p.ip, rw[c], levels) for c in range(r.shape[0])]) + PRIOR
     rho = rw[1:].sum(axis=1) + 1.0
     rho = rho / rho.sum()
     # Split each pattern's wave and genuine mass between its surge (share s) and its ordinary
