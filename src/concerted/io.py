@@ -143,8 +143,8 @@ def read_text_table(path: str | Path, *, format: str | None = None) -> pa.Table:
     """Every column of a CSV, JSONL or Parquet file (gzip or not) as text, plus ``__row`` (the
     1-based row number, for messages), with the same checks and messages as :func:`load_log`.
 
-    For lenses that read their own columns; map them with :func:`resolve_columns`-like logic of
-    their own and parse times with :func:`parse_times`.
+    For lenses that read columns of their own (they map them themselves and parse times with
+    :func:`parse_times`).
     """
     path = Path(path)
     name = str(path)
