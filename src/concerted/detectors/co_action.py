@@ -134,34 +134,43 @@ class CoAction(Detector):
             "significance": self.significance,
             "max_bucket_events": cap,
         }
-        runs = []
-        for window in windows:
-            tables = engine.co_action(
-                log,
-                window_seconds=window,
-                max_bucket_events=cap,
-                evidence_per_pair=self.evidence_per_pair,
-                min_weight=min_repeat,
-            )
-            pairs = tables.pairs
-            pairs = pairs.append_column(
-                "window_seconds", pa.array([window] * pairs.num_rows, pa.float64())
-            )
-            if self.significance:
+        alpha = self.alpha or DEFAULT_ALPHA
+        tested: dict[str, pa.Table] = {}
+
+        def select(counted: list) -> list[pa.Table]:
+            """Test every pair at every window on its counts; describe only the kept ones."""
+            scored = []
+            for window, tables in zip(windows, counted, strict=True):
+                pairs = _with_window(tables.pairs, window)
                 model = significance.NullModel.fit(log, tables.objects)
-                pairs = significance.score_pairs(pairs, model)
-            runs.append((window, tables, pairs))
+                scored.append(significance.score_pairs(pairs, model))
+            n_actors = counted[-1].actors.num_rows
+            kept = significance.combine_windows(scored, n_actors * (n_actors - 1) // 2)
+            tested["pairs"] = kept = significance.keep_significant(kept, alpha)
+            return [kept.filter(pc.equal(kept["window_seconds"], w)) for w in windows]
+
+        all_tables = engine.co_action_windows(
+            log,
+            windows=list(windows),
+            max_bucket_events=cap,
+            evidence_per_pair=self.evidence_per_pair,
+            min_weight=min_repeat,
+            select=select if self.significance else None,
+        )
+        runs = [
+            (window, tables, _with_window(tables.pairs, window))
+            for window, tables in zip(windows, all_tables, strict=True)
+        ]
         # Wider windows hold every pair of the narrower ones (the window is inclusive).
         widest = runs[-1][1]
         candidates = widest.candidate_pairs
         if self.significance:
-            alpha = self.alpha or DEFAULT_ALPHA
             params["alpha"] = alpha
-            n_actors = widest.actors.num_rows
-            pairs = significance.combine_windows(
-                [p for _, _, p in runs], n_actors * (n_actors - 1) // 2
-            )
-            pairs = significance.keep_significant(pairs, alpha)
+            described = pa.concat_tables([p for _, _, p in runs])
+            keys = ["actor", "actor_y", "window_seconds"]
+            test = tested["pairs"].select([*keys, "expected", "p_value", "q_value", "strength"])
+            pairs = described.join(test, keys=keys, join_type="inner")
+            pairs = pairs.sort_by([("actor", "ascending"), ("actor_y", "ascending")])
             groups = _grow_groups(log, engine, pairs, runs, alpha, cap)
         else:
             groups = None
@@ -298,6 +307,10 @@ def _merge_overlapping(group_objects: pa.Table, popularity: dict[str, int]) -> d
             if r1 != r2:
                 parent[max(r1, r2)] = min(r1, r2)
     return {g: root(g) for g in parent if root(g) != g}
+
+
+def _with_window(pairs: pa.Table, window: float) -> pa.Table:
+    return pairs.append_column("window_seconds", pa.array([window] * pairs.num_rows, pa.float64()))
 
 
 def _evidence_of(pairs: pa.Table, runs: list) -> pa.Table:

@@ -8,6 +8,7 @@ for logs that outgrow one machine.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -81,6 +82,11 @@ class GroupCoActionTables:
     objects: pa.Table
 
 
+# Given each window's pairs with their counts only (``actor, actor_y, weight, sources``) and
+# object statistics, the pairs worth describing at each window (``actor, actor_y``).
+Selector = Callable[[list[CoActionTables]], list[pa.Table]]
+
+
 class Engine(ABC):
     """Runs the set-based computations of the detectors."""
 
@@ -99,6 +105,48 @@ class Engine(ABC):
         """Every pair of distinct actors acting on one object within ``window_seconds``
         (inclusive: a gap exactly equal to the window counts) on at least ``min_weight``
         distinct objects."""
+
+    def co_action_windows(
+        self,
+        log: Log,
+        *,
+        windows: list[float],
+        max_bucket_events: int,
+        evidence_per_pair: int,
+        min_weight: int = 1,
+        select: Selector | None = None,
+    ) -> list[CoActionTables]:
+        """:meth:`co_action` at each of ``windows``, in order. Engines may share the work (one
+        join at the widest window holds every narrower one).
+
+        With ``select``, only the pairs it chooses are described (``co_actions``, delays,
+        times, evidence): it is called once with every window's pairs and their counts
+        (``actor, actor_y, weight, sources``) and object statistics, and returns the pairs to
+        keep at each window. A significance test keeps a few thousand of millions this way.
+        """
+        tables = [
+            self.co_action(
+                log,
+                window_seconds=w,
+                max_bucket_events=max_bucket_events,
+                evidence_per_pair=evidence_per_pair,
+                min_weight=min_weight,
+            )
+            for w in windows
+        ]
+        if select is None:
+            return tables
+        chosen = select(
+            [CoActionTables(t.candidate_pairs, t.pairs.select(["actor", "actor_y", "weight",
+             "sources"]), t.evidence, t.actors, t.objects) for t in tables]
+        )  # fmt: skip
+        out = []
+        for t, keep in zip(tables, chosen, strict=True):
+            keys = ["actor", "actor_y"]
+            pairs = t.pairs.join(keep.select(keys), keys=keys, join_type="left semi")
+            evidence = t.evidence.join(keep.select(keys), keys=keys, join_type="left semi")
+            out.append(CoActionTables(t.candidate_pairs, pairs, evidence, t.actors, t.objects))
+        return out
 
     @abstractmethod
     def group_actions(self, log: Log, members: pa.Table) -> pa.Table:

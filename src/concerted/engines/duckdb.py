@@ -21,8 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import Log
-from .base import CoActionTables, Engine, GroupCoActionTables
+from .base import CoActionTables, Engine, GroupCoActionTables, Selector
 from .sql import connect, literal
+
+_NO_EVIDENCE = pa.schema(
+    [("actor", pa.string()), ("actor_y", pa.string()), ("object", pa.string()),
+     ("time", pa.float64()), ("time_y", pa.float64())]
+).empty_table()  # fmt: skip
 
 
 class DuckDBEngine(Engine):
@@ -73,8 +78,29 @@ class DuckDBEngine(Engine):
         evidence_per_pair: int,
         min_weight: int = 1,
     ) -> CoActionTables:
+        return self.co_action_windows(
+            log,
+            windows=[window_seconds],
+            max_bucket_events=max_bucket_events,
+            evidence_per_pair=evidence_per_pair,
+            min_weight=min_weight,
+        )[0]
+
+    def co_action_windows(
+        self,
+        log: Log,
+        *,
+        windows: list[float],
+        max_bucket_events: int,
+        evidence_per_pair: int,
+        min_weight: int = 1,
+        select: Selector | None = None,
+    ) -> list[CoActionTables]:
+        """One join at the widest window serves them all: a pair co-acts on an object within a
+        narrower window exactly when its closest co-action there is within it. (Busy buckets are
+        those of the widest window, so sampling, when it happens, is the same for all.)"""
         con = self._connect()
-        w = float(window_seconds)
+        w = float(max(windows))
         actors, objects = _load_events(con, log, w)
         con.execute(
             f"CREATE TEMP TABLE hot AS SELECT o, b FROM ev GROUP BY o, b HAVING count(*) > {int(max_bucket_events)}"
@@ -90,8 +116,14 @@ class DuckDBEngine(Engine):
             )
         else:
             con.execute("CREATE TEMP VIEW evc AS SELECT * FROM ev")
-        # One row per (pair, object): the pair's closest co-action on that object. The pair
-        # table and its evidence are both read from it.
+        # One row per (pair, object): the pair's closest co-action on that object, and per
+        # window how many pairs of actions fall within it and when the first and last did.
+        per_window = ",\n".join(
+            f"""count(*) FILTER (WHERE th - tl <= {float(x)}) AS n{k},
+                   min(tl) FILTER (WHERE th - tl <= {float(x)}) AS f{k},
+                   max(th) FILTER (WHERE th - tl <= {float(x)}) AS l{k}"""
+            for k, x in enumerate(windows)
+        )
         con.execute(
             f"""
             CREATE TEMP TABLE po AS
@@ -105,98 +137,113 @@ class DuckDBEngine(Engine):
                 WHERE x.a <> y.a AND y.t - x.t <= {w}
             ), u AS (
                 SELECT least(a1, a2) AS lo, greatest(a1, a2) AS hi, o, s,
-                       CASE WHEN a1 < a2 THEN t1 ELSE t2 END AS tl,
-                       CASE WHEN a1 < a2 THEN t2 ELSE t1 END AS th
+                       least(t1, t2) AS tl, greatest(t1, t2) AS th,
+                       CASE WHEN a1 < a2 THEN t1 ELSE t2 END AS tlo,
+                       CASE WHEN a1 < a2 THEN t2 ELSE t1 END AS thi
                 FROM j
             )
-            SELECT lo, hi, o, any_value(s) AS s, count(*) AS n,
-                   arg_min([tl, th], [abs(th - tl), least(tl, th)]) AS closest,
-                   min(least(tl, th)) AS f, max(greatest(tl, th)) AS l
+            SELECT lo, hi, o, any_value(s) AS s,
+                   arg_min([tlo, thi], [th - tl, tl]) AS closest,
+                   {per_window}
             FROM u GROUP BY lo, hi, o
             """
         )
-        # Weight first: nearly all candidate pairs co-act once, and only pairs at min_weight
-        # or more are wanted, so the heavier aggregates run on those alone.
-        con.execute(
-            "CREATE TEMP TABLE pw AS SELECT lo, hi, count(*) AS weight FROM po GROUP BY lo, hi"
-        )
-        candidates = con.execute("SELECT count(*) FROM pw").fetchone()[0]
-        if min_weight > 1:
-            con.execute(
-                f"""CREATE TEMP TABLE kept AS SELECT po.* FROM po
-                SEMI JOIN (SELECT lo, hi FROM pw WHERE weight >= {int(min_weight)}) USING (lo, hi)"""
-            )
-        else:
-            con.execute("CREATE TEMP VIEW kept AS SELECT * FROM po")
-        pairs = con.sql(
-            """
-            SELECT lo, hi, count(*) AS weight, count(DISTINCT s) AS sources, sum(n) AS co_actions,
-                   median(abs(closest[2] - closest[1])) AS median_delay_seconds,
-                   min(f) AS first_time, max(l) AS last_time
-            FROM kept GROUP BY lo, hi ORDER BY lo, hi
-            """
-        ).to_arrow_table()
-        k = int(evidence_per_pair)
-        # A pair's first k objects; pairs with at most k objects (nearly all) skip the ranking.
-        evidence = con.sql(
-            f"""
-            WITH w AS (SELECT lo, hi FROM pw WHERE weight > {k})
-            SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th FROM kept ANTI JOIN w USING (lo, hi)
-            UNION ALL
-            SELECT lo, hi, o, tl, th FROM (
-                SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th,
-                       row_number() OVER (PARTITION BY lo, hi ORDER BY f, o) AS r
-                FROM kept SEMI JOIN w USING (lo, hi)
-            ) WHERE r <= {k}
-            ORDER BY lo, hi, tl, o
-            """
-        ).to_arrow_table()
         actor_stats = con.sql(
             "SELECT a, count(*) AS actions, count(DISTINCT o) AS objects FROM ev GROUP BY a ORDER BY a"
         ).to_arrow_table()
-        object_stats = con.sql(
-            f"""
-            WITH c AS (
-                SELECT o, a, count(*) OVER (
-                    PARTITION BY o ORDER BY t RANGE BETWEEN CURRENT ROW AND {w} FOLLOWING) - 1 AS n
-                FROM ev
-            )
-            SELECT c.o, count(*) AS actions, count(DISTINCT c.a) AS actors,
-                   sum(c.n) AS close_pairs, bool_or(h.o IS NOT NULL) AS capped
-            FROM c LEFT JOIN (SELECT DISTINCT o FROM hot) h ON c.o = h.o
-            GROUP BY c.o ORDER BY c.o
-            """
-        ).to_arrow_table()
-        con.close()
-        return CoActionTables(
-            candidate_pairs=candidates,
-            pairs=_decode_pairs(pairs, actors.dictionary),
-            evidence=pa.table(
-                {
-                    "actor": actors.dictionary.take(evidence["lo"]),
-                    "actor_y": actors.dictionary.take(evidence["hi"]),
-                    "object": objects.dictionary.take(evidence["o"]),
-                    "time": evidence["tl"],
-                    "time_y": evidence["th"],
-                }
-            ),
-            actors=pa.table(
-                {
-                    "actor": actors.dictionary.take(actor_stats["a"]),
-                    "actions": actor_stats["actions"],
-                    "objects": actor_stats["objects"],
-                }
-            ),
-            objects=pa.table(
-                {
-                    "object": objects.dictionary.take(object_stats["o"]),
-                    "actions": object_stats["actions"],
-                    "actors": object_stats["actors"],
-                    "close_pairs": pc.cast(object_stats["close_pairs"], pa.int64()),
-                    "capped": object_stats["capped"],
-                }
-            ),
+        actor_table = pa.table(
+            {
+                "actor": actors.dictionary.take(actor_stats["a"]),
+                "actions": actor_stats["actions"],
+                "objects": actor_stats["objects"],
+            }
         )
+        counted = []
+        all_candidates = _count_pairs(con, len(windows))
+        for k, x in enumerate(windows):
+            candidates = all_candidates[k]
+            counts = con.sql(
+                f"""SELECT lo, hi, w{k} AS weight, s{k} AS sources FROM pws
+                WHERE w{k} >= {int(min_weight)} ORDER BY lo, hi"""
+            ).to_arrow_table()
+            object_stats = con.sql(
+                f"""
+                WITH c AS (
+                    SELECT o, a, count(*) OVER (
+                        PARTITION BY o ORDER BY t RANGE BETWEEN CURRENT ROW AND {float(x)} FOLLOWING) - 1 AS n
+                    FROM ev
+                )
+                SELECT c.o, count(*) AS actions, count(DISTINCT c.a) AS actors,
+                       sum(c.n) AS close_pairs, bool_or(h.o IS NOT NULL) AS capped
+                FROM c LEFT JOIN (SELECT DISTINCT o FROM hot) h ON c.o = h.o
+                GROUP BY c.o ORDER BY c.o
+                """
+            ).to_arrow_table()
+            counted.append(
+                CoActionTables(
+                    candidate_pairs=candidates,
+                    pairs=pa.table(
+                        {
+                            "actor": actors.dictionary.take(counts["lo"]),
+                            "actor_y": actors.dictionary.take(counts["hi"]),
+                            "weight": pc.cast(counts["weight"], pa.int64()),
+                            "sources": pc.cast(counts["sources"], pa.int64()),
+                        }
+                    ),
+                    evidence=_NO_EVIDENCE,
+                    actors=actor_table,
+                    objects=pa.table(
+                        {
+                            "object": objects.dictionary.take(object_stats["o"]),
+                            "actions": object_stats["actions"],
+                            "actors": object_stats["actors"],
+                            "close_pairs": pc.cast(object_stats["close_pairs"], pa.int64()),
+                            "capped": object_stats["capped"],
+                        }
+                    ),
+                )
+            )
+        chosen = select(counted) if select is not None else [None] * len(windows)
+        out = []
+        for k, (tables, keep) in enumerate(zip(counted, chosen, strict=True)):
+            if keep is None:
+                wanted = f"(SELECT lo, hi FROM pws WHERE w{k} >= {int(min_weight)})"
+            else:
+                con.register(
+                    "chosen",
+                    pa.table(
+                        {
+                            "lo": pc.index_in(keep["actor"], value_set=actors.dictionary),
+                            "hi": pc.index_in(keep["actor_y"], value_set=actors.dictionary),
+                        }
+                    ),
+                )
+                wanted = "chosen"
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE kept{k} AS
+                SELECT lo, hi, o, s, closest, n{k} AS n, f{k} AS f, l{k} AS l FROM po
+                SEMI JOIN {wanted} USING (lo, hi) WHERE n{k} > 0"""
+            )
+            pairs, evidence = _describe_pairs_at(con, k, evidence_per_pair)
+            out.append(
+                CoActionTables(
+                    candidate_pairs=tables.candidate_pairs,
+                    pairs=_decode_pairs(pairs, actors.dictionary),
+                    evidence=pa.table(
+                        {
+                            "actor": actors.dictionary.take(evidence["lo"]),
+                            "actor_y": actors.dictionary.take(evidence["hi"]),
+                            "object": objects.dictionary.take(evidence["o"]),
+                            "time": evidence["tl"],
+                            "time_y": evidence["th"],
+                        }
+                    ),
+                    actors=actor_table,
+                    objects=tables.objects,
+                )
+            )
+        con.close()
+        return out
 
     def group_co_action(
         self, log: Log, members: pa.Table, *, window_seconds: float, max_bucket_events: int
@@ -306,6 +353,52 @@ class DuckDBEngine(Engine):
         ).to_arrow_table()
         con.close()
         return out
+
+
+def _count_pairs(con: duckdb.DuckDBPyConnection, n_windows: int) -> list[int]:
+    """Table ``pws``: for each candidate pair, at each window ``k``, its weight ``w{k}``
+    (distinct objects) and ``s{k}`` (distinct sources), from table ``po`` in two plain
+    aggregations (no DISTINCT). Returns the number of candidate pairs at each window."""
+    ks = range(n_windows)
+    per_source = ", ".join(f"count(*) FILTER (WHERE n{k} > 0) AS c{k}" for k in ks)
+    per_pair = ", ".join(f"sum(c{k}) AS w{k}, count(*) FILTER (WHERE c{k} > 0) AS s{k}" for k in ks)
+    con.execute(
+        f"""CREATE TEMP TABLE pws AS
+        SELECT lo, hi, {per_pair} FROM (SELECT lo, hi, s, {per_source} FROM po GROUP BY lo, hi, s)
+        GROUP BY lo, hi"""
+    )
+    counts = ", ".join(f"count(*) FILTER (WHERE w{k} > 0)" for k in ks)
+    return list(con.execute(f"SELECT {counts} FROM pws").fetchall()[0])
+
+
+def _describe_pairs_at(
+    con: duckdb.DuckDBPyConnection, k: int, evidence_per_pair: int
+) -> tuple[pa.Table, pa.Table]:
+    """The pairs of table ``kept{k}`` with all their columns, and their evidence."""
+    pairs = con.sql(
+        f"""
+        SELECT lo, hi, count(*) AS weight, count(DISTINCT s) AS sources, sum(n) AS co_actions,
+               median(abs(closest[2] - closest[1])) AS median_delay_seconds,
+               min(f) AS first_time, max(l) AS last_time
+        FROM kept{k} GROUP BY lo, hi ORDER BY lo, hi
+        """
+    ).to_arrow_table()
+    e = int(evidence_per_pair)
+    # A pair's first e objects; pairs with at most e objects (nearly all) skip the ranking.
+    evidence = con.sql(
+        f"""
+        WITH w AS (SELECT lo, hi FROM pws WHERE w{k} > {e})
+        SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th FROM kept{k} ANTI JOIN w USING (lo, hi)
+        UNION ALL
+        SELECT lo, hi, o, tl, th FROM (
+            SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th,
+                   row_number() OVER (PARTITION BY lo, hi ORDER BY f, o) AS r
+            FROM kept{k} SEMI JOIN w USING (lo, hi)
+        ) WHERE r <= {e}
+        ORDER BY lo, hi, tl, o
+        """
+    ).to_arrow_table()
+    return pairs, evidence
 
 
 def _load_events(
