@@ -162,10 +162,10 @@ def signups(
 @click.option("--country", default="US", show_default=True, help="The event's country (ISO code).")
 @click.option(
     "--synchronous",
-    type=click.Choice(["full", "normal"]),
-    default="full",
+    type=click.Choice(["normal", "full"]),
+    default="normal",
     show_default=True,
-    help="full: each registration is on disk (fsync) before it is answered; normal: handed to the OS, safe across restarts of the service but not a power loss, and faster.",
+    help="normal: each registration is committed (handed to the OS) before it is answered, safe across a crash or restart of the service; full: also on disk (fsync), safe across a power loss, slower.",
 )
 @_friendly
 def serve_signups(host, port, state_path, model_path, venue_postcode, country, synchronous):

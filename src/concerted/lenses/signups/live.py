@@ -10,7 +10,9 @@ run, which sees the whole wave, will later.
 
 The state is a SQLite file in WAL mode. It holds keyed hashes of addresses, numbers and networks
 (the key lives in the file), never the values, plus each registration's features, risk and
-verdict, and per-bin counts. Every accepted registration is committed before it is answered.
+verdict, and per-bin counts. Every accepted registration is committed before it is answered:
+with ``synchronous="normal"`` the commit is in the OS's hands (safe across a crash or restart of
+the service), with ``"full"`` on the disk (safe across a power loss too).
 """
 
 from __future__ import annotations
@@ -288,7 +290,7 @@ class LiveState:
     The in-memory maps are rebuilt from the file when it is opened, so a restart resumes the
     counts exactly. Writes go through :meth:`commit` (the service batches them)."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "full") -> None:
+    def __init__(self, path: str | Path, *, synchronous: str = "normal") -> None:
         if synchronous not in SYNCHRONOUS:
             raise ParameterError(
                 f"synchronous must be one of {', '.join(SYNCHRONOUS)}. Got {synchronous!r}."

@@ -2,10 +2,11 @@
 verdict and reasons, the way the batch lens would with what it has seen so far.
 
 * Durable: each accepted registration and its velocity count are committed to the SQLite state
-  (WAL; ``synchronous="full"`` by default: on disk, fsync'd) before the answer is sent; requests that arrive while a commit is
-  under way are committed together in the next one (group commit), so durability costs one fsync
-  per batch, not per request. A restart rebuilds people, shared numbers and networks and velocity
-  from the file. Posting the same ``id`` again returns the stored answer and counts nothing twice.
+  (WAL) before the answer is sent. ``synchronous="normal"`` (the default) hands the commit to the
+  OS: it survives a crash, kill or restart of the service, not a power loss of the machine;
+  ``"full"`` also waits for the disk (fsync). Requests that arrive while a commit is under way are
+  committed together in the next one (group commit), so an fsync is paid per batch, not per
+  request. A restart rebuilds people, shared numbers and networks and velocity from the file. Posting the same ``id`` again returns the stored answer and counts nothing twice.
 * The model: the one given (``model.json`` from a batch run); otherwise one fitted to the state
   itself once it holds enough registrations, refitted as more arrive; before that, a cold-start
   model fitted to a simulated log (:mod:`.simulate`), which the summary names as such.
@@ -92,7 +93,7 @@ def create_app(
     country: str = "US",
     model: dict | None = None,
     refit_every: int = 5000,
-    synchronous: str = "full",
+    synchronous: str = "normal",
 ) -> FastAPI:
     """The FastAPI app. ``model``: a ``model.json`` document (``concerted signups`` writes one)."""
     if refit_every < 1:
