@@ -18,9 +18,18 @@ with the same mean has a thinner tail). Each pair is tested at several windows a
 best one (Bonferroni), and the p-values are corrected for every possible pair of actors with
 Benjamini-Hochberg.
 
-This is the first version of the null model; what it cannot see yet (a group that only ever
-amplifies one account; campaigns whose members also dominate the objects' organic activity) is
-listed in the Significance issue.
+Pairs are not enough: in a campaign of 150 accounts at low participation, any two members share
+only a couple of objects. So groups are tested as groups (:func:`score_memberships`): the core
+groups found from significant pairs define the group's objects (those two or more members acted on
+within the window of each other), and every actor who acted on them in step with a member is
+tested against the group: how many of them it hit, against how many its own activity would hit by
+chance if it picked objects by their popularity *without the group's own actions* and acted at a
+random moment of each. That count is a sum of binomials, one per popularity stratum, computed
+exactly; the test is run on all strata and on those where the group's objects are rare, with
+Benjamini-Hochberg over every (actor, group).
+
+What the model cannot see yet (a group that only ever amplifies one account; a stealthy group of
+heavy users each sharing a handful of objects) is listed in the Significance issue.
 
 References
 ----------
