@@ -1,17 +1,14 @@
 """How many genuine people, and how many will come: point estimates with intervals.
 
 Genuine people = the sum over merged people of (1 - their risk), a person's risk being the mean
-of their registrations' risks. Its uncertainty has two parts, added as variances:
+of their registrations' risks. Its uncertainty has three parts, added as variances:
 
 * which of the uncertain people are genuine: the sum of per-person Bernoulli variances r(1 - r);
 * how well the model is known: a bootstrap of the fit (pattern counts resampled as Poisson
   draws, the model refitted, the estimate recomputed);
-* whether the model holds where it matters most, inside the wave: two independent counts of the
-  organic registrations in the wave's moments, one from the time series (each surging bin's
-  baseline) and one from the model (the sum of 1 - risk there), should agree; their difference
-  (``surge_gap``) is taken as one more standard deviation;
-* how much the answer depends on how time is cut: the largest change of the estimate when surges
-  are measured in shorter or longer bins (``structural``), one more standard deviation.
+* how much the answer depends on choices the data cannot make: the largest change of the
+  estimate when surges are measured in shorter or longer bins or the obvious fakes are modelled
+  with fewer or more sub-classes (``structural``), taken as one more standard deviation.
 
 Turnout = genuine x show-up rate. Free events see 40-60 % no-shows, so with no rate given the
 point uses 0.5 and the interval runs from the genuine low at 0.4 to the genuine high at 0.6.
@@ -45,7 +42,6 @@ class Estimate:
     show_rate_high: float
     sd_model: float
     sd_people: float
-    sd_surge: float
     sd_structure: float
 
     def to_dict(self) -> dict:
@@ -69,7 +65,6 @@ def estimate_genuine(
     show_rate: float | None = None,
     bootstrap: int = 40,
     seed: int = 0,
-    surge_gap: float = 0.0,
     structural: float = 0.0,
 ) -> Estimate:
     """Genuine people and turnout with 95 % intervals (see the module's docstring)."""
@@ -111,7 +106,7 @@ def estimate_genuine(
         r = risk_of(p)[patterns.of_row]
         draws.append(float((1 - person_risk(r, person, n_people)).sum()))
     var_model = float(np.var(draws, ddof=1)) if len(draws) > 1 else 0.0
-    half = Z95 * np.sqrt(var_people + var_model + surge_gap**2 + structural**2)
+    half = Z95 * np.sqrt(var_people + var_model + structural**2)
     low, high = max(genuine - half, 0.0), min(genuine + half, float(n_people))
     return Estimate(
         registrations=int(person.size),
@@ -127,6 +122,5 @@ def estimate_genuine(
         show_rate_high=rate_hi,
         sd_model=float(np.sqrt(var_model)),
         sd_people=float(np.sqrt(var_people)),
-        sd_surge=float(abs(surge_gap)),
         sd_structure=float(structural),
     )

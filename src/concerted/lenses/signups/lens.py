@@ -121,7 +121,6 @@ def score_signups(
         show_rate=show_rate,
         bootstrap=bootstrap,
         seed=seed,
-        surge_gap=_surge_gap(moment, ratio, risk),
         structural=structural,
     )
     verdict = np.where(~signals.first, 1, np.where(risk >= SUSPECT_AT, 2, 0))
@@ -210,20 +209,6 @@ def _fit_risk(
 def _genuine(risk: np.ndarray, person: np.ndarray) -> float:
     n = int(person.max()) + 1 if person.size else 0
     return float((1 - person_risk(risk, person, n)).sum())
-
-
-def _surge_gap(moment: np.ndarray, ratio: np.ndarray, risk: np.ndarray) -> float:
-    """Organic registrations in the wave's moments by the time series, minus the model's count.
-
-    Each moment (channel x device x surge bucket) is weighted by the model's wave share in it, so
-    organic spikes (a news mention: surging, but genuine) do not count."""
-    if not ratio.any():
-        return 0.0
-    wave_share = np.bincount(moment, risk, N_MOMENTS) / np.maximum(
-        np.bincount(moment, None, N_MOMENTS), 1
-    )
-    w = wave_share[moment] * (ratio > 0)
-    return float((w * (1 - ratio)).sum() - (w * (1 - risk)).sum())
 
 
 def _reasons(signals: Signals, ratio: np.ndarray, verdict: np.ndarray) -> pa.Array:
