@@ -227,3 +227,43 @@ def test_real_server_keeps_every_registration_across_a_kill(tmp_path, model):
     finally:
         proc.terminate()
         proc.wait()
+
+
+def test_service_fits_its_own_model_from_a_large_enough_state(tmp_path):
+    from concerted.lenses.signups.live import LiveState
+    from concerted.lenses.signups.service import MIN_REGISTRATIONS_TO_FIT
+
+    world = simulate_signups(seed=3, genuine=800, fakes=800, days=4)
+    table = world.registrations
+    s = compute_signals(table, venue_postcode="74103")
+    n = table.num_rows
+    assert n >= MIN_REGISTRATIONS_TO_FIT
+    state = LiveState(tmp_path / "s.db")
+    recs = [
+        {
+            "id": table["id"][i].as_py(),
+            "time": table["time"][i].as_py(),
+            "person": int(s.person[i]),
+            "email_key": None,
+            "name_phone_key": None,
+            "phone_key": None,
+            "block_key": None,
+            "cell": int(s.channel[i]) * 5 + int(s.device[i]),
+            "surge": 0.0,
+            **{k: int(v[i]) for k, v in s.features.items()},
+            "risk": 0.5,
+            "verdict": "genuine",
+            "reasons": "",
+        }
+        for i in range(n)
+    ]
+    state.commit(recs)
+    state.close()
+    with TestClient(create_app(tmp_path / "s.db", venue_postcode="74103")) as client:
+        assert client.get("/v1/health").json() == {
+            "status": "ok",
+            "registrations": n,
+            "model": "fitted to the state",
+        }
+        fake = client.post("/v1/registrations", json=FAKE).json()
+        assert fake["verdict"] == "suspect"

@@ -424,16 +424,24 @@ class LiveState:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def rows(self) -> dict[str, np.ndarray]:
-        """Every stored registration's features, for refitting the model."""
-        cols = ("cell", "surge", *FEATURES, "person", "risk")
-        data = self.db.execute(
-            f"SELECT {', '.join(cols)} FROM registrations ORDER BY seq"
-        ).fetchall()
-        arr = np.array(data, dtype=float).reshape(-1, len(cols))
-        return {c: arr[:, i] for i, c in enumerate(cols)}
+        """Every stored registration's features, for refitting the model (read on a connection
+        of its own, so that it can run beside the writer)."""
+        return read_rows(self.path)
 
     def close(self) -> None:
         self.db.close()
+
+
+def read_rows(path: str | Path) -> dict[str, np.ndarray]:
+    """The stored registrations' features (``cell, surge``, the features, ``person, risk``)."""
+    cols = ("cell", "surge", *FEATURES, "person", "risk")
+    db = sqlite3.connect(path)
+    try:
+        data = db.execute(f"SELECT {', '.join(cols)} FROM registrations ORDER BY seq").fetchall()
+    finally:
+        db.close()
+    arr = np.array(data, dtype=float).reshape(-1, len(cols))
+    return {c: arr[:, i] for i, c in enumerate(cols)}
 
 
 def parse_time(value, now: float) -> float:

@@ -314,7 +314,8 @@ class _Live:
 
     async def _refit(self) -> None:
         try:
-            self.fit = await asyncio.to_thread(_fit_rows, _read_rows(self.state.path), self.fit)
+            current = self.fit
+            self.fit = await asyncio.to_thread(lambda: _fit_rows(self.state.rows(), current))
             self.model_source = "fitted to the state"
             self.since_fit = 0
             self.fitted_at = time.monotonic()
@@ -344,17 +345,6 @@ def _answer(rec: dict) -> dict:
         "person": rec["person"],
         "surge": rec["surge"],
     }
-
-
-def _read_rows(path: Path) -> dict[str, np.ndarray]:
-    reader = LiveState.__new__(LiveState)  # a second connection, only to read the stored features
-    import sqlite3
-
-    reader.db = sqlite3.connect(path)
-    try:
-        return LiveState.rows(reader)
-    finally:
-        reader.db.close()
 
 
 def _fit_rows(rows: dict[str, np.ndarray], start: Fit | None) -> Fit:
