@@ -33,6 +33,8 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_coaction.py
 	$(BIN)/python benchmarks/bench_accuracy.py
+	$(BIN)/python benchmarks/bench_signups.py
+	$(BIN)/python benchmarks/bench_signups_serve.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info src/*.egg-info
