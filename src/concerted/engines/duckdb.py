@@ -30,6 +30,11 @@ _NO_EVIDENCE = pa.schema(
 ).empty_table()  # fmt: skip
 
 
+_NO_COUNTS = pa.schema(
+    [("lo", pa.int32()), ("hi", pa.int32()), ("weight", pa.int64()), ("sources", pa.int64())]
+).empty_table()
+
+
 class DuckDBEngine(Engine):
     """Runs the detectors' joins in an in-memory DuckDB database.
 
@@ -122,6 +127,8 @@ class DuckDBEngine(Engine):
             f"""count(*) FILTER (WHERE th - tl <= {float(x)}) AS n{k},
                    min(tl) FILTER (WHERE th - tl <= {float(x)}) AS f{k},
                    max(th) FILTER (WHERE th - tl <= {float(x)}) AS l{k}"""
+            if x < w
+            else f"count(*) AS n{k}, min(tl) AS f{k}, max(th) AS l{k}"  # the join's own window
             for k, x in enumerate(windows)
         )
         con.execute(
@@ -159,13 +166,18 @@ class DuckDBEngine(Engine):
             }
         )
         counted = []
-        all_candidates = _count_pairs(con, len(windows))
+        all_candidates = _count_pairs(con, len(windows), sources=select is not None)
         for k, x in enumerate(windows):
             candidates = all_candidates[k]
-            counts = con.sql(
-                f"""SELECT lo, hi, w{k} AS weight, s{k} AS sources FROM pws
-                WHERE w{k} >= {int(min_weight)} ORDER BY lo, hi"""
-            ).to_arrow_table()
+            # The counts are only read by ``select``; without it every pair is described anyway.
+            counts = (
+                con.sql(
+                    f"""SELECT lo, hi, w{k} AS weight, s{k} AS sources FROM pws
+                    WHERE w{k} >= {int(min_weight)} ORDER BY lo, hi"""
+                ).to_arrow_table()
+                if select
+                else _NO_COUNTS
+            )
             object_stats = con.sql(
                 f"""
                 WITH c AS (
@@ -206,24 +218,29 @@ class DuckDBEngine(Engine):
         chosen = select(counted) if select is not None else [None] * len(windows)
         out = []
         for k, (tables, keep) in enumerate(zip(counted, chosen, strict=True)):
-            if keep is None:
-                wanted = f"(SELECT lo, hi FROM pws WHERE w{k} >= {int(min_weight)})"
-            else:
-                con.register(
-                    "chosen",
-                    pa.table(
-                        {
-                            "lo": pc.index_in(keep["actor"], value_set=actors.dictionary),
-                            "hi": pc.index_in(keep["actor_y"], value_set=actors.dictionary),
-                        }
-                    ),
+            columns = f"lo, hi, o, s, closest, n{k} AS n, f{k} AS f, l{k} AS l"
+            if keep is None and min_weight <= 1:  # every candidate pair: no copy
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW kept{k} AS SELECT {columns} FROM po WHERE n{k} > 0"
                 )
-                wanted = "chosen"
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE kept{k} AS
-                SELECT lo, hi, o, s, closest, n{k} AS n, f{k} AS f, l{k} AS l FROM po
-                SEMI JOIN {wanted} USING (lo, hi) WHERE n{k} > 0"""
-            )
+            else:
+                if keep is None:
+                    wanted = f"(SELECT lo, hi FROM pws WHERE w{k} >= {int(min_weight)})"
+                else:
+                    con.register(
+                        "chosen",
+                        pa.table(
+                            {
+                                "lo": pc.index_in(keep["actor"], value_set=actors.dictionary),
+                                "hi": pc.index_in(keep["actor_y"], value_set=actors.dictionary),
+                            }
+                        ),
+                    )
+                    wanted = "chosen"
+                con.execute(
+                    f"""CREATE OR REPLACE TEMP TABLE kept{k} AS SELECT {columns} FROM po
+                    SEMI JOIN {wanted} USING (lo, hi) WHERE n{k} > 0"""
+                )
             pairs, evidence = _describe_pairs_at(con, k, evidence_per_pair)
             out.append(
                 CoActionTables(
@@ -355,11 +372,16 @@ class DuckDBEngine(Engine):
         return out
 
 
-def _count_pairs(con: duckdb.DuckDBPyConnection, n_windows: int) -> list[int]:
+def _count_pairs(con: duckdb.DuckDBPyConnection, n_windows: int, *, sources: bool) -> list[int]:
     """Table ``pws``: for each candidate pair, at each window ``k``, its weight ``w{k}``
-    (distinct objects) and ``s{k}`` (distinct sources), from table ``po`` in two plain
-    aggregations (no DISTINCT). Returns the number of candidate pairs at each window."""
+    (distinct objects) and, if ``sources``, ``s{k}`` (distinct sources), from table ``po`` in
+    plain aggregations (no DISTINCT). Returns the number of candidate pairs at each window."""
     ks = range(n_windows)
+    if not sources:
+        weights = ", ".join(f"count(*) FILTER (WHERE n{k} > 0) AS w{k}" for k in ks)
+        con.execute(f"CREATE TEMP TABLE pws AS SELECT lo, hi, {weights} FROM po GROUP BY lo, hi")
+        counts = ", ".join(f"count(*) FILTER (WHERE w{k} > 0)" for k in ks)
+        return list(con.execute(f"SELECT {counts} FROM pws").fetchall()[0])
     per_source = ", ".join(f"count(*) FILTER (WHERE n{k} > 0) AS c{k}" for k in ks)
     per_pair = ", ".join(f"sum(c{k}) AS w{k}, count(*) FILTER (WHERE c{k} > 0) AS s{k}" for k in ks)
     con.execute(
