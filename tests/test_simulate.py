@@ -244,3 +244,49 @@ def test_write_world_into_a_file_raises(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError, match="cannot create the folder"):
         write_world(simulate_world(seed=0, **SMALL), blocker)
+
+
+def test_simulate_world_family_of_campaigns():
+    world = simulate_world(seed=4, n_actors=3000, days=2, n_campaigns=8)
+    rows = world.campaigns.to_pylist()
+    assert len(rows) == 8 and world.campaigns["campaign"].to_pylist()[0].startswith("c01-")
+    for c in rows:
+        assert c["episode"] in ("signup", "hashtag", "reports", "links", "stealth")
+        assert c["window_seconds"] == TEMPO_WINDOW_SECONDS[c["tempo"]]
+        assert 0.4 <= c["participation"] <= 0.9
+        assert 10 <= c["size"] <= (20 if c["episode"] == "stealth" else 200)
+    truth = world.truth.to_pylist()
+    members = {}
+    for r in truth:
+        members.setdefault(r["campaign"], set()).add(r["actor"])
+    assert {c: len(m) for c, m in members.items()} == {c["campaign"]: c["size"] for c in rows}
+    plain = [m for c, m in members.items() if "stealth" not in c]
+    assert sum(map(len, plain)) == len(set().union(*plain))  # disjoint, stealth aside
+    # The same seed gives the same family.
+    again = simulate_world(seed=4, n_actors=3000, days=2, n_campaigns=8)
+    assert again.campaigns.equals(world.campaigns) and again.log.table.equals(world.log.table)
+
+
+def test_simulate_world_family_hashtag_campaign_hijacks_an_organic_tag():
+    world = simulate_world(seed=2, n_actors=3000, days=2, n_campaigns=12)
+    hijacks = [c for c in world.campaigns.to_pylist() if c["episode"] == "hashtag"]
+    assert hijacks
+    t = world.log.table
+    planted = set(world.truth["actor"].to_pylist())
+    for c in hijacks:
+        mine = set(
+            world.truth.filter(pc.equal(world.truth["campaign"], c["campaign"]))[
+                "actor"
+            ].to_pylist()
+        )
+        posts = t.filter(pc.is_in(t["actor"], value_set=pa.array(sorted(mine))))
+        tags = {o for o in posts["object"].to_pylist() if o.startswith("hashtag:")}
+        used = t.filter(pc.is_in(t["object"], value_set=pa.array(sorted(tags))))
+        organic = set(used["actor"].to_pylist()) - planted
+        assert len(organic) > 50  # a popular tag, shared with organic users
+
+
+@pytest.mark.parametrize("bad", [0, 31, 2.5, True, "9"])
+def test_simulate_world_bad_family_size(bad):
+    with pytest.raises(ParameterError, match="n_campaigns must be an integer from 1 to 30"):
+        simulate_world(seed=1, n_actors=1000, days=1, n_campaigns=bad)

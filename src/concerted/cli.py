@@ -258,14 +258,23 @@ def detect(
     default=True,
     help="Plant campaigns (default) or make a world with none.",
 )
+@click.option(
+    "--family",
+    "n_campaigns",
+    type=int,
+    default=None,
+    help="Instead of the four named campaigns, plant N (1-30) drawn from the family: kind, "
+    "tempo, size 10-200, participation 0.4-0.9.",
+)
 @_friendly
-def simulate(kind, out_dir, seed, n_actors, days, campaigns):
+def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns):
     """Write a world of organic activity with planted campaigns, and its answer key; or, with
     KIND signups, a registration log with a fake wave and its truth.
 
     \b
     Example:
       concerted simulate --out world/ --seed 7
+      concerted simulate --out family/ --actors 20000 --family 9
       concerted detect world/actions.csv --out results/
       concerted evaluate results/ --truth world/truth.csv
       concerted simulate signups --out rally/ --seed 7
@@ -276,7 +285,9 @@ def simulate(kind, out_dir, seed, n_actors, days, campaigns):
         return simulate_signups_command(out_dir, seed, days)
     from .simulate import simulate_world, write_world
 
-    world = simulate_world(seed=seed, n_actors=n_actors, days=days, campaigns=campaigns)
+    world = simulate_world(
+        seed=seed, n_actors=n_actors, days=days, campaigns=campaigns, n_campaigns=n_campaigns
+    )
     paths = write_world(world, out_dir)
     click.echo(
         f"{len(world.log):,} actions by {len(set(world.log.table['actor'].to_pylist())):,} actors, "

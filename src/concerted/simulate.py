@@ -25,6 +25,11 @@ c4-stealth  stealth   human  heavy ordinary users sharing the same links, at low
 
 Each member joins each campaign action with probability ``participation``; every action of a
 campaign object falls within the tempo's window (bot 10 s, human 120 s, slow 600 s).
+
+With ``n_campaigns`` (``concerted simulate --family N``) the four are replaced by N campaigns drawn
+from a family: kind (sign-up wave, hashtag hijack of one of the most popular organic tags, report
+wave, link pushing, stealth among heavy users), tempo, size 10-200 (stealth 10-20), participation
+0.4-0.9 and 5-30 objects, so detectors are judged on worlds they were not tuned on.
 """
 
 from __future__ import annotations
@@ -78,6 +83,14 @@ _MATCHES = ("#ENGvsNED", "#ESPvsFRA")
 _RALLY_FORM, _RALLY_URL = "form:rally-tulsa-tickets", "https://rally.example/tickets"
 
 # name, episode, tempo, size range, participation range, object count range, description
+_FAMILY_KINDS = ("signup", "hashtag", "reports", "links", "stealth")
+_FAMILY_TEXT = {
+    "signup": "Amplify calls to register, register on the form, delete the calls.",
+    "hashtag": "Flood a popular organic hashtag with the same media.",
+    "reports": "Mass-report the same accounts, target after target.",
+    "links": "Push the same mid-popularity links together.",
+    "stealth": "Heavy ordinary users push the same links, hidden in their organic activity.",
+}
 _SPECS = (
     ("c1-signup", "signup", "human", (40, 120), (0.5, 0.9), (8, 16),
      "Tulsa 2020: accounts amplify calls to register soon after each call is posted, register "
@@ -313,7 +326,7 @@ def _organic(rng: list[np.random.Generator], rows: _Rows, names: pa.Array, days:
     reserved = np.union1d(celebs, hostile_actors)
     return dict(weight=weight, reserved=reserved, url_code=url_code, url_text=url_text,
                 wlm_code=tag_code[12], wlm_day=wlm_day, report_pool=report_pool,
-                rep_code=rep_code)  # fmt: skip
+                rep_code=rep_code, tag_code=tag_code, tag_text=tag_text)  # fmt: skip
 
 
 def _burst(rng, members, onsets, p, window):
@@ -332,20 +345,36 @@ def _burst(rng, members, onsets, p, window):
     return members[m_i], o_i, onsets[o_i] + window * rng.beta(1.2, 2.5, len(o_i))
 
 
-def _campaigns(rng, rows, n, days, ctx, names):
+def _family_specs(rng: np.random.Generator, k: int) -> list[tuple]:
+    """``k`` campaigns drawn from the family: kind, tempo, size 10-200, participation 0.4-0.9,
+    5-30 objects. Hashtag campaigns hijack one of the most popular organic tags."""
+    specs = []
+    for i in range(k):
+        episode = str(rng.choice(_FAMILY_KINDS))
+        tempo = "human" if episode == "stealth" else str(rng.choice(["bot", "human", "slow"]))
+        size = int(rng.integers(10, 21)) if episode == "stealth" else int(rng.integers(10, 201))
+        p = float(rng.uniform(0.4, 0.9))
+        n_obj = int(rng.integers(5, 31))
+        specs.append((f"c{i + 1:02d}-{episode}-{tempo}", episode, tempo, (size, size), (p, p),
+                      (n_obj, n_obj), _FAMILY_TEXT[episode]))  # fmt: skip
+    return specs
+
+
+def _campaigns(rng, rows, n, days, ctx, names, specs=_SPECS):
     """Plant the campaigns; return the truth and campaign tables."""
     span = days * DAY
     heavy = np.argsort(-ctx["weight"], kind="stable")[: max(40, n // 20)]
     free = np.setdiff1d(np.arange(n), np.union1d(ctx["reserved"], heavy))
     pool = rng.permutation(free)  # consecutive slices give disjoint memberships
     truth, table = [], []
-    for camp, episode, tempo, sizes, parts, n_objs, description in _SPECS:
+    for camp, episode, tempo, sizes, parts, n_objs, description in specs:
         size = min(int(rng.integers(sizes[0], sizes[1] + 1)), max(10, n // 25))
         p = round(float(rng.uniform(*parts)), 2)
         k = int(rng.integers(n_objs[0], n_objs[1] + 1))
         window = TEMPO_WINDOW_SECONDS[tempo]
         if episode == "stealth":
-            members = rng.choice(np.setdiff1d(heavy, ctx["reserved"]), size, replace=False)
+            candidates = np.setdiff1d(heavy, ctx["reserved"])
+            members = rng.choice(candidates, min(size, len(candidates)), replace=False)
         else:
             members, pool = pool[:size], pool[size:]
         members = np.sort(members)
@@ -365,13 +394,19 @@ def _campaigns(rng, rows, n, days, ctx, names):
                      np.where(is_form, None, "RT " + text[np.minimum(o_i, k - 1)]))  # fmt: skip
             objects = np.append(calls, form)
         elif episode == "hashtag":
-            onsets = ctx["wlm_day"] + np.sort(rng.uniform(0, min(0.25 * span, k * 1200.0), k))
+            if specs is _SPECS:  # the #WhiteLivesMatter episode, on the tag's trending day
+                day, tag_code, tag = ctx["wlm_day"], ctx["wlm_code"], _WLM
+            else:  # a family campaign hijacks one of the most popular organic tags
+                rank = int(rng.integers(0, 12))
+                tag_code, tag = ctx["tag_code"][rank], ctx["tag_text"][rank]
+                day = START + rng.uniform(0.05, 0.7) * span
+            onsets = day + np.sort(rng.uniform(0, min(0.25 * span, k * 1200.0), k))
             objects = rows.objects([f"media:fancam-{rng.integers(16**8):08x}" for _ in range(k)])
-            text = np.array([f"{s} {_WLM}" for s in rng.choice(["fancam", "stan", "<3"], k)],
+            text = np.array([f"{s} {tag}" for s in rng.choice(["fancam", "stan", "<3"], k)],
                             dtype=object)  # fmt: skip
             actor, o_i, time = _burst(rng, members, onsets, p, window)
             rows.add(actor, POST, objects[o_i], time, text[o_i])
-            rows.add(actor, POST, ctx["wlm_code"], time, text[o_i])
+            rows.add(actor, POST, tag_code, time, text[o_i])
         elif episode == "reports":
             d0 = START + rng.uniform(0.5, 0.7) * span
             onsets = d0 + np.sort(rng.uniform(0, min(0.15 * span, k * 1200.0), k))
@@ -423,7 +458,12 @@ def _check(seed, n_actors, days, campaigns) -> None:
 
 
 def simulate_world(
-    *, seed: int = 0, n_actors: int = 5000, days: float = 7.0, campaigns: bool = True
+    *,
+    seed: int = 0,
+    n_actors: int = 5000,
+    days: float = 7.0,
+    campaigns: bool = True,
+    n_campaigns: int | None = None,
 ) -> World:
     """Simulate organic activity with planted coordinated campaigns.
 
@@ -438,6 +478,11 @@ def simulate_world(
     campaigns
         Plant the four campaigns. With False the truth is empty and the organic world is the
         same one (each part of the world draws from its own random stream).
+    n_campaigns
+        Instead of the four named campaigns, plant this many (1 to 30) drawn from the family:
+        kind (sign-up wave, hashtag hijack, report wave, link pushing, stealth), tempo (bot,
+        human, slow), size 10-200 (stealth: 10-20 heavy users), participation 0.4-0.9,
+        5-30 objects. Named ``c01-<kind>-<tempo>``...
 
     Returns
     -------
@@ -453,17 +498,28 @@ def simulate_world(
     True
     """
     _check(seed, n_actors, days, campaigns)
+    ok = n_campaigns is None or (
+        isinstance(n_campaigns, (int, np.integer))
+        and not isinstance(n_campaigns, bool)
+        and 1 <= n_campaigns <= 30
+    )
+    if not ok:
+        raise ParameterError(
+            f"simulate_world: n_campaigns must be an integer from 1 to 30. Got {n_campaigns!r}."
+        )
     n, days = int(n_actors), float(days)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(7)]
     rows, names = _Rows(), _actor_names(n)
     ctx = _organic(streams[:6], rows, names, days)
     if campaigns:
-        truth, table = _campaigns(streams[6], rows, n, days, ctx, names)
+        specs = _SPECS if n_campaigns is None else _family_specs(streams[6], int(n_campaigns))
+        truth, table = _campaigns(streams[6], rows, n, days, ctx, names, specs)
     else:
         truth, table = TRUTH_SCHEMA.empty_table(), CAMPAIGNS_SCHEMA.empty_table()
     log = make_log(
         rows.table(names, START, START + days * DAY),
-        source=f"simulate_world(seed={seed}, n_actors={n}, days={days:g}, campaigns={campaigns})",
+        source=f"simulate_world(seed={seed}, n_actors={n}, days={days:g}, campaigns={campaigns}"
+        + (f", n_campaigns={n_campaigns})" if n_campaigns is not None else ")"),
     )
     return World(log=log, truth=truth, campaigns=table)
 
