@@ -290,3 +290,15 @@ def test_simulate_world_family_hashtag_campaign_hijacks_an_organic_tag():
 def test_simulate_world_bad_family_size(bad):
     with pytest.raises(ParameterError, match="n_campaigns must be an integer from 1 to 30"):
         simulate_world(seed=1, n_actors=1000, days=1, n_campaigns=bad)
+
+
+def test_simulate_world_family_campaigns_share_no_object_and_fail_cleanly_when_too_many():
+    world = simulate_world(seed=0, n_actors=3000, days=2, n_campaigns=14)
+    seen: dict[str, str] = {}
+    for c in world.campaigns.to_pylist():
+        for o in c["objects"]:
+            assert seen.setdefault(o, c["campaign"]) == c["campaign"], o
+    with pytest.raises(ParameterError, match="do not fit among 1000 actors"):
+        simulate_world(seed=0, n_actors=1000, days=1, n_campaigns=30)
+    with pytest.raises(ParameterError, match="drop one"):
+        simulate_world(seed=0, n_actors=1000, days=1, n_campaigns=3, campaigns=False)

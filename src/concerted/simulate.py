@@ -367,8 +367,18 @@ def _campaigns(rng, rows, n, days, ctx, names, specs=_SPECS):
     free = np.setdiff1d(np.arange(n), np.union1d(ctx["reserved"], heavy))
     pool = rng.permutation(free)  # consecutive slices give disjoint memberships
     truth, table = [], []
+    family = specs is not _SPECS
+    used: set[int] = set()  # report targets and link ranks taken by a family campaign
+    used_links: set[int] = set()
     for camp, episode, tempo, sizes, parts, n_objs, description in specs:
         size = min(int(rng.integers(sizes[0], sizes[1] + 1)), max(10, n // 25))
+        if family and episode != "stealth":
+            size = min(size, len(pool))  # memberships stay disjoint
+            if size < 2:
+                raise ParameterError(
+                    f"simulate_world: {len(specs)} campaigns do not fit among {n} actors; "
+                    "plant fewer or add actors."
+                )
         p = round(float(rng.uniform(*parts)), 2)
         k = int(rng.integers(n_objs[0], n_objs[1] + 1))
         window = TEMPO_WINDOW_SECONDS[tempo]
@@ -386,7 +396,8 @@ def _campaigns(rng, rows, n, days, ctx, names, specs=_SPECS):
                              for i in range(k)], dtype=object)  # fmt: skip
             rows.add(authors, POST, calls, onsets, text)
             rows.add(authors, DELETE, calls, onsets + rng.uniform(6 * HOUR, 36 * HOUR, k), None)
-            form = rows.objects([_RALLY_FORM])
+            # The named episode's form is the rally's; each family campaign has its own.
+            form = rows.objects([f"form:{camp}" if family else _RALLY_FORM])
             onsets = np.append(onsets, onsets[0] + window + rng.uniform(60, 600))
             actor, o_i, time = _burst(rng, members, onsets, p, window)
             is_form = o_i == k
@@ -394,7 +405,7 @@ def _campaigns(rng, rows, n, days, ctx, names, specs=_SPECS):
                      np.where(is_form, None, "RT " + text[np.minimum(o_i, k - 1)]))  # fmt: skip
             objects = np.append(calls, form)
         elif episode == "hashtag":
-            if specs is _SPECS:  # the #WhiteLivesMatter episode, on the tag's trending day
+            if not family:  # the #WhiteLivesMatter episode, on the tag's trending day
                 day, tag_code, tag = ctx["wlm_day"], ctx["wlm_code"], _WLM
             else:  # a family campaign hijacks one of the most popular organic tags
                 rank = int(rng.integers(0, 12))
@@ -408,15 +419,30 @@ def _campaigns(rng, rows, n, days, ctx, names, specs=_SPECS):
             rows.add(actor, POST, objects[o_i], time, text[o_i])
             rows.add(actor, POST, tag_code, time, text[o_i])
         elif episode == "reports":
+            # Targets also draw ordinary reports, so a count of reports alone does not find them.
+            # Family campaigns never share a target.
+            targets = np.setdiff1d(np.arange(5, 200), list(used)) if family else np.arange(5, 100)
+            k = min(k, len(targets))
+            if k < 1:
+                raise ParameterError(
+                    f"simulate_world: too many report campaigns for the {len(targets)} targets."
+                )
             d0 = START + rng.uniform(0.5, 0.7) * span
             onsets = d0 + np.sort(rng.uniform(0, min(0.15 * span, k * 1200.0), k))
-            # Targets also draw ordinary reports, so a count of reports alone does not find them.
-            objects = ctx["rep_code"][rng.choice(np.arange(5, 100), k, replace=False)]
+            pick = rng.choice(targets, k, replace=False)
+            if family:
+                used.update(pick.tolist())
+            objects = ctx["rep_code"][pick]
             actor, o_i, time = _burst(rng, members, onsets, p, window)
             rows.add(actor, REPORT, objects[o_i], time, "impersonation")
         else:
             onsets = np.sort(rng.uniform(START + 0.05 * span, START + 0.9 * span, k))
-            rank = rng.choice(np.arange(50, 2000), k, replace=False)
+            ranks = np.arange(50, 2000)
+            if family:  # family campaigns never push the same link
+                ranks = np.setdiff1d(ranks, list(used_links))
+            rank = rng.choice(ranks, k, replace=False)
+            if family:
+                used_links.update(rank.tolist())
             objects = ctx["url_code"][rank]
             actor, o_i, time = _burst(rng, members, onsets, p, window)
             text = _SAY[rng.integers(0, len(_SAY), len(o_i))] + " " + ctx["url_text"][rank][o_i]
@@ -506,6 +532,10 @@ def simulate_world(
     if not ok:
         raise ParameterError(
             f"simulate_world: n_campaigns must be an integer from 1 to 30. Got {n_campaigns!r}."
+        )
+    if n_campaigns is not None and not campaigns:
+        raise ParameterError(
+            "simulate_world: n_campaigns asks for campaigns, campaigns=False for none; drop one."
         )
     n, days = int(n_actors), float(days)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(7)]
