@@ -88,7 +88,7 @@ def _write_all(result: Result, folder: Path) -> None:
     write_csv(result.evidence, folder / "evidence.csv")
     _write_graphml(result, folder / "graph.graphml")
     (folder / "summary.json").write_text(
-        json.dumps(_json_safe(result.summary), indent=2, ensure_ascii=False) + "\n", "utf-8"
+        json.dumps(json_safe(result.summary), indent=2, ensure_ascii=False) + "\n", "utf-8"
     )
     (folder / "report.html").write_text(render_report(result), "utf-8")
 
@@ -160,11 +160,14 @@ def _write_graphml(result: Result, path: Path) -> None:
     graph.write_graphml(str(path))
 
 
-def _json_safe(value):
+def json_safe(value):
+    """``value`` with non-finite floats as None and NumPy scalars as Python ones, for JSON."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item"):  # NumPy scalars
+        return json_safe(value.item())
     return value

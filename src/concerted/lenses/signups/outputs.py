@@ -10,13 +10,12 @@ formula are prefixed with ``'``.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...outputs import write_csv, write_folder
+from ...outputs import json_safe, write_csv, write_folder
 from ...privacy import new_key, pseudonym, pseudonymise_column
 from .lens import SignupResult
 from .report import render_signups_report
@@ -61,7 +60,7 @@ def write_signups(
     def write(folder: Path) -> None:
         write_csv(table, folder / "registrations.csv")
         (folder / "summary.json").write_text(
-            json.dumps(_json_safe(result.summary), indent=2, ensure_ascii=False) + "\n", "utf-8"
+            json.dumps(json_safe(result.summary), indent=2, ensure_ascii=False) + "\n", "utf-8"
         )
         (folder / "report.html").write_text(render_signups_report(result, table), "utf-8")
         (folder / "model.json").write_text(
@@ -82,15 +81,3 @@ def model_document(result: SignupResult) -> dict:
         "country": result.summary["params"]["country"],
         "fit": result.fit.to_dict(),
     }
-
-
-def _json_safe(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item"):  # NumPy scalars
-        return _json_safe(value.item())
-    return value
