@@ -6,7 +6,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from concerted import CoAction, OutputError, detect, make_log, write_results
-from concerted.outputs import FILES
+from concerted.outputs import FILES, MANIFEST
 
 HOSTILE_TEXT = '<script>alert("x")</script>'
 HOSTILE_ACTOR = '=HYPERLINK("http://evil","click")'
@@ -30,7 +30,8 @@ def hostile_result():
 
 def test_write_results_writes_every_file(tmp_path, hostile_result):
     paths = write_results(hostile_result, tmp_path / "out")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted((*FILES, MANIFEST))
+    assert json.loads((tmp_path / "out" / MANIFEST).read_text())["files"] == sorted(FILES)
     assert set(paths) == set(FILES)
     summary = json.loads(paths["summary.json"].read_text())
     assert (summary["groups"], summary["coordinated_actors"], summary["coordinated_pairs"]) == (
@@ -79,7 +80,12 @@ def test_write_results_replaces_whole_and_keeps_old_on_failure(
 ):
     out = tmp_path / "out"
     write_results(hostile_result, out)
+    # a file an older version wrote (listed in the manifest) goes with the folder it belonged to
     (out / "stale.txt").write_text("from an older run")
+    manifest = json.loads((out / MANIFEST).read_text())
+    (out / MANIFEST).write_text(
+        json.dumps({**manifest, "files": [*manifest["files"], "stale.txt"]})
+    )
     write_results(hostile_result, out)
     assert not (out / "stale.txt").exists()
     before = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -170,3 +176,25 @@ def test_personal_data_is_pseudonymised_unless_revealed(tmp_path):
     assert html.escape(email) in hidden["report.html"].read_text()
     shown = write_results(result, tmp_path / "shown", reveal=True)
     assert "jo.doe@example.com" in shown["actors.csv"].read_text()
+
+
+@pytest.mark.parametrize("previous_run", [False, True])
+def test_write_results_never_replaces_a_folder_holding_other_files(
+    tmp_path, hostile_result, previous_run
+):
+    out = tmp_path / "data"
+    if previous_run:
+        write_results(hostile_result, out)  # a results folder the user then put their own file in
+    out.mkdir(exist_ok=True)
+    (out / "actions.csv").write_text("actor,object,time\nthe user's only copy,x,0\n")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(OutputError, match=r"actions\.csv.*Choose another --out"):
+        write_results(hostile_result, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]
+
+
+def test_write_results_fills_an_empty_folder(tmp_path, hostile_result):
+    (tmp_path / "out").mkdir()
+    write_results(hostile_result, tmp_path / "out")
+    assert (tmp_path / "out" / "report.html").exists()

@@ -197,3 +197,20 @@ def test_bad_input_exits_1_with_a_clear_message(tmp_path, content, args, message
 def test_missing_file_exits_1(tmp_path):
     result = CliRunner().invoke(main, ["signups", str(tmp_path / "nope.csv"), "-q"])
     assert result.exit_code == 1 and "no such file" in result.output
+
+
+def test_the_input_folder_is_never_replaced_by_results(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "signups").mkdir()
+    log = tmp_path / "signups" / "export.csv"
+    content = "time,email\n1591790400,a@example.com\n1591790460,b@example.com\n"
+    log.write_text(content)
+    refused = CliRunner().invoke(main, ["signups", str(log), "--out", "signups", "-q"])
+    assert refused.exit_code == 1, refused.output
+    assert "already holds files concerted did not write (export.csv)" in refused.output
+    assert log.read_text() == content
+    # with no --out, results go beside the input, not over the folder the export sits in
+    result = CliRunner().invoke(main, ["signups", str(log), "-q"])
+    assert result.exit_code == 0, result.output
+    assert log.read_text() == content
+    assert (tmp_path / "signups-results" / "summary.json").exists()

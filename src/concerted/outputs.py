@@ -3,6 +3,10 @@
 Files are written to a temporary folder beside the target and renamed into place at the end, so a
 crash, a full disk or Ctrl-C never leaves a half-written results folder, and an existing one is
 replaced only once the new one is complete.
+
+Every results folder holds a manifest, ``.concerted``, naming the files concerted wrote there. A
+folder is replaced only if it is empty or everything in it is listed in its manifest: a folder
+holding anything else (the input log, a user's notes) is never touched.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ FILES = (
     "summary.json",
     "report.html",
 )
+MANIFEST = ".concerted"
 TIME_COLUMNS = ("time", "time_y", "first_time", "last_time")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = r"^[=+\-@\t\r]"
@@ -65,6 +70,7 @@ def write_folder(out: Path, write: Callable[[Path], None]) -> None:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder. Choose another --out.")
+    _check_replaceable(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
@@ -72,6 +78,7 @@ def write_folder(out: Path, write: Callable[[Path], None]) -> None:
         raise OutputError(f"Cannot create the results folder {out}: {exc.strerror}.") from None
     try:
         write(tmp)
+        _write_manifest(tmp)
         _swap_into_place(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -79,6 +86,36 @@ def write_folder(out: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace a folder that holds anything concerted did not write there."""
+    if not out.is_dir():
+        return
+    try:
+        present = {p.name for p in out.iterdir()}
+        listed = (
+            set(json.loads((out / MANIFEST).read_text("utf-8"))["files"])
+            if (MANIFEST in present)
+            else set()
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = set()
+    foreign = sorted(present - listed - {MANIFEST})
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (
+            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        )
+        raise OutputError(
+            f"{out} already holds files concerted did not write ({shown}); replacing the folder "
+            "would delete them. Choose another --out, or empty that folder first."
+        )
+
+
+def _write_manifest(folder: Path) -> None:
+    files = sorted(p.name for p in folder.iterdir() if p.name != MANIFEST)
+    manifest = {"tool": "concerted", "files": files}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
 
 
 def _write_all(result: Result, folder: Path) -> None:

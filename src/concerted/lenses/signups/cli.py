@@ -33,7 +33,7 @@ def _friendly(command):
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("signups"),
+    default=Path("signups-results"),
     show_default=True,
     help="Folder for registrations.csv, summary.json, report.html and model.json (created, or replaced whole).",
 )
