@@ -1,12 +1,16 @@
 import html
 import json
 
+import xml.etree.ElementTree as ET
+
 import igraph as ig
+import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
-from concerted import CoAction, OutputError, detect, make_log, write_results
-from concerted.outputs import FILES, MANIFEST
+from concerted import CoAction, OutputError, ParameterError, detect, make_log, write_results
+from concerted.outputs import FORMATS, MANIFEST, result_files
 
 HOSTILE_TEXT = '<script>alert("x")</script>'
 HOSTILE_ACTOR = '=HYPERLINK("http://evil","click")'
@@ -30,9 +34,11 @@ def hostile_result():
 
 def test_write_results_writes_every_file(tmp_path, hostile_result):
     paths = write_results(hostile_result, tmp_path / "out")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted((*FILES, MANIFEST))
-    assert json.loads((tmp_path / "out" / MANIFEST).read_text())["files"] == sorted(FILES)
-    assert set(paths) == set(FILES)
+    files = result_files()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted((*files, MANIFEST))
+    assert json.loads((tmp_path / "out" / MANIFEST).read_text())["files"] == sorted(files)
+    assert set(paths) == set(files)
+    assert {"actors.csv", "edges.parquet", "graph.gexf", "report.html"} <= set(files)
     summary = json.loads(paths["summary.json"].read_text())
     assert (summary["groups"], summary["coordinated_actors"], summary["coordinated_pairs"]) == (
         1,
@@ -61,10 +67,15 @@ def test_csv_outputs_neutralise_formulas(tmp_path, hostile_result):
 
 def test_report_escapes_hostile_text(tmp_path, hostile_result):
     page = write_results(hostile_result, tmp_path / "out")["report.html"].read_text()
-    assert "<script>" not in page
-    assert "&lt;script&gt;alert(" in page
+    assert HOSTILE_TEXT not in page
+    assert page.count("<script") == 2  # the data block and the page's own script, nothing else
+    assert "&lt;script&gt;alert(" in page  # in the evidence table, escaped
+    assert "\\u003cscript\\u003ealert(" in page  # in the data block, escaped
     assert "<img src=x" not in page
-    assert "http://" not in page.replace("http://evil", "")  # nothing loaded from the network
+    assert "script-src 'sha256-" in page  # no inline script runs but the page's own
+    # nothing loaded from the network (the SVG namespace is a name, not an address)
+    rest = page.replace("http://evil", "").replace("http://www.w3.org/2000/svg", "")
+    assert "http://" not in rest and "https://" not in rest
     assert "Group 1: 3 actors, 3 shared objects" in page
 
 
@@ -73,6 +84,39 @@ def test_graphml_opens_with_groups(tmp_path, hostile_result):
     assert g.vcount() == 3 and g.ecount() == 3
     assert sorted(g.vs["group"]) == [1.0, 1.0, 1.0]
     assert HOSTILE_ACTOR in g.vs["name"]
+
+
+def test_gexf_holds_the_same_graph_as_graphml(tmp_path, hostile_result):
+    paths = write_results(hostile_result, tmp_path / "out")
+    root = ET.parse(paths["graph.gexf"]).getroot()
+    ns = {"g": "http://gexf.net/1.3"}
+    labels = sorted(n.get("label") for n in root.iterfind(".//g:node", ns))
+    assert labels == sorted([HOSTILE_ACTOR, "<img src=x onerror=alert(1)>", "plain"])
+    edges = root.findall(".//g:edge", ns)
+    assert len(edges) == 3 and all(float(e.get("weight")) > 0 for e in edges)
+    titles = {a.get("title"): a.get("type") for a in root.iterfind(".//g:attribute", ns)}
+    assert titles["group"] == "integer" and titles["weight"] == "integer"
+
+
+def test_parquet_and_json_hold_the_csv_tables_with_real_times(tmp_path, hostile_result):
+    paths = write_results(hostile_result, tmp_path / "out", formats=("csv", "parquet", "json"))
+    assert "graph.graphml" not in paths and not (tmp_path / "out" / "graph.gexf").exists()
+    evidence = pq.read_table(paths["evidence.parquet"])
+    assert evidence.schema.field("time").type == pa.timestamp("us", tz="UTC")
+    assert evidence.num_rows == pacsv.read_csv(paths["evidence.csv"]).num_rows == 9
+    rows = json.loads(paths["evidence.json"].read_text())
+    assert len(rows) == 9 and rows[0]["time"].startswith("1970-01-01")
+    assert {r["actor"] for r in json.loads(paths["actors.json"].read_text())} == {
+        HOSTILE_ACTOR,
+        "<img src=x onerror=alert(1)>",
+        "plain",
+    }
+
+
+def test_write_results_rejects_an_unknown_format(tmp_path, hostile_result):
+    with pytest.raises(ParameterError, match="Unknown output format 'xlsx'"):
+        write_results(hostile_result, tmp_path / "out", formats=("csv", "xlsx"))
+    assert not (tmp_path / "out").exists()
 
 
 def test_write_results_replaces_whole_and_keeps_old_on_failure(
@@ -93,7 +137,7 @@ def test_write_results_replaces_whole_and_keeps_old_on_failure(
     def boom(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("concerted.outputs._write_graphml", boom)
+    monkeypatch.setattr("concerted.outputs._write_gexf", boom)
     with pytest.raises(OutputError, match="No space left on device"):
         write_results(hostile_result, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
@@ -163,8 +207,11 @@ def test_personal_data_is_pseudonymised_unless_revealed(tmp_path):
         for a, d in (("jo.doe@example.com", 0), ("10.1.2.3", 2), ("plain", 4))
     ]
     result = detect(make_log(rows), detector=CoAction(window_seconds=10, significance=False))
-    hidden = write_results(result, tmp_path / "hidden")
-    every_file = "".join(p.read_text() for p in hidden.values())
+    hidden = write_results(result, tmp_path / "hidden", formats=FORMATS)
+    every_file = "".join(
+        p.read_text() if p.suffix != ".parquet" else str(pq.read_table(p).to_pylist())
+        for p in hidden.values()
+    )
     for secret in ("jo.doe@example.com", "10.1.2.3", "918 555 0134", "x@y.org"):
         assert secret not in every_file
     actors = pacsv.read_csv(hidden["actors.csv"])["actor"].to_pylist()

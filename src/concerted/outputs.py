@@ -17,27 +17,33 @@ import os
 import re
 import shutil
 import tempfile
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+import igraph as ig
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from . import __version__
 from .engines.sql import connect, identifier, literal
-from .errors import OutputError
-from .network import build_network
+from .errors import OutputError, ParameterError
 from .pipeline import Result
 from .privacy import pseudonymise_result
 from .report import render_report
 
-FILES = (
-    "actors.csv",
-    "groups.csv",
-    "edges.csv",
-    "evidence.csv",
-    "graph.graphml",
-    "summary.json",
-    "report.html",
+TABLES = ("actors", "groups", "edges", "evidence")
+FORMATS = ("csv", "parquet", "json", "graphml", "gexf")
+DEFAULT_FORMATS = ("csv", "parquet", "graphml", "gexf")
+GRAPH_EDGE_COLUMNS = (
+    "group",
+    "weight",
+    "strength",
+    "median_delay_seconds",
+    "window_seconds",
+    "p_value",
+    "q_value",
 )
 MANIFEST = ".concerted"
 TIME_COLUMNS = ("time", "time_y", "first_time", "last_time")
@@ -47,20 +53,44 @@ _FORMULA_START = r"^[=+\-@\t\r]"
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def write_results(result: Result, out_dir: str | Path, *, reveal: bool = False) -> dict[str, Path]:
-    """Write ``actors.csv, groups.csv, edges.csv, evidence.csv, graph.graphml, summary.json`` and
-    ``report.html`` into ``out_dir`` (created if missing, replaced whole if present).
+def write_results(
+    result: Result,
+    out_dir: str | Path,
+    *,
+    reveal: bool = False,
+    formats: tuple[str, ...] | list[str] = DEFAULT_FORMATS,
+) -> dict[str, Path]:
+    """Write a run's results into ``out_dir`` (created if missing; replaced whole if it holds
+    only an earlier run's results, see :func:`write_folder`).
+
+    Always ``summary.json`` and ``report.html``; then, by ``formats`` (any of ``csv``,
+    ``parquet``, ``json``, ``graphml``, ``gexf``; default all but ``json``), the tables
+    ``actors``, ``groups``, ``edges`` and ``evidence`` as ``.csv`` / ``.parquet`` / ``.json``
+    and the coordination network as ``graph.graphml`` / ``graph.gexf`` (Gephi).
 
     E-mail addresses, phone numbers and IP addresses in actors, objects and texts are replaced by
     pseudonyms (:mod:`concerted.privacy`) unless ``reveal`` is true.
 
-    Returns the path of each file written.
+    Returns the path of each file written, by file name.
     """
+    formats = tuple(formats)
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ParameterError(
+            f"Unknown output format {', '.join(map(repr, unknown))}. Choose from {', '.join(FORMATS)}."
+        )
     if not reveal:
         result = pseudonymise_result(result)
     out = Path(out_dir)
-    write_folder(out, lambda folder: _write_all(result, folder))
-    return {name: out / name for name in FILES}
+    write_folder(out, lambda folder: _write_all(result, folder, formats))
+    return {name: out / name for name in result_files(formats)}
+
+
+def result_files(formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[str]:
+    """The names of the files :func:`write_results` writes for ``formats``."""
+    names = [f"{t}.{f}" for f in ("csv", "parquet", "json") if f in formats for t in TABLES]
+    names += [f"graph.{f}" for f in ("graphml", "gexf") if f in formats]
+    return [*names, "summary.json", "report.html"]
 
 
 def write_folder(out: Path, write: Callable[[Path], None]) -> None:
@@ -118,12 +148,21 @@ def _write_manifest(folder: Path) -> None:
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
 
 
-def _write_all(result: Result, folder: Path) -> None:
-    write_csv(result.actors, folder / "actors.csv")
-    write_csv(result.groups, folder / "groups.csv")
-    write_csv(result.edges, folder / "edges.csv")
-    write_csv(result.evidence, folder / "evidence.csv")
-    _write_graphml(result, folder / "graph.graphml")
+def _write_all(result: Result, folder: Path, formats: tuple[str, ...]) -> None:
+    for name in TABLES:
+        table = getattr(result, name)
+        if "csv" in formats:
+            write_csv(table, folder / f"{name}.csv")
+        if "parquet" in formats:
+            pq.write_table(_with_timestamps(table), folder / f"{name}.parquet")
+        if "json" in formats:
+            _write_json(table, folder / f"{name}.json")
+    if "graphml" in formats or "gexf" in formats:
+        graph = coordination_graph(result)
+        if "graphml" in formats:
+            graph.write_graphml(str(folder / "graph.graphml"))
+        if "gexf" in formats:
+            _write_gexf(graph, folder / "graph.gexf")
     (folder / "summary.json").write_text(
         json.dumps(json_safe(result.summary), indent=2, ensure_ascii=False) + "\n", "utf-8"
     )
@@ -179,22 +218,97 @@ def _all_whole(column: pa.ChunkedArray | pa.Array) -> bool:
     return pc.all(pc.equal(column, pc.floor(column))).as_py() is not False
 
 
-def _write_graphml(result: Result, path: Path) -> None:
-    # The coordination network: edges inside groups. Every pair is in edges.csv; a graph of
-    # millions of one-off co-actions would not open in Gephi and would show nothing.
-    graph = build_network(result.edges.filter(pc.is_valid(result.edges["group"])))
-    group = dict(
-        zip(result.actors["actor"].to_pylist(), result.actors["group"].to_pylist(), strict=True)
-    )
-    score = dict(
-        zip(result.actors["actor"].to_pylist(), result.actors["score"].to_pylist(), strict=True)
-    )
-    names = graph.vs["name"] if graph.vcount() else []
-    graph.vs["label"] = [_XML_BAD.sub("\ufffd", n) for n in names]
-    graph.vs["name"] = graph.vs["label"]
-    graph.vs["group"] = [group.get(n, 0) for n in names]
-    graph.vs["score"] = [score.get(n, 0.0) for n in names]
-    graph.write_graphml(str(path))
+def coordination_graph(result: Result) -> ig.Graph:
+    """The coordination network as a graph: one vertex per actor in a group (attributes
+    ``name``, ``group``, ``score``, ``evidence``), one edge per linked pair inside a group (the
+    pair's columns as attributes). Every pair is in edges.csv; a graph of millions of one-off
+    co-actions would not open in Gephi and would show nothing."""
+    actors = result.actors.filter(pc.is_valid(result.actors["group"]))
+    names = [_XML_BAD.sub("\ufffd", n) for n in actors["actor"].to_pylist()]
+    index = {n: i for i, n in enumerate(actors["actor"].to_pylist())}
+    edges = result.edges.filter(pc.is_valid(result.edges["group"]))
+    pairs = [
+        (index[a], index[b])
+        for a, b in zip(edges["actor"].to_pylist(), edges["actor_y"].to_pylist(), strict=True)
+    ]
+    graph = ig.Graph(n=len(names), edges=pairs)
+    graph.vs["name"] = names
+    graph.vs["label"] = names
+    for column in ("group", "score", "evidence"):
+        if column in actors.column_names:
+            graph.vs[column] = [_or_default(v) for v in actors[column].to_pylist()]
+    for column in GRAPH_EDGE_COLUMNS:
+        if column in edges.column_names:
+            graph.es[column] = [_or_default(v) for v in edges[column].to_pylist()]
+    return graph
+
+
+def _or_default(value):
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    return value
+
+
+def _write_gexf(graph: ig.Graph, path: Path) -> None:
+    """GEXF 1.3 (Gephi's own format): the same graph as graph.graphml."""
+    root = ET.Element("gexf", {"xmlns": "http://gexf.net/1.3", "version": "1.3"})
+    ET.SubElement(ET.SubElement(root, "meta"), "creator").text = f"concerted {__version__}"
+    g = ET.SubElement(root, "graph", {"defaultedgetype": "undirected", "mode": "static"})
+    declared = {}
+    for kind, seq in (("node", graph.vs), ("edge", graph.es)):
+        names = [a for a in seq.attributes() if a not in ("name", "label")]
+        block = ET.SubElement(g, "attributes", {"class": kind})
+        for i, a in enumerate(names):
+            values = [v for v in seq[a] if v != ""]
+            gtype = (
+                "integer"
+                if values and all(isinstance(v, int) for v in values)
+                else "double"
+                if values and all(isinstance(v, int | float) for v in values)
+                else "string"
+            )
+            ET.SubElement(block, "attribute", {"id": str(i), "title": a, "type": gtype})
+        declared[kind] = names
+    nodes = ET.SubElement(g, "nodes")
+    for v in graph.vs:
+        node = ET.SubElement(nodes, "node", {"id": str(v.index), "label": v["label"]})
+        _gexf_values(node, declared["node"], v.attributes())
+    edges = ET.SubElement(g, "edges")
+    for e in graph.es:
+        attrs = {"id": str(e.index), "source": str(e.source), "target": str(e.target)}
+        if "strength" in e.attributes() and e["strength"] != "":
+            attrs["weight"] = repr(float(e["strength"]))
+        edge = ET.SubElement(edges, "edge", attrs)
+        _gexf_values(edge, declared["edge"], e.attributes())
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _gexf_values(parent: ET.Element, names: list[str], values: dict) -> None:
+    block = ET.SubElement(parent, "attvalues")
+    for i, a in enumerate(names):
+        if values[a] != "":
+            ET.SubElement(
+                block, "attvalue", {"for": str(i), "value": _XML_BAD.sub("\ufffd", str(values[a]))}
+            )
+
+
+def _with_timestamps(table: pa.Table) -> pa.Table:
+    """Time columns (epoch seconds) as UTC timestamps, for Parquet and JSON."""
+    for i, f in enumerate(table.schema):
+        if f.name in TIME_COLUMNS and pa.types.is_floating(f.type):
+            micros = pc.round(pc.multiply(table[f.name], 1e6))
+            valid = pc.is_finite(micros)
+            micros = pc.if_else(valid, micros, None).cast(pa.int64())
+            table = table.set_column(i, f.name, micros.cast(pa.timestamp("us", tz="UTC")))
+    return table
+
+
+def _write_json(table: pa.Table, path: Path) -> None:
+    """A JSON array of records, times as ISO 8601 strings."""
+    con = connect()
+    con.register("t", _with_timestamps(table))
+    con.execute(f"COPY t TO {literal(str(path))} (FORMAT json, ARRAY true)")
+    con.close()
 
 
 def json_safe(value):

@@ -1,0 +1,188 @@
+"""What the report shows of each group, shaped for the page: tables for the template and, for the
+interactive network view, a JSON-ready dict per group (layout computed here, so the page only
+draws). Sizes are capped so a run with millions of pairs still gives a page that opens at once;
+everything is in the CSV files beside it."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import igraph as ig
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from ..pipeline import Result
+
+TOP_GROUPS = 30  # groups shown in detail; the rest are in groups.csv
+TOP_EDGES = 15  # evidence rows per group in the printed table
+TOP_OBJECTS = 10
+MAX_NODES_DRAWN = 300  # members drawn in a group's network (the strongest first)
+MAX_EDGES_DRAWN = 2000
+EVIDENCE_PER_EDGE = 20  # co-actions listed when an edge is clicked
+ACTIONS_PER_NODE = 50  # actions listed when a member is clicked
+MAX_TEXT = 280  # characters of a post shown in the page
+
+
+def group_view(result: Result, group: dict) -> dict:
+    """A group's tables for the template, and ``network``: its nodes (with layout), edges (with
+    their co-actions) and members' actions, for the page's script."""
+    g = group["group"]
+    members = result.actors.filter(pc.equal(result.actors["group"], g)).sort_by(
+        [("score", "descending"), ("actor", "ascending")]
+    )
+    edges = result.edges.filter(pc.equal(result.edges["group"], g))
+    actions = result.group_actions.filter(pc.equal(result.group_actions["group"], g))
+    evidence = result.evidence.filter(pc.equal(result.evidence["group"], g))
+    texts: dict[tuple[str, str], str | None] = {}
+    for actor, obj, text in zip(
+        actions["actor"].to_pylist(),
+        actions["object"].to_pylist(),
+        actions["text"].to_pylist(),
+        strict=True,
+    ):
+        texts.setdefault((actor, obj), text)
+    return {
+        **group,
+        "members": members.slice(0, 100).to_pylist(),
+        "top_objects": _top_objects(actions),
+        "evidence": _strongest_evidence(edges, evidence, texts),
+        "network": _network(members, edges, evidence, actions, texts),
+        "timeline": _timeline(actions["time"].to_pylist()),
+    }
+
+
+def _top_objects(actions: pa.Table) -> list[dict]:
+    return (
+        actions.group_by("object")
+        .aggregate([("actor", "count_distinct"), ("time", "min"), ("time", "max")])
+        .sort_by([("actor_count_distinct", "descending"), ("object", "ascending")])
+        .slice(0, TOP_OBJECTS)
+        .to_pylist()
+    )
+
+
+def _strongest_evidence(edges: pa.Table, evidence: pa.Table, texts: dict) -> list[dict]:
+    top = edges.slice(0, TOP_EDGES).select(["actor", "actor_y"])
+    rows = evidence.join(top, keys=["actor", "actor_y"], join_type="left semi")
+    rows = rows.sort_by([("actor", "ascending"), ("actor_y", "ascending"), ("time", "ascending")])
+    return [
+        {
+            **e,
+            "text": texts.get((e["actor"], e["object"])),
+            "text_y": texts.get((e["actor_y"], e["object"])),
+        }
+        for e in rows.slice(0, TOP_EDGES * 2).to_pylist()
+    ]
+
+
+def _clip(text: str | None) -> str | None:
+    if text is None or len(text) <= MAX_TEXT:
+        return text
+    return text[: MAX_TEXT - 1] + "\u2026"
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def _network(
+    members: pa.Table, edges: pa.Table, evidence: pa.Table, actions: pa.Table, texts: dict
+) -> dict:
+    """Nodes at fixed positions in [0, 1]², edges with their co-actions, each node's actions."""
+    shown = members.slice(0, MAX_NODES_DRAWN).to_pylist()
+    index = {m["actor"]: i for i, m in enumerate(shown)}
+    drawn = [
+        e
+        for e in edges.sort_by([("strength", "descending")]).to_pylist()
+        if e["actor"] in index and e["actor_y"] in index
+    ][:MAX_EDGES_DRAWN]
+    by_pair: dict[tuple[str, str], list] = {}
+    for e in evidence.sort_by([("time", "ascending")]).to_pylist():
+        rows = by_pair.setdefault((e["actor"], e["actor_y"]), [])
+        if len(rows) < EVIDENCE_PER_EDGE:
+            rows.append(
+                [
+                    e["object"],
+                    _finite(e["time"]),
+                    _finite(e["time_y"]),
+                    _clip(texts.get((e["actor"], e["object"]))),
+                    _clip(texts.get((e["actor_y"], e["object"]))),
+                ]
+            )
+    by_actor: dict[str, list] = {}
+    for actor, obj, t, text in zip(
+        actions["actor"].to_pylist(),
+        actions["object"].to_pylist(),
+        actions["time"].to_pylist(),
+        actions["text"].to_pylist(),
+        strict=True,
+    ):
+        rows = by_actor.setdefault(actor, [])
+        if len(rows) < ACTIONS_PER_NODE:
+            rows.append([obj, _finite(t), _clip(text)])
+    xy = _layout(len(shown), [(index[e["actor"]], index[e["actor_y"]]) for e in drawn])
+    return {
+        "nodes": [
+            {
+                "actor": m["actor"],
+                "x": round(x, 4),
+                "y": round(y, 4),
+                "score": _finite(m["score"]),
+                "degree": m["degree"],
+                "actions": m["actions"],
+                "evidence": m.get("evidence"),
+                "p_value": _finite(m.get("p_value")),
+                "observed": m.get("observed"),
+                "expected": _finite(m.get("expected")),
+                "acted": by_actor.get(m["actor"], []),
+            }
+            for m, (x, y) in zip(shown, xy, strict=True)
+        ],
+        "edges": [
+            {
+                "s": index[e["actor"]],
+                "t": index[e["actor_y"]],
+                "strength": _finite(e["strength"]),
+                "weight": e["weight"],
+                "median_delay_seconds": _finite(e["median_delay_seconds"]),
+                "p_value": _finite(e.get("p_value")),
+                "expected": _finite(e.get("expected")),
+                "window_seconds": _finite(e.get("window_seconds")),
+                "evidence": by_pair.get((e["actor"], e["actor_y"]), []),
+            }
+            for e in drawn
+        ],
+        "members": members.num_rows,
+        "edges_total": edges.num_rows,
+    }
+
+
+def _layout(n: int, pairs: list[tuple[int, int]]) -> list[tuple[float, float]]:
+    """Force-directed positions stretched to fill [0, 1]²; deterministic (seeded on a circle)."""
+    if n == 0:
+        return []
+    if n == 1:
+        return [(0.5, 0.5)]
+    g = ig.Graph(n=n, edges=pairs)
+    coords = g.layout_fruchterman_reingold(
+        seed=[(math.cos(i), math.sin(i)) for i in range(n)], niter=300
+    ).coords
+    xs, ys = [p[0] for p in coords], [p[1] for p in coords]
+    x0, y0 = min(xs), min(ys)
+    x_span, y_span = (max(xs) - x0) or 1.0, (max(ys) - y0) or 1.0
+    return [((x - x0) / x_span, (y - y0) / y_span) for x, y in coords]
+
+
+def _timeline(times: list[float], bins: int = 60) -> dict:
+    """The group's actions on shared objects counted in ``bins`` equal spans of time."""
+    times = [t for t in times if t is not None and math.isfinite(t)]
+    if not times:
+        return {"start": None, "end": None, "counts": []}
+    lo, hi = min(times), max(times)
+    span = (hi - lo) or 1.0
+    counts = [0] * bins
+    for t in times:
+        counts[min(int((t - lo) / span * bins), bins - 1)] += 1
+    return {"start": lo, "end": hi, "counts": counts}
