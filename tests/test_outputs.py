@@ -1,6 +1,5 @@
 import html
 import json
-
 import xml.etree.ElementTree as ET
 
 import igraph as ig
