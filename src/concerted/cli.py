@@ -337,22 +337,84 @@ def evaluate(results_dir, truth_path, as_json):
         )
 
 
-@main.group()
-def serve() -> None:
-    """Run a service over the library.
+@main.group(invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("concerted-project"),
+    show_default=True,
+    help="Folder the app keeps its uploads, runs and labels in (created if missing).",
+)
+@click.option(
+    "--token",
+    envvar="CONCERTED_TOKEN",
+    help="Require this secret on every request (also read from CONCERTED_TOKEN). Needed to "
+    "listen on anything but a loopback address.",
+)
+@click.option(
+    "--max-upload-mb",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Largest upload accepted.",
+)
+@click.pass_context
+@_friendly
+def serve(ctx, host, port, project_dir, token, max_upload_mb) -> None:
+    """The web app (with no subcommand), or a service over the library.
 
     \b
-    Example:
+    Examples:
+      concerted serve                       # http://127.0.0.1:8000, project in ./concerted-project
+      concerted serve --project rally/ --port 8080
+      CONCERTED_TOKEN=$(openssl rand -hex 16) concerted serve --host 0.0.0.0
       concerted serve signups --state rally.db
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    import ipaddress
+
+    import uvicorn
+
+    from .web import create_app
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not token:
+        raise ParameterError(
+            f"Refusing to listen on {host} without a token: anyone who can reach it could read "
+            "the data and run commands. Set --token (or CONCERTED_TOKEN), or keep the default "
+            "--host 127.0.0.1."
+        )
+    app = create_app(
+        project_dir, token=token, loopback_only=loopback, max_upload_bytes=max_upload_mb << 20
+    )
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/" + ("login?token=" + token if token else "")
+    click.echo(f"concerted web app on {url}  (project {project_dir}; Ctrl-C to stop)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 # Lenses bring their own commands (imported here, after the helpers they use are defined).
 from .lenses.signups.cli import serve_signups, signups  # noqa: E402
 
 main.add_command(signups)
+if __name__ != "__main__":  # run as a script, the block at the end imports this module properly
+    from .store.cli import ingest, verify
+
+    main.add_command(ingest)
+    main.add_command(verify)
 serve.add_command(serve_signups)
 
 
 if __name__ == "__main__":
-    main()
+    # The store's commands import their shared options from concerted.cli: run that module, not
+    # this copy of it, so there is one.
+    from concerted.cli import main as _main
+
+    _main()

@@ -1,0 +1,361 @@
+"""ingest(): append one collection snapshot to the store, all or nothing.
+
+An ingest is one DuckDB transaction: a crash, a kill or a full disk before its COMMIT leaves the
+store exactly as it was (DuckDB discards an uncommitted transaction when it reopens the file), and
+after the COMMIT the whole snapshot is there.
+
+**What "deleted" means.** Snapshots of one collection are taken at increasing times. An action
+seen before and absent from a new snapshot is marked deleted only if its time lies inside the
+time span the new snapshot covers (from its earliest to its latest action): a later collection
+that does not reach back to an older period says nothing about the actions of that period. The
+action vanished between ``deleted_after`` (the time of the last snapshot that held it) and
+``deleted_before`` (the time of the first covering snapshot without it). An action that
+reappears later is no longer deleted (its last sighting moves on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time as _time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import ParameterError, SchemaError
+from ..io import load_log
+from .store import (
+    StoreError,
+    chain_of,
+    content_hash_sql,
+    head,
+    meta,
+    open_store,
+    set_digest_sql,
+    snapshot_digest,
+)
+
+_SALT_CHECK = b"concerted-store-salt-check"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingest did.
+
+    Attributes
+    ----------
+    snapshot
+        The snapshot's number (an existing one's when the file was already ingested).
+    already
+        True when the same file had already been ingested into the collection (nothing changed).
+    actions, new, deleted
+        Distinct actions in the file; how many the store had not seen; how many it marked deleted.
+    chain
+        The store's chain head after the ingest.
+    """
+
+    snapshot: int
+    already: bool
+    actions: int
+    new: int
+    deleted: int
+    chain: str
+    collection: str
+    time: float
+
+
+def ingest(
+    path: str | Path,
+    store_dir: str | Path,
+    *,
+    snapshot_time: float | None = None,
+    collection: str = "default",
+    pseudonymise: bool = False,
+    salt_file: str | Path | None = None,
+    mapping: Mapping[str, str] | None = None,
+    object_columns: Iterable[str] | None = None,
+    objects_from_text: Iterable[str] | None = None,
+    format: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Append the actions of one collected file to the store in ``store_dir`` as a snapshot.
+
+    Every action is kept once per collection, with its content hash, the file that first held
+    it, and its first and last sightings; actions of earlier snapshots missing from this one are
+    marked deleted (see the module's notes for the rule). Ingesting a file already ingested into
+    the collection changes nothing.
+
+    Parameters
+    ----------
+    path
+        The collected file (anything :func:`concerted.load_log` reads).
+    store_dir
+        The project folder; the store ``store_dir/store.duckdb`` is created if missing.
+    snapshot_time
+        When the data was collected (Unix seconds, UTC); now when omitted. Must be later than
+        the collection's previous snapshot.
+    collection
+        Which series of snapshots the file belongs to (the same query collected again and
+        again). Deletions are judged within a collection.
+    pseudonymise, salt_file
+        Replace each actor by a keyed hash (HMAC-SHA-256) with the secret salt in ``salt_file``
+        (created if missing; it must live outside the store folder). The same salt gives the
+        same pseudonyms in every snapshot; a store pseudonymised once is always pseudonymised.
+    mapping, object_columns, objects_from_text, format
+        How to read the file, as in :func:`concerted.load_log`.
+    progress
+        Called with a short message at each step.
+
+    Returns
+    -------
+    IngestResult
+
+    Example
+    -------
+    ::
+
+        ingest("tweets-monday.csv", "project/", snapshot_time=1_700_000_000)
+        ingest("tweets-tuesday.csv", "project/", snapshot_time=1_700_086_400)
+    """
+    say = progress or (lambda _message: None)
+    path = Path(path)
+    collection = _check_collection(collection)
+    when = float(_time.time() if snapshot_time is None else snapshot_time)
+    if when != when or when in (float("inf"), float("-inf")):
+        raise ParameterError(f"snapshot_time must be a finite number of seconds. Got {when}.")
+    key = _salt(salt_file, store_dir) if pseudonymise else None
+    if salt_file is not None and not pseudonymise:
+        raise ParameterError("--salt-file is only used with --pseudonymise. Add --pseudonymise.")
+    if not path.is_file():
+        raise SchemaError(
+            f"{path}: no such file." if not path.exists() else f"{path} is not a file."
+        )
+    file_sha = _file_sha256(path)
+    with open_store(store_dir, create=True) as con:
+        _check_privacy(con, key, store_dir)
+        done = con.execute(
+            "SELECT snapshot, actions FROM snapshots WHERE collection = ? AND file_sha256 = ?",
+            [collection, file_sha],
+        ).fetchone()
+        if done:
+            return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, when)
+        previous = con.execute(
+            "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
+        ).fetchone()[0]
+    if previous is not None and when <= previous:
+        raise ParameterError(
+            f"snapshot time {_iso(when)} is not after the previous snapshot of collection "
+            f"{collection!r} ({_iso(previous)}). Give --snapshot-time later than that, or "
+            "another --collection."
+        )
+    say(f"reading {path}")
+    log = load_log(
+        path,
+        mapping=mapping,
+        object_columns=object_columns,
+        objects_from_text=objects_from_text,
+        format=format,
+    )
+    table = log.table
+    if key is not None:
+        say("pseudonymising actors")
+        table = table.set_column(
+            table.column_names.index("actor"), "actor", pseudonymise_actors(table["actor"], key)
+        )
+    table = table.append_column("collection", pa.array([collection] * len(table), pa.string()))
+    say(f"storing {len(table):,} actions")
+    with open_store(store_dir, create=True) as con:
+        result = _append(con, table, collection, when, path, file_sha, key, store_dir)
+    say(f"snapshot {result.snapshot}: {result.new:,} new, {result.deleted:,} deleted")
+    return result
+
+
+def _append(con, table, collection, when, path, file_sha, key, store_dir) -> IngestResult:
+    con.register("incoming", table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        # Checked again inside the transaction: another process may have written in between.
+        _check_privacy(con, key, store_dir, record=True)
+        done = con.execute(
+            "SELECT snapshot, actions FROM snapshots WHERE collection = ? AND file_sha256 = ?",
+            [collection, file_sha],
+        ).fetchone()
+        if done:
+            con.execute("ROLLBACK")
+            return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, when)
+        number, previous_chain = head(con)
+        number += 1
+        # One row per distinct action; duplicates in the file keep their first row.
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE inc AS
+            SELECT hash, any_value(actor) AS actor, any_value(action) AS action,
+                   any_value(object) AS object, any_value(time) AS time,
+                   any_value(text) AS text, min("row") AS "row"
+            FROM (SELECT *, {content_hash_sql()} AS hash FROM incoming) GROUP BY hash"""
+        )
+        first_time, last_time, n = con.execute(
+            "SELECT min(time), max(time), count(*) FROM inc"
+        ).fetchone()
+        next_id = con.execute("SELECT coalesce(max(id), 0) FROM actions").fetchone()[0]
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE matched AS
+            SELECT i.*, a.id FROM inc i LEFT JOIN
+                (SELECT id, hash FROM actions WHERE collection = ?) a USING (hash)""",
+            [collection],
+        )
+        new = con.execute(
+            """INSERT INTO actions
+            SELECT ? + row_number() OVER (ORDER BY time, "row"), ?, hash, actor, action, object,
+                   time, text, "row", ?, ?, NULL, NULL
+            FROM matched WHERE id IS NULL""",
+            [next_id, collection, number, number],
+        ).fetchone()[0]
+        con.execute(
+            """INSERT INTO sightings
+            SELECT ?, a.id FROM inc i JOIN actions a USING (hash) WHERE a.collection = ?""",
+            [number, collection],
+        )
+        con.execute(
+            """UPDATE actions SET last_snapshot = ?, deleted_after = NULL, deleted_before = NULL
+            WHERE id IN (SELECT id FROM matched WHERE id IS NOT NULL)""",
+            [number],
+        )
+        deleted = con.execute(
+            """UPDATE actions SET deleted_before = ?,
+                deleted_after = (SELECT s.time FROM snapshots s WHERE s.snapshot = actions.last_snapshot)
+            WHERE collection = ? AND last_snapshot < ? AND deleted_before IS NULL
+              AND time BETWEEN ? AND ?""",
+            [when, collection, number, first_time, last_time],
+        ).fetchone()[0]
+        row = {
+            "snapshot": number,
+            "collection": collection,
+            "time": when,
+            "ingested_at": float(round(_time.time(), 3)),
+            "file": path.name,
+            "file_sha256": file_sha,
+            "actions": int(n),
+            "new": int(new),
+            "deleted": int(deleted),
+            "first_time": float(first_time),
+            "last_time": float(last_time),
+        }
+        set_digest = con.execute(set_digest_sql(), [number]).fetchone()[0]
+        digest = snapshot_digest(row, set_digest)
+        chain = chain_of(previous_chain, digest)
+        con.execute(
+            "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [*row.values(), digest, chain],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return IngestResult(number, False, int(n), int(new), int(deleted), chain, collection, when)
+
+
+def pseudonymise_actors(actors: pa.ChunkedArray | pa.Array, key: bytes) -> pa.Array:
+    """Each actor as ``p:`` and the first 20 hex digits (80 bits) of HMAC-SHA-256(key, actor);
+    each distinct actor is hashed once.
+
+    Example
+    -------
+    >>> pseudonymise_actors(pa.array(["alice", "bob", "alice"]), b"k" * 32).to_pylist()[0]
+    'p:5d7c5d3bdd9a5ddc37d1'
+    """
+    if isinstance(actors, pa.ChunkedArray):
+        actors = actors.combine_chunks()
+    encoded = pc.dictionary_encode(actors)
+    names = [
+        None
+        if a is None
+        else "p:" + hmac.new(key, a.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+        for a in encoded.dictionary.to_pylist()
+    ]
+    return pa.array(names, pa.string()).take(encoded.indices)
+
+
+def _salt(salt_file: str | Path | None, store_dir: str | Path) -> bytes:
+    if salt_file is None:
+        raise ParameterError(
+            "--pseudonymise needs --salt-file PATH: the secret that keys the pseudonyms, kept "
+            "outside the store (it is created if missing)."
+        )
+    salt_path = Path(salt_file).resolve()
+    store = Path(store_dir).resolve()
+    if salt_path == store or store in salt_path.parents:
+        raise ParameterError(
+            f"The salt file {salt_file} is inside the store folder {store_dir}: whoever gets the "
+            "store would get the key to its pseudonyms. Keep it elsewhere, e.g. --salt-file ~/.concerted-salt."
+        )
+    if not salt_path.exists():
+        try:
+            salt_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(salt_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32) + "\n")
+        except OSError as exc:
+            raise ParameterError(
+                f"Cannot create the salt file {salt_file}: {exc.strerror}."
+            ) from None
+    salt = salt_path.read_bytes().strip()
+    if len(salt) < 16:
+        raise ParameterError(
+            f"The salt file {salt_file} holds {len(salt)} bytes; a salt needs at least 16. "
+            "Delete it to have a new one made, or put a longer secret in it."
+        )
+    return salt
+
+
+def _check_privacy(con, key: bytes | None, store_dir, *, record: bool = False) -> None:
+    """A store is pseudonymised from its first snapshot or never, always with the same salt.
+    With ``record``, the first snapshot's salt fingerprint is written (inside its transaction)."""
+    info = meta(con)
+    fingerprint = (
+        None if key is None else hmac.new(key, _SALT_CHECK, hashlib.sha256).hexdigest()[:16]
+    )
+    empty = con.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+    if empty and "salt_fingerprint" not in info:
+        if fingerprint is not None and record:
+            con.execute("INSERT INTO store_meta VALUES ('salt_fingerprint', ?)", [fingerprint])
+        return
+    stored = info.get("salt_fingerprint")
+    if stored is None and fingerprint is not None:
+        raise StoreError(
+            f"The store in {store_dir} keeps actors as they are; it cannot take pseudonymised "
+            "snapshots (they would not match). Ingest without --pseudonymise, or into a new store."
+        )
+    if stored is not None and fingerprint is None:
+        raise StoreError(
+            f"The store in {store_dir} pseudonymises actors; ingest with --pseudonymise "
+            "--salt-file and the same salt file as before."
+        )
+    if stored != fingerprint:
+        raise StoreError(
+            f"The salt file does not hold the salt the store in {store_dir} was made with "
+            f"(fingerprint {fingerprint}, store {stored}): its pseudonyms would not match. "
+            "Use the original salt file."
+        )
+
+
+def _check_collection(collection: str) -> str:
+    if not isinstance(collection, str) or not collection.strip():
+        raise ParameterError(f"collection must be a non-empty name. Got {collection!r}.")
+    return collection.strip()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _iso(seconds: float) -> str:
+    return _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(seconds))

@@ -1,0 +1,259 @@
+"""The evidence store: one DuckDB file, ``DIR/store.duckdb``, that keeps every action ever
+collected, when it was seen, and when it vanished.
+
+Tables (rows are only ever added; the only values that change are an action's last sighting and
+its deletion window, which :func:`~concerted.store.verify.verify_store` recomputes from the
+sightings):
+
+``store_meta``
+    ``key, value``: the format version, whether actors are pseudonymised, the salt's fingerprint.
+``snapshots``
+    One row per ingested file: ``snapshot`` (1, 2, ...), ``collection``, ``time`` (when the data
+    was collected, epoch seconds), ``ingested_at``, ``file``, ``file_sha256``, ``actions`` (distinct
+    actions in it), ``new``, ``deleted`` (actions it marked deleted), ``first_time``, ``last_time``
+    (the time span it covers), ``digest`` and ``chain`` (see :func:`chain_of`).
+``actions``
+    One row per distinct action of a collection: ``id, collection, hash, actor, action, object,
+    time, text, row`` (its row in the first file that held it), ``first_snapshot``,
+    ``last_snapshot``, ``deleted_after`` and ``deleted_before`` (the window in which it vanished).
+``sightings``
+    ``snapshot, id``: which actions each snapshot held.
+``runs``, ``run_members``
+    Detection runs on the store and their groups (see :mod:`concerted.store.runs`).
+
+Other programs keep their own files in ``DIR`` (``web.duckdb``, ``runs/``): the store only
+touches ``DIR/store.duckdb`` and names starting with ``store``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from ..errors import ConcertedError
+
+STORE_FILE = "store.duckdb"
+FORMAT = "concerted-store-1"
+GENESIS = "0" * 64
+# The fields an action's content hash covers, in this order (see content_hash()).
+HASHED = ("collection", "actor", "action", "object", "time", "text")
+
+_SCHEMA = """
+CREATE TABLE store_meta (key VARCHAR, value VARCHAR);
+CREATE TABLE snapshots (
+    snapshot INTEGER, collection VARCHAR, time DOUBLE, ingested_at DOUBLE, file VARCHAR,
+    file_sha256 VARCHAR, actions BIGINT, new BIGINT, deleted BIGINT, first_time DOUBLE,
+    last_time DOUBLE, digest VARCHAR, chain VARCHAR);
+CREATE TABLE actions (
+    id BIGINT, collection VARCHAR, hash VARCHAR, actor VARCHAR, action VARCHAR, object VARCHAR,
+    time DOUBLE, text VARCHAR, "row" BIGINT, first_snapshot INTEGER, last_snapshot INTEGER,
+    deleted_after DOUBLE, deleted_before DOUBLE);
+CREATE TABLE sightings (snapshot INTEGER, id BIGINT);
+CREATE TABLE runs (
+    run VARCHAR, time DOUBLE, snapshot INTEGER, chain VARCHAR, params VARCHAR, groups INTEGER,
+    actors INTEGER);
+CREATE TABLE run_members (run VARCHAR, "group" INTEGER, actor VARCHAR);
+"""
+
+
+class StoreError(ConcertedError):
+    """The store is missing, locked, of another version, or inconsistent."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the store open for writing."""
+
+
+def store_path(store_dir: str | Path) -> Path:
+    """The DuckDB file of the store in ``store_dir``."""
+    return Path(store_dir) / STORE_FILE
+
+
+@contextlib.contextmanager
+def open_store(
+    store_dir: str | Path, *, create: bool = False, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the store in ``store_dir``, closed on exit.
+
+    Parameters
+    ----------
+    store_dir
+        The project folder; the store is ``store_dir/store.duckdb``.
+    create
+        Create the folder and an empty store if there is none.
+    read_only
+        Open without taking the write lock (several readers may share it).
+
+    Raises
+    ------
+    StoreError
+        No store there (and ``create`` is false), a file that is not a store, or a store written
+        by another version of concerted.
+    StoreLocked
+        Another process has the store open for writing.
+    """
+    folder = Path(store_dir)
+    path = folder / STORE_FILE
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(
+            f"{folder} is a file, not a store folder. Give the folder, e.g. --store project/."
+        )
+    if not path.exists():
+        if not create:
+            raise StoreError(
+                f"{folder} holds no store ({STORE_FILE} not found). "
+                f"Create one with: concerted ingest FILE --store {folder}"
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the store folder {folder}: {exc.strerror}.") from None
+    con = _connect(path, read_only=read_only and path.exists())
+    try:
+        _check_or_create(con, path, create)
+        yield con
+    finally:
+        con.close()
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreLocked(
+                f"{path} is in use by another process (DuckDB allows one writer at a time). "
+                "Wait for it to finish (an ingest, a detect, the web app) and try again."
+            ) from None
+        raise StoreError(
+            f"{path} cannot be opened as a store: {str(exc).splitlines()[0]}"
+        ) from None
+    except duckdb.Error as exc:
+        raise StoreError(
+            f"{path} is not a concerted store ({str(exc).splitlines()[0]}). "
+            "Choose another --store folder."
+        ) from None
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _check_or_create(con: duckdb.DuckDBPyConnection, path: Path, create: bool) -> None:
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if not tables and create:
+        con.execute("BEGIN")
+        con.execute(_SCHEMA)
+        con.execute("INSERT INTO store_meta VALUES ('format', ?)", [FORMAT])
+        con.execute("COMMIT")
+        return
+    if "store_meta" not in tables:
+        raise StoreError(
+            f"{path} is a DuckDB file but not a concerted store. Choose another --store folder."
+        )
+    found = meta(con).get("format")
+    if found != FORMAT:
+        raise StoreError(
+            f"{path} was written in store format {found!r}; this version of concerted reads "
+            f"{FORMAT!r}. Use the concerted version that wrote it, or ingest into a new store."
+        )
+
+
+def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The store's ``store_meta`` as a dict."""
+    return dict(con.execute("SELECT key, value FROM store_meta").fetchall())
+
+
+def content_hash_sql(prefix: str = "") -> str:
+    """SQL for an action's content hash (see :func:`content_hash`), over columns named as in
+    :data:`HASHED` with an optional table ``prefix`` (``"a."``)."""
+    fields = []
+    for name in HASHED:
+        col = f'{prefix}"{name}"'
+        if name == "time":
+            col = f"CAST(CAST(floor({col} * 1e6 + 0.5) AS BIGINT) AS VARCHAR)"
+        fields.append(f"CASE WHEN {col} IS NULL THEN '-' ELSE strlen({col}) || ':' || {col} END")
+    return f"sha256({' || '.join(fields)})"
+
+
+def content_hash(
+    collection: str,
+    actor: str,
+    action: str | None,
+    object: str,
+    time: float,
+    text: str | None,
+) -> str:
+    """The SHA-256 of an action's canonical form: each of ``collection, actor, action, object,
+    time, text`` as ``<length in UTF-8 bytes>:<value>`` (``-`` when empty), concatenated with no
+    separator; ``time`` as whole microseconds since 1970-01-01 UTC.
+
+    The length prefix makes the form unambiguous whatever the values hold.
+
+    Example
+    -------
+    >>> content_hash("c", "a1", None, "x", 1.5, None)[:16]
+    'e1ff2f4dbf3f6e67'
+    """
+    parts = []
+    for value in (collection, actor, action, object, str(math.floor(time * 1e6 + 0.5)), text):
+        if value is None:
+            parts.append("-")
+        else:
+            raw = value.encode("utf-8")
+            parts.append(f"{len(raw)}:{value}")
+    return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
+
+
+SNAPSHOT_FACTS = (
+    "snapshot",
+    "collection",
+    "time",
+    "ingested_at",
+    "file",
+    "file_sha256",
+    "actions",
+    "new",
+    "deleted",
+    "first_time",
+    "last_time",
+)
+
+
+def snapshot_digest(row: dict, set_digest: str) -> str:
+    """The digest of one snapshot: every fact recorded about it (:data:`SNAPSHOT_FACTS`, one per
+    line, numbers as Python's ``repr``) and the digest of the set of actions it held
+    (:func:`set_digest_sql`)."""
+    facts = ["concerted-snapshot-1"]
+    for name in SNAPSHOT_FACTS:
+        value = row[name]
+        facts.append(value if isinstance(value, str) else repr(value))
+    facts.append(set_digest)
+    return hashlib.sha256("\n".join(facts).encode("utf-8")).hexdigest()
+
+
+def chain_of(previous: str, digest: str) -> str:
+    """``sha256(previous chain ‖ snapshot digest)``, both as hex text; the first snapshot's
+    previous chain is 64 zeros."""
+    return hashlib.sha256((previous + digest).encode("ascii")).hexdigest()
+
+
+def set_digest_sql(snapshot_param: str = "?") -> str:
+    """SQL giving the SHA-256 of the sorted content hashes of the actions seen in one snapshot,
+    concatenated (hex)."""
+    return (
+        "SELECT sha256(coalesce(string_agg(a.hash, '' ORDER BY a.hash), '')) "
+        f"FROM sightings s JOIN actions a USING (id) WHERE s.snapshot = {snapshot_param}"
+    )
+
+
+def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """The last snapshot's number and chain (0 and 64 zeros for an empty store)."""
+    row = con.execute(
+        "SELECT snapshot, chain FROM snapshots ORDER BY snapshot DESC LIMIT 1"
+    ).fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)
