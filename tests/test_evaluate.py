@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from concerted.cli import main
 from concerted.errors import SchemaError
-from concerted.evaluate import evaluate
+from concerted.evaluate import compare_runs, evaluate
 
 
 def _write(tmp_path, actors: str, truth: str):
@@ -55,3 +55,26 @@ def test_evaluate_cli_prints_both_levels_and_rejects_a_bad_truth(tmp_path):
         evaluate(out, tmp_path / "bad.csv")
     done = CliRunner().invoke(main, ["evaluate", str(out), "--truth", str(tmp_path / "bad.csv")])
     assert done.exit_code == 1 and "Traceback" not in done.output
+
+
+def test_evaluate_reads_names_a_spreadsheet_would_run_as_they_are(tmp_path):
+    # actors.csv guards "=cmd" as "'=cmd"; the truth has the account's real name.
+    out, truth = _write(tmp_path, "actor,group\n'=cmd,1\n'@x,1\n", "actor,campaign\n=cmd,A\n@x,A\n")
+    r = evaluate(out, truth)
+    assert (r["true_positives"], r["recall"], r["precision"]) == (2, 1.0, 1.0)
+
+
+def test_compare_runs_matches_groups_by_shared_members(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "actors.csv").write_text("actor,group\np,1\nq,1\nr,1\ns,2\nt,2\n")
+    (b / "actors.csv").write_text("actor,group\np,4\nq,4\nz,4\ns,5\n")
+    d = compare_runs(a, b)
+    assert (d["actors_a"], d["actors_b"], d["both"]) == (5, 4, 3)
+    assert (d["only_a"], d["only_b"]) == (["r", "t"], ["z"])
+    assert d["groups_a"] == [
+        {"group": 1, "size": 3, "match": 4, "match_size": 3, "shared": 2, "jaccard": 0.5},
+        {"group": 2, "size": 2, "match": 5, "match_size": 1, "shared": 1, "jaccard": 0.5},
+    ]
+    assert [g["match"] for g in d["groups_b"]] == [1, 2]

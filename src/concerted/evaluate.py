@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from .errors import SchemaError
+from .outputs import FORMULA_CHARS
 
 
 def _read(path: Path, needed: tuple[str, ...]) -> dict[str, list]:
@@ -30,6 +32,24 @@ def _read(path: Path, needed: tuple[str, ...]) -> dict[str, list]:
     return {c: table[c].to_pylist() for c in needed}
 
 
+def _read_actors(results_dir: Path) -> dict[str, list]:
+    """A run's ``actor, group``: from actors.parquet when the run wrote it (names exactly as they
+    are), else from actors.csv (where a name a spreadsheet would run has a ``'`` put before it:
+    taken off again here)."""
+    parquet = results_dir / "actors.parquet"
+    if parquet.is_file():
+        table = pq.read_table(parquet, columns=["actor", "group"])
+        return {
+            "actor": table["actor"].to_pylist(),
+            "group": [str(g) for g in table["group"].to_pylist()],
+        }
+    found = _read(results_dir / "actors.csv", ("actor", "group"))
+    found["actor"] = [
+        a[1:] if a.startswith("'") and a[1:2] in FORMULA_CHARS else a for a in found["actor"]
+    ]
+    return found
+
+
 def evaluate(results_dir: str | Path, truth_path: str | Path) -> dict[str, Any]:
     """Precision, recall and F1 of the flagged actors, and of the groups.
 
@@ -39,7 +59,7 @@ def evaluate(results_dir: str | Path, truth_path: str | Path) -> dict[str, Any]:
     (group recall = campaigns found / campaigns), and a group is right when at least half of
     its members are planted (group precision = right groups / groups).
     """
-    found = _read(Path(results_dir) / "actors.csv", ("actor", "group"))
+    found = _read_actors(Path(results_dir))
     truth = _read(Path(truth_path), ("actor", "campaign"))
     flagged = set(found["actor"])
     planted = set(truth["actor"])
@@ -89,3 +109,62 @@ def evaluate(results_dir: str | Path, truth_path: str | Path) -> dict[str, Any]:
         "campaigns_found": found,
         "per_campaign": per_campaign,
     }
+
+
+def compare_runs(results_a: str | Path, results_b: str | Path) -> dict[str, Any]:
+    """How two runs' findings differ: which actors only one of them flags, and for each group of
+    either run the group of the other that shares the most members (with their Jaccard overlap).
+
+    Returns ``{"actors_a", "actors_b", "both", "only_a", "only_b", "groups_a", "groups_b"}``:
+    counts, the actors flagged by one run only (sorted), and per group ``{"group", "size",
+    "match", "match_size", "shared", "jaccard"}`` (``match`` is None when no member is shared).
+    """
+    a = _read_actors(Path(results_a))
+    b = _read_actors(Path(results_b))
+    flagged_a, flagged_b = set(a["actor"]), set(b["actor"])
+    groups_a, groups_b = _groups(a), _groups(b)
+    return {
+        "actors_a": len(flagged_a),
+        "actors_b": len(flagged_b),
+        "both": len(flagged_a & flagged_b),
+        "only_a": sorted(flagged_a - flagged_b),
+        "only_b": sorted(flagged_b - flagged_a),
+        "groups_a": _best_matches(groups_a, groups_b),
+        "groups_b": _best_matches(groups_b, groups_a),
+    }
+
+
+def _groups(found: dict[str, list]) -> dict[str, set[str]]:
+    groups: dict[str, set[str]] = {}
+    for actor, g in zip(found["actor"], found["group"], strict=True):
+        groups.setdefault(g, set()).add(actor)
+    return groups
+
+
+def _best_matches(mine: dict[str, set[str]], theirs: dict[str, set[str]]) -> list[dict]:
+    rows = []
+    for g, members in sorted(mine.items(), key=lambda kv: (-len(kv[1]), _as_number(kv[0]))):
+        match, other = max(
+            theirs.items(),
+            key=lambda kv: (len(kv[1] & members), -_as_number(kv[0])),
+            default=(None, set()),
+        )
+        shared = len(other & members)
+        rows.append(
+            {
+                "group": _as_number(g),
+                "size": len(members),
+                "match": _as_number(match) if shared else None,
+                "match_size": len(other) if shared else 0,
+                "shared": shared,
+                "jaccard": round(shared / len(members | other), 3) if shared else 0.0,
+            }
+        )
+    return rows
+
+
+def _as_number(group: str | None) -> int | float:
+    try:
+        return int(group)
+    except (TypeError, ValueError):
+        return float("inf")

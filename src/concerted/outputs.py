@@ -48,6 +48,7 @@ GRAPH_EDGE_COLUMNS = (
 MANIFEST = ".concerted"
 TIME_COLUMNS = ("time", "time_y", "first_time", "last_time")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_START = r"^[=+\-@\t\r]"
 # XML 1.0 forbids these characters; adversarial names may hold them.
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -182,6 +183,13 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
         os.replace(old, out)  # put the previous results back
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def guard_cell(value):
+    """A CSV cell as :func:`write_csv` writes it: ``'`` before a string a spreadsheet would run."""
+    if isinstance(value, str) and value.startswith(FORMULA_CHARS):
+        return "'" + value
+    return value
 
 
 def write_csv(table: pa.Table, path: Path) -> None:

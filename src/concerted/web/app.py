@@ -1,0 +1,479 @@
+"""create_app(): the web app an analyst works in, over a project folder (see :mod:`.project`).
+
+Upload or point to a log, run ``detect`` or ``signups`` with any of their options, watch the run,
+browse its groups, actors and evidence, open its report, label groups (kept in the project and
+exported as CSV or JSON), compare two runs. The app is a thin layer: runs are the CLI's commands,
+browsing reads the files they wrote, comparing is :func:`concerted.evaluate.compare_runs`.
+
+Safe by default: the server binds to 127.0.0.1 and then answers only requests addressed to a
+loopback name (no DNS rebinding); with a token it requires it on every request; requests that
+change anything must carry the ``X-Concerted`` header, which another site's page cannot send
+(no cross-site request forgery); every page escapes what it shows and runs only its own script.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hmac
+import io
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException
+
+from .. import __version__
+from ..engines.sql import literal
+from ..errors import ConcertedError, ParameterError, SchemaError
+from ..evaluate import compare_runs
+from ..io import read_text_table
+from ..outputs import guard_cell
+from ..report import fmt_delay, fmt_time
+from .project import LABELS, NotFound, Project
+from .runner import COMMANDS, parse_options, run_log, start_run
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
+PAGE_ROWS = 100
+SAMPLE_BYTES = 1 << 20  # what an upload's check reads of a text log
+_STATIC = Path(__file__).parent / "static"
+_REPORT_ASSETS = Path(__file__).parent.parent / "report" / "templates"
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+_env = Environment(
+    loader=PackageLoader("concerted", "web/templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["time"] = fmt_time
+_env.filters["delay"] = fmt_delay
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def create_app(
+    project_dir: str | Path,
+    *,
+    token: str | None = None,
+    loopback_only: bool = True,
+    max_upload_bytes: int = 1 << 30,
+) -> FastAPI:
+    """The web app over the project folder ``project_dir`` (created if missing).
+
+    Parameters
+    ----------
+    token
+        If set, every request must carry it (``Authorization: Bearer TOKEN``, or the cookie set
+        by opening ``/login?token=TOKEN``).
+    loopback_only
+        Answer only requests addressed to 127.0.0.1 / localhost (true when the server listens on
+        a loopback address; ``concerted serve`` sets it).
+    max_upload_bytes
+        Uploads larger than this are refused (and nothing of them is kept).
+    """
+    project = Project(project_dir)
+    app = FastAPI(title="concerted", version=__version__, docs_url=None, redoc_url=None)
+    app.state.project = project
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        try:
+            _check_request(request, token, loopback_only)
+        except _Refused as exc:
+            return _error(request, exc.status, exc.code, exc.message)
+        response = await call_next(request)
+        for k, v in _HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    @app.exception_handler(ConcertedError)
+    async def concerted_error(request: Request, exc: ConcertedError):
+        status = 404 if isinstance(exc, NotFound) else 400
+        return _error(request, status, "not_found" if status == 404 else "bad_request", str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        message = (
+            f"No such page: {request.url.path}." if exc.status_code == 404 else str(exc.detail)
+        )
+        return _error(request, exc.status_code, _CODES.get(exc.status_code, "error"), message)
+
+    # pages -------------------------------------------------------------------------------------
+    @app.get("/", response_class=HTMLResponse)
+    def home():
+        return _page(
+            "home.html",
+            runs=project.runs(),
+            uploads=project.uploads(),
+            commands=COMMANDS,
+            max_upload_mb=max_upload_bytes / 2**20,
+        )
+
+    @app.get("/runs/{run}", response_class=HTMLResponse)
+    def run_page(run: str):
+        info = project.run(run)
+        folder = project.results_dir(run)
+        summary = _summary(folder)
+        groups = _rows(folder, "groups", order='score DESC, "group"', limit=1000)
+        return _page(
+            "run.html",
+            run=info,
+            log=run_log(project, run),
+            summary=summary,
+            groups=groups,
+            labels=project.labels(run),
+            label_choices=LABELS,
+            files=_files(folder),
+            others=[r for r in project.runs() if r["id"] != run and r["status"] == "done"],
+        )
+
+    @app.get("/runs/{run}/groups/{group}", response_class=HTMLResponse)
+    def group_page(run: str, group: int, page: int = 1):
+        project.run(run)
+        folder = project.results_dir(run)
+        rows = _rows(folder, "groups", where=('"group" = ?', [group]))
+        if not rows:
+            raise NotFound(f"Run {run} has no group {group}.")
+        page = max(page, 1)
+        members = _rows(
+            folder,
+            "actors",
+            where=('"group" = ?', [group]),
+            order="score DESC, actor",
+            limit=PAGE_ROWS,
+            offset=(page - 1) * PAGE_ROWS,
+        )
+        edges = _rows(
+            folder,
+            "edges",
+            where=('"group" = ?', [group]),
+            order="strength DESC",
+            limit=PAGE_ROWS,
+        )
+        evidence = _rows(
+            folder,
+            "evidence",
+            where=('"group" = ?', [group]),
+            order="actor, actor_y, time",
+            limit=PAGE_ROWS,
+            offset=(page - 1) * PAGE_ROWS,
+        )
+        return _page(
+            "group.html",
+            run=project.run(run),
+            group=rows[0],
+            members=members,
+            edges=edges,
+            evidence=evidence,
+            page=page,
+            more=len(members) == PAGE_ROWS or len(evidence) == PAGE_ROWS,
+            label=project.labels(run).get(group),
+            label_choices=LABELS,
+        )
+
+    @app.get("/runs/{run}/files/{name}")
+    def result_file(run: str, name: str):
+        folder = project.results_dir(run)
+        if name not in _files(folder):
+            raise NotFound(f"Run {run} has no file {name!r}.")
+        if name == "report.html":  # the report allows its own inline script, by hash
+            return FileResponse(
+                folder / name,
+                media_type="text/html",
+                headers={
+                    "Content-Security-Policy": "frame-ancestors 'none'",
+                },
+            )
+        return FileResponse(folder / name, filename=name)
+
+    @app.get("/runs/{run}/labels.{fmt}")
+    def labels_export(run: str, fmt: str):
+        project.run(run)
+        rows = [
+            {
+                "run": r["run"],
+                "group": r["group"],
+                "label": r["label"],
+                "note": r["note"],
+                "labelled": fmt_time(r["labelled"]),
+            }
+            for r in project.labels(run).values()
+        ]
+        if fmt == "json":
+            return JSONResponse(rows)
+        if fmt != "csv":
+            raise NotFound("Labels are exported as labels.csv or labels.json.")
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, ["run", "group", "label", "note", "labelled"])
+        writer.writeheader()
+        writer.writerows({k: guard_cell(v) for k, v in r.items()} for r in rows)
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="labels-{run}.csv"'},
+        )
+
+    @app.get("/compare", response_class=HTMLResponse)
+    def compare_page(a: str, b: str):
+        return _page(
+            "compare.html", a=project.run(a), b=project.run(b), diff=_compare(project, a, b)
+        )
+
+    @app.get("/static/{name}")
+    def static(name: str):
+        path = (_REPORT_ASSETS if name.startswith("report.") else _STATIC) / name
+        if name not in ("report.css", "report.js", "web.css", "web.js") or not path.is_file():
+            raise NotFound(f"No static file {name!r}.")
+        media = "text/css" if name.endswith(".css") else "text/javascript"
+        return Response(path.read_text("utf-8"), media_type=media)
+
+    @app.get("/login")
+    def login(request: Request):
+        response = RedirectResponse("/", status_code=303)
+        if token:
+            response.set_cookie(
+                "concerted_token",
+                request.query_params.get("token", ""),
+                httponly=True,
+                samesite="strict",
+                secure=request.url.scheme == "https",
+            )
+        return response
+
+    # API ---------------------------------------------------------------------------------------
+    @app.get("/api/runs")
+    def api_runs():
+        return project.runs()
+
+    @app.get("/api/runs/{run}")
+    def api_run(run: str):
+        return {
+            **project.run(run),
+            "log": run_log(project, run, tail=4000),
+            "summary": _summary(project.results_dir(run)),
+        }
+
+    @app.post("/api/runs", status_code=201)
+    async def api_start(request: Request):
+        body = await _json_body(request)
+        command = str(body.get("command", "detect"))
+        source = str(body.get("input", "")).strip()
+        if not source:
+            raise ParameterError("Give an input: an uploaded file or a path on the server.")
+        upload = project.root / "uploads" / Path(source).name
+        path = upload if upload.is_file() and "/" not in source else Path(source)
+        run = start_run(project, command, str(path), parse_options(str(body.get("options", ""))))
+        return project.run(run)
+
+    @app.put("/api/uploads/{name}", status_code=201)
+    async def api_upload(name: str, request: Request):
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_upload_bytes:
+            raise _too_big(max_upload_bytes)
+        path = project.upload_path(name)
+        tmp = path.with_name(f".{path.name}.part")
+        size = 0
+        try:
+            with open(tmp, "wb") as f:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > max_upload_bytes:
+                        raise _too_big(max_upload_bytes)
+                    f.write(chunk)
+            if size == 0:
+                raise ParameterError(f"{name} is empty.")
+            columns = _check_log(tmp, path.name)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return {"name": path.name, "path": str(path), "bytes": size, "columns": columns}
+
+    @app.post("/api/runs/{run}/groups/{group}/label")
+    async def api_label(run: str, group: int, request: Request):
+        body = await _json_body(request)
+        if not _rows(project.results_dir(run), "groups", where=('"group" = ?', [group])):
+            raise NotFound(f"Run {run} has no group {group}.")
+        project.set_label(run, group, str(body.get("label", "")), str(body.get("note", "")))
+        return project.labels(run)[group]
+
+    @app.get("/api/compare")
+    def api_compare(a: str, b: str):
+        return _compare(project, a, b)
+
+    return app
+
+
+_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid"}
+
+
+def _check_request(request: Request, token: str | None, loopback_only: bool) -> None:
+    if loopback_only:
+        host = (request.headers.get("host") or "").rsplit(":", 1)[0].lower()
+        if host.startswith("[::1]"):
+            host = "[::1]"
+        if host not in LOOPBACK_NAMES:
+            raise _Refused(
+                421, "wrong_host", "This server answers only requests to 127.0.0.1 or localhost."
+            )
+    if token and request.url.path != "/login":
+        given = request.cookies.get("concerted_token", "")
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            given = auth[7:]
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise _Refused(
+                401,
+                "unauthorized",
+                "This server needs its token: open the link `concerted serve` printed, or send "
+                "Authorization: Bearer TOKEN.",
+            )
+    if (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        and request.headers.get("x-concerted") != "1"
+    ):
+        raise _Refused(
+            403,
+            "forbidden",
+            "Requests that change anything must carry the header X-Concerted: 1 (the app's "
+            "pages do; another site's cannot).",
+        )
+
+
+def _error(request: Request, status: int, code: str, message: str) -> Response:
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(
+            {"error": {"code": code, "message": message, "details": []}}, status_code=status
+        )
+    return HTMLResponse(
+        _env.get_template("error.html").render(status=status, message=message, version=__version__),
+        status_code=status,
+    )
+
+
+def _too_big(limit: int) -> HTTPException:
+    return HTTPException(413, f"The upload is larger than the limit of {limit / 2**20:,.0f} MB.")
+
+
+def _page(template: str, **context) -> HTMLResponse:
+    return HTMLResponse(_env.get_template(template).render(version=__version__, **context))
+
+
+async def _json_body(request: Request) -> dict:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise ParameterError("The request body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise ParameterError("The request body must be a JSON object.")
+    return body
+
+
+def _check_log(path: Path, name: str) -> list[str]:
+    """The columns of an uploaded log; a clear error if it cannot be read as one. Reads at
+    most the first megabyte of a text log (the run reads the rest, and says what is wrong)."""
+    lower = name.lower()
+    if lower.endswith(".parquet"):
+        try:
+            return pq.ParquetFile(path).schema_arrow.names
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise SchemaError(f"{name} is not a Parquet file ({exc}).") from None
+    opener = gzip.open if lower.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(SAMPLE_BYTES)
+    except (OSError, EOFError) as exc:
+        raise SchemaError(f"{name} cannot be read ({exc}).") from None
+    if len(head) == SAMPLE_BYTES:
+        head = head[: head.rfind(b"\n") + 1]
+    suffix = lower.removesuffix(".gz").rsplit(".", 1)[-1]
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / f"sample.{suffix}"
+        sample.write_bytes(head)
+        try:
+            table = read_text_table(sample)
+        except SchemaError as exc:
+            raise SchemaError(str(exc).replace(str(sample), name)) from None
+    return [c for c in table.column_names if c != "__row"]
+
+
+def _table_sql(folder: Path, name: str) -> str | None:
+    for suffix, reader in (("parquet", "read_parquet"), ("csv", "read_csv")):
+        path = folder / f"{name}.{suffix}"
+        if path.is_file():
+            return f"{reader}({literal(str(path))})"
+    return None
+
+
+def _rows(
+    folder: Path,
+    name: str,
+    *,
+    where: tuple[str, list] | None = None,
+    order: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict]:
+    """Rows of a results table (``name``.parquet, else ``name``.csv), filtered and paged."""
+    source = _table_sql(folder, name)
+    if source is None:
+        return []
+    sql = f"SELECT * FROM {source}"
+    params: list = []
+    if where:
+        sql += f" WHERE {where[0]}"
+        params += where[1]
+    if order:
+        sql += f" ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    con = duckdb.connect()
+    try:
+        rows = con.sql(sql, params=params).to_arrow_table().to_pylist()
+    finally:
+        con.close()
+    return [
+        {
+            k: v.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(v, datetime) else v
+            for k, v in r.items()
+        }
+        for r in rows
+    ]
+
+
+def _summary(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / "summary.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _files(folder: Path) -> list[str]:
+    """The files the run wrote (its manifest), which are the only ones the app serves."""
+    try:
+        return json.loads((folder / ".concerted").read_text("utf-8"))["files"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def _compare(project: Project, a: str, b: str) -> dict:
+    for run in (a, b):
+        if project.run(run)["status"] != "done":
+            raise ParameterError(f"Run {run} has no results to compare (it did not finish).")
+    return compare_runs(project.results_dir(a), project.results_dir(b))
