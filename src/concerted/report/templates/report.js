@@ -197,8 +197,8 @@
       tools.appendChild(b);
     });
     var stage = el("div", { "class": "stage" });
-    stage.appendChild(svg);
     stage.appendChild(tools);
+    stage.appendChild(svg);
     fig.insertBefore(stage, fig.querySelector(".legend"));
     apply();
   }
