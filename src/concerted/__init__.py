@@ -25,6 +25,17 @@ from .outputs import write_results  # noqa: E402
 from .pipeline import Result, detect  # noqa: E402
 from .report import render_report  # noqa: E402
 from .schema import Log, make_log  # noqa: E402
+from .store import (  # noqa: E402
+    StoreError,
+    StoreLocked,
+    detect_store,
+    export_evidence,
+    ingest,
+    list_runs,
+    load_store_log,
+    verify_pack,
+    verify_store,
+)
 
 __all__ = [
     "__version__",
@@ -39,15 +50,24 @@ __all__ = [
     "ParameterError",
     "Result",
     "SchemaError",
+    "StoreError",
+    "StoreLocked",
     "build_network",
     "default_engine",
     "detect",
+    "detect_store",
+    "export_evidence",
     "find_groups",
     "get_detector",
     "get_engine",
+    "ingest",
+    "list_runs",
     "load_log",
+    "load_store_log",
     "make_log",
     "registry",
     "render_report",
+    "verify_pack",
+    "verify_store",
     "write_results",
 ]

@@ -109,7 +109,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--out",
     "out_dir",
@@ -119,6 +119,18 @@ def main() -> None:
     help="Folder for the results (created, or replaced whole).",
 )
 @input_options
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Instead of FILE, detect on the actions of the evidence store in this folder; the run "
+    "is recorded there and the results say which evidence was deleted upstream.",
+)
+@click.option(
+    "--deleted-within-hours",
+    type=float,
+    help="With --store: detect on the actions posted then deleted within this many hours only.",
+)
 @click.option(
     "--window-seconds",
     type=float,
@@ -166,6 +178,8 @@ def detect(
     object_columns,
     objects_from_text,
     file_format,
+    store_dir,
+    deleted_within_hours,
     window_seconds,
     min_repeat,
     significance,
@@ -176,7 +190,8 @@ def detect(
     reveal,
     quiet,
 ):
-    """Find coordinated groups in FILE (CSV, JSONL or Parquet, gzip or not).
+    """Find coordinated groups in FILE (CSV, JSONL or Parquet, gzip or not), or in an evidence
+    store (--store).
 
     \b
     Examples:
@@ -184,6 +199,7 @@ def detect(
       concerted detect tweets.csv.gz --map actor=account_id --map time=timestamp_share
       concerted detect posts.csv --object-columns url_id,hashtag_id --window-seconds 30
       concerted detect tweets.csv --window-seconds 60 --min-repeat 1 --no-significance
+      concerted detect --store project/ --deleted-within-hours 48
     """
     from .io import load_log
     from .outputs import write_results
@@ -191,17 +207,13 @@ def detect(
 
     if min_group_size < 2:
         raise ParameterError(f"--min-group-size must be at least 2. Got {min_group_size}.")
+    if (file is None) == (store_dir is None):
+        raise ParameterError("Give either FILE or --store DIR (one of them).")
+    if deleted_within_hours is not None and store_dir is None:
+        raise ParameterError(
+            "--deleted-within-hours needs --store DIR (deletions are known there)."
+        )
     say = _Progress(quiet)
-    say(f"reading {file}")
-    log = load_log(
-        file,
-        mapping=_parse_map(mapping),
-        object_columns=_split(object_columns),
-        objects_from_text=_split(objects_from_text),
-        format=file_format,
-    )
-    for note in log.notes:
-        say(f"note: {note}")
     detector = CoAction(
         window_seconds=window_seconds,
         min_repeat=min_repeat,
@@ -209,13 +221,31 @@ def detect(
         alpha=alpha,
         max_bucket_events=max_bucket_events,
     )
-    result = run(
-        log,
-        detector=detector,
-        engine=get_engine(engine_name),
-        min_group_size=min_group_size,
-        progress=say,
-    )
+    options = dict(detector=detector, engine=get_engine(engine_name), min_group_size=min_group_size)
+    if store_dir is not None:
+        from .store import detect_store
+
+        if mapping or object_columns or objects_from_text or file_format:
+            raise ParameterError(
+                "--map, --object-columns, --objects-from-text and --format apply when reading "
+                "FILE; with --store, give them to concerted ingest."
+            )
+        result, run_id = detect_store(
+            store_dir, deleted_within_hours=deleted_within_hours, progress=say, **options
+        )
+        say(f"recorded as {run_id} in {store_dir}")
+    else:
+        say(f"reading {file}")
+        log = load_log(
+            file,
+            mapping=_parse_map(mapping),
+            object_columns=_split(object_columns),
+            objects_from_text=_split(objects_from_text),
+            format=file_format,
+        )
+        for note in log.notes:
+            say(f"note: {note}")
+        result = run(log, progress=say, **options)
     say(f"writing {out_dir}/")
     write_results(result, out_dir, reveal=reveal)
     s = result.summary
@@ -229,6 +259,16 @@ def detect(
             f"median delay {g['median_delay_seconds'] or 0:.0f} s, score {g['score']:.1f}"
         )
     click.echo(f"Results in {out_dir}/ (open report.html)")
+    if store_dir is not None:
+        click.echo(
+            f"Recorded as {run_id}; {s['deleted_upstream_in_groups']:,} of the groups' actions were "
+            "deleted upstream."
+            + (
+                f" Evidence: concerted evidence export --store {store_dir} --group 1 --out pack/"
+                if s["groups"]
+                else ""
+            )
+        )
 
 
 @main.command()
@@ -405,10 +445,11 @@ from .lenses.signups.cli import serve_signups, signups  # noqa: E402
 
 main.add_command(signups)
 if __name__ != "__main__":  # run as a script, the block at the end imports this module properly
-    from .store.cli import ingest, verify
+    from .store.cli import evidence, ingest, verify
 
     main.add_command(ingest)
     main.add_command(verify)
+    main.add_command(evidence)
 serve.add_command(serve_signups)
 
 

@@ -9,16 +9,26 @@
 """
 
 from .ingest import IngestResult, ingest
+from .pack import PackReport, export_evidence, verify_pack
+from .runs import detect_store, list_runs, load_store_log, mark_deleted, record_run
 from .store import StoreError, StoreLocked, content_hash, open_store
 from .verify import StoreReport, verify_store
 
 __all__ = [
     "IngestResult",
+    "PackReport",
     "StoreError",
     "StoreLocked",
     "StoreReport",
     "content_hash",
+    "detect_store",
+    "export_evidence",
+    "list_runs",
+    "load_store_log",
+    "mark_deleted",
+    "record_run",
     "ingest",
     "open_store",
+    "verify_pack",
     "verify_store",
 ]

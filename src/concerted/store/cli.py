@@ -155,3 +155,82 @@ def verify(store_dir, as_json):
         )
     if not report.ok:
         raise SystemExit(1)
+
+
+@click.group()
+def evidence() -> None:
+    """Evidence packs: the actions behind a finding, with hashes anyone can check offline.
+
+    \b
+    Example:
+      concerted detect --store project/ --out results/
+      concerted evidence export --store project/ --group 1 --out pack/
+      concerted evidence verify pack/
+    """
+
+
+@evidence.command("export")
+@store_option
+@click.option("--group", type=int, required=True, help="The group's number in the run.")
+@click.option("--run", "run", help="The detection run (run-3); the latest when omitted.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("pack"),
+    show_default=True,
+    help="Folder for the pack (created, or replaced whole if it holds only a previous pack).",
+)
+@_friendly
+def export(store_dir, group, run, out_dir):
+    """Write the evidence pack of group G of a detection run on the store: its actions (deleted
+    ones included), a manifest of their hashes with a Merkle root and the store's chain head, and
+    verify_pack.py to check it offline.
+
+    \b
+    Example:
+      concerted evidence export --store project/ --group 1 --out pack/
+      concerted evidence export --store project/ --group 2 --run run-1 --out pack-2/
+    """
+    from .pack import export_evidence, verify_pack
+
+    export_evidence(store_dir, group, out_dir, run=run)
+    report = verify_pack(out_dir)
+    click.echo(
+        f"{report.actions:,} actions of group {group} in {out_dir}/; Merkle root "
+        f"{report.merkle_root}, store chain head {report.chain_head}. "
+        f"Check it with: python3 {out_dir}/verify_pack.py {out_dir}"
+    )
+
+
+@evidence.command("verify")
+@click.argument("pack_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also check the pack against this store (its chain and actions).",
+)
+@_friendly
+def verify_pack_command(pack_dir, store_dir):
+    """Check an evidence pack: every file's SHA-256, every action's content hash, the Merkle
+    root and the store's snapshot chain in its manifest. Exits 1 on any mismatch.
+
+    \b
+    Example:
+      concerted evidence verify pack/
+      concerted evidence verify pack/ --store project/
+    """
+    from .pack import verify_pack
+
+    report = verify_pack(pack_dir, store_dir=store_dir)
+    for problem in report.problems:
+        click.secho(f"  problem: {problem}", fg="red", err=True)
+    if not report.ok:
+        click.echo(f"FAILED: {pack_dir} does not check out.")
+        raise SystemExit(1)
+    where = " and matches the store" if report.against_store else ""
+    click.echo(
+        f"OK: {report.actions:,} actions, Merkle root {report.merkle_root}, chain head "
+        f"{report.chain_head}{where}."
+    )

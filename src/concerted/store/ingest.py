@@ -266,7 +266,7 @@ def pseudonymise_actors(actors: pa.ChunkedArray | pa.Array, key: bytes) -> pa.Ar
     Example
     -------
     >>> pseudonymise_actors(pa.array(["alice", "bob", "alice"]), b"k" * 32).to_pylist()[0]
-    'p:5d7c5d3bdd9a5ddc37d1'
+    'p:6664a42048c6d6d7fe36'
     """
     if isinstance(actors, pa.ChunkedArray):
         actors = actors.combine_chunks()

@@ -197,7 +197,7 @@ def content_hash(
     Example
     -------
     >>> content_hash("c", "a1", None, "x", 1.5, None)[:16]
-    'e1ff2f4dbf3f6e67'
+    '5a49786e29bf4a41'
     """
     parts = []
     for value in (collection, actor, action, object, str(math.floor(time * 1e6 + 0.5)), text):

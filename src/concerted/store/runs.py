@@ -1,0 +1,238 @@
+"""Detection on the store: its actions as a log, deletions marked in the results, runs recorded.
+
+``detect_store()`` runs :func:`concerted.detect` on the store's actions, says in every output
+which evidence was deleted upstream, and records the run (its parameters, the chain head it saw,
+its groups) so that ``concerted evidence export --group G`` can find the actions behind group G.
+"""
+
+from __future__ import annotations
+
+import json
+import time as _time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..errors import ParameterError
+from ..pipeline import Result, detect
+from ..schema import Log, make_log
+from .store import StoreError, head, open_store
+
+_HOUR = 3600.0
+
+
+def load_store_log(store_dir: str | Path, *, deleted_within_hours: float | None = None) -> Log:
+    """The store's actions as a :class:`~concerted.Log` (``row`` = the action's id in the store).
+
+    An action kept in several collections (the same post collected by two queries) is one
+    action (the lowest id); it counts as deleted if any collection saw it vanish.
+
+    Parameters
+    ----------
+    store_dir
+        The project folder holding ``store.duckdb``.
+    deleted_within_hours
+        Keep only actions posted then deleted within this many hours: whose deletion was
+        observed (``deleted_before``, the first snapshot without them) at most this long after
+        their time. Deletion is only known to the precision of the snapshots: an action deleted
+        quickly but first missed by a snapshot taken later is not kept.
+
+    Example
+    -------
+    ::
+
+        log = load_store_log("project/", deleted_within_hours=48)
+        result = concerted.detect(log)
+    """
+    where = ""
+    if deleted_within_hours is not None:
+        if not deleted_within_hours > 0:
+            raise ParameterError(
+                f"deleted_within_hours must be a number of hours > 0. Got {deleted_within_hours}."
+            )
+        where = f"WHERE deleted_before - time <= {float(deleted_within_hours) * _HOUR!r}"
+    with open_store(store_dir, read_only=True) as con:
+        table = con.sql(
+            f"""SELECT * FROM (
+                SELECT actor, action, object, time, text, min(id) AS "row",
+                       min(deleted_before) AS deleted_before
+                FROM actions GROUP BY actor, action, object, time, text) {where}
+            ORDER BY time, "row" """
+        ).to_arrow_table()
+    source = str(store_path_name(store_dir))
+    if table.num_rows == 0:
+        what = "no actions" if deleted_within_hours is None else "no action deleted that fast"
+        raise StoreError(
+            f"The store in {store_dir} holds {what}. "
+            + (
+                "Ingest a file first: concerted ingest FILE --store DIR."
+                if deleted_within_hours is None
+                else "Try a larger --deleted-within-hours, or ingest snapshots taken more often."
+            )
+        )
+    notes = []
+    if deleted_within_hours is not None:
+        notes.append(f"only actions posted then deleted within {deleted_within_hours:g} hours")
+    return make_log(table.drop(["deleted_before"]), source, notes)
+
+
+def store_path_name(store_dir: str | Path) -> str:
+    return f"{Path(store_dir)}/store.duckdb"
+
+
+def detect_store(
+    store_dir: str | Path,
+    *,
+    deleted_within_hours: float | None = None,
+    progress: Callable[[str], None] | None = None,
+    record: bool = True,
+    **detect_options: Any,
+) -> tuple[Result, str | None]:
+    """Run :func:`concerted.detect` on the store's actions, mark what was deleted upstream in
+    the results (:func:`mark_deleted`), and record the run in the store.
+
+    Parameters
+    ----------
+    store_dir
+        The project folder holding ``store.duckdb``.
+    deleted_within_hours
+        Detect coordination on the actions posted then deleted within this many hours only
+        (see :func:`load_store_log`).
+    record
+        Record the run and its groups in the store (the default).
+    **detect_options
+        Passed to :func:`concerted.detect` (``detector``, ``engine``, ``min_group_size``).
+
+    Returns
+    -------
+    (Result, str or None)
+        The result and the run's id (``None`` when not recorded).
+    """
+    say = progress or (lambda _message: None)
+    say(f"reading the store in {store_dir}")
+    log = load_store_log(store_dir, deleted_within_hours=deleted_within_hours)
+    result = detect(log, progress=progress, **detect_options)
+    result = mark_deleted(result, store_dir)
+    result.summary["store"] = {"deleted_within_hours": deleted_within_hours}
+    run = None
+    if record:
+        run = record_run(store_dir, result, {"deleted_within_hours": deleted_within_hours})
+        result.summary["store"]["run"] = run
+    return result, run
+
+
+def mark_deleted(result: Result, store_dir: str | Path) -> Result:
+    """The result with what was deleted upstream said in every table.
+
+    ``evidence`` gains ``deleted`` and ``deleted_y`` (each side's action was deleted upstream),
+    ``group_actions`` gains ``deleted_after`` and ``deleted_before`` (its ``row`` is the store
+    id), ``actors`` gains ``deleted_actions`` (how many of the actor's actions in the log were
+    deleted) and ``groups`` gains ``deleted_actions`` (how many of its shared actions were)."""
+    with open_store(store_dir, read_only=True) as con:
+        con.register("lg", result.log.table.select(["actor", "row"]))
+        con.execute(
+            """CREATE TEMP TABLE gone AS SELECT actor, object, time FROM actions
+            WHERE deleted_before IS NOT NULL GROUP BY ALL"""
+        )
+        evidence = _extend(
+            con,
+            result.evidence,
+            """SELECT t.*,
+                EXISTS (SELECT 1 FROM gone g WHERE g.actor = t.actor AND g.object = t.object
+                        AND g.time = t.time) AS deleted,
+                EXISTS (SELECT 1 FROM gone g WHERE g.actor = t.actor_y AND g.object = t.object
+                        AND g.time = t.time_y) AS deleted_y
+            FROM t""",
+        )
+        group_actions = _extend(
+            con,
+            result.group_actions,
+            """SELECT t.*, a.deleted_after, a.deleted_before
+            FROM t LEFT JOIN actions a ON a.id = t."row" """,
+        )
+        con.register("ga", result.group_actions)
+        actors = _extend(
+            con,
+            result.actors,
+            """SELECT t.*, coalesce(d.n, 0) AS deleted_actions FROM t LEFT JOIN (
+                SELECT lg.actor, count(*) AS n FROM lg JOIN actions a ON a.id = lg."row"
+                WHERE a.deleted_before IS NOT NULL GROUP BY 1) d USING (actor)""",
+        )
+        groups = _extend(
+            con,
+            result.groups,
+            """SELECT t.*, coalesce(d.n, 0) AS deleted_actions FROM t LEFT JOIN (
+                SELECT "group", count(*) AS n FROM ga JOIN actions a ON a.id = ga."row"
+                WHERE a.deleted_before IS NOT NULL GROUP BY 1) d USING ("group")""",
+        )
+    summary = dict(result.summary)
+    summary["deleted_upstream_in_groups"] = int(sum(groups["deleted_actions"].to_pylist()))
+    return replace(
+        result,
+        evidence=evidence,
+        group_actions=group_actions,
+        actors=actors,
+        groups=groups,
+        summary=summary,
+    )
+
+
+def _extend(con, table: pa.Table, sql: str) -> pa.Table:
+    """``sql`` run over ``table`` (as ``t``), rows kept in the table's order."""
+    con.register("t", table.append_column("__i", pa.array(range(table.num_rows), pa.int64())))
+    out = con.sql(f"SELECT * FROM ({sql}) ORDER BY __i").to_arrow_table()
+    con.unregister("t")
+    return out.drop(["__i"])
+
+
+def record_run(store_dir: str | Path, result: Result, params: dict[str, Any]) -> str:
+    """Record a detection run on the store and its group memberships; returns the run's id
+    (``run-1``, ``run-2``...)."""
+    with open_store(store_dir) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            n = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+            run = f"run-{n + 1}"
+            snapshot, chain = head(con)
+            settings = {
+                "detector": result.summary.get("detector"),
+                "params": result.summary.get("params"),
+                **params,
+            }
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run,
+                    round(_time.time(), 3),
+                    snapshot,
+                    chain,
+                    json.dumps(settings, default=str, sort_keys=True),
+                    result.groups.num_rows,
+                    result.actors.num_rows,
+                ],
+            )
+            con.register("members", result.actors.select(["group", "actor"]))
+            con.execute('INSERT INTO run_members SELECT ?, "group", actor FROM members', [run])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return run
+
+
+def list_runs(store_dir: str | Path) -> list[dict[str, Any]]:
+    """Every detection run recorded in the store, oldest first: ``run, time, snapshot, chain,
+    params`` (a dict), ``groups, actors``."""
+    with open_store(store_dir, read_only=True) as con:
+        rows = con.execute(
+            "SELECT run, time, snapshot, chain, params, groups, actors FROM runs "
+            "ORDER BY CAST(split_part(run, '-', 2) AS INTEGER)"
+        ).fetchall()
+    keys = ("run", "time", "snapshot", "chain", "params", "groups", "actors")
+    runs = [dict(zip(keys, r, strict=True)) for r in rows]
+    for r in runs:
+        r["params"] = json.loads(r["params"])
+    return runs

@@ -1,0 +1,262 @@
+"""Detection on the store (deleted evidence said in every output, runs recorded) and evidence
+packs (export, offline verification, tampering)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from concerted import CoAction
+from concerted.cli import main
+from concerted.errors import ParameterError
+from concerted.store import (
+    StoreError,
+    detect_store,
+    export_evidence,
+    ingest,
+    list_runs,
+    load_store_log,
+    verify_pack,
+    verify_store,
+)
+
+from .test_store import S1, S2, write_log
+
+CLASSIC = CoAction(window_seconds=10, significance=False)
+
+
+@pytest.fixture
+def store(tmp_path):
+    folder = tmp_path / "project"
+    ingest(write_log(tmp_path / "s1.csv", S1), folder, snapshot_time=1000)
+    ingest(write_log(tmp_path / "s2.csv", S2), folder, snapshot_time=2000)
+    return folder
+
+
+@pytest.fixture
+def pack(store, tmp_path):
+    detect_store(store, detector=CLASSIC)
+    return export_evidence(store, 1, tmp_path / "pack")
+
+
+def test_load_store_log_holds_every_action_ever_seen(store):
+    log = load_store_log(store)
+    pairs = zip(log.table["actor"].to_pylist(), log.table["object"].to_pylist(), strict=True)
+    assert sorted(pairs) == sorted({(a, o) for a, o, _ in S1 + S2})
+    fast = load_store_log(store, deleted_within_hours=1)  # a2's post on x: 103 -> gone by 2000
+    assert fast.table.select(["actor", "object", "time"]).to_pylist() == [
+        {"actor": "a2", "object": "x", "time": 103.0}
+    ]
+    with pytest.raises(StoreError, match="no action deleted that fast"):
+        load_store_log(store, deleted_within_hours=0.5)
+    with pytest.raises(ParameterError, match="hours > 0"):
+        load_store_log(store, deleted_within_hours=0)
+
+
+def test_detect_store_says_which_evidence_was_deleted(store):
+    result, run = detect_store(store, detector=CLASSIC)
+    assert run == "run-1"
+    assert result.actors.select(["actor", "group", "deleted_actions"]).to_pylist() == [
+        {"actor": "a1", "group": 1, "deleted_actions": 0},
+        {"actor": "a2", "group": 1, "deleted_actions": 1},
+        {"actor": "a3", "group": 1, "deleted_actions": 0},
+    ]
+    assert result.groups["deleted_actions"].to_pylist() == [1]
+    flagged = [
+        (r["actor"], r["actor_y"], r["object"])
+        for r in result.evidence.to_pylist()
+        if r["deleted"] or r["deleted_y"]
+    ]
+    assert flagged == [("a1", "a2", "x"), ("a2", "a3", "x")]
+    gone = [r for r in result.group_actions.to_pylist() if r["deleted_before"] is not None]
+    assert [(r["actor"], r["object"], r["deleted_after"], r["deleted_before"]) for r in gone] == [
+        ("a2", "x", 1000.0, 2000.0)
+    ]
+
+
+def test_detect_store_records_runs(store):
+    detect_store(store, detector=CLASSIC)
+    detect_store(store, detector=CLASSIC, deleted_within_hours=48)
+    runs = list_runs(store)
+    assert [(r["run"], r["snapshot"], r["groups"], r["actors"]) for r in runs] == [
+        ("run-1", 2, 1, 3),
+        ("run-2", 2, 0, 0),
+    ]
+    assert runs[1]["params"]["deleted_within_hours"] == 48
+    assert runs[0]["params"]["params"]["window_seconds"] == 10
+    assert runs[0]["chain"] == verify_store(store).chain
+    assert verify_store(store).counts["runs"] == 2
+
+
+def test_detect_cli_on_a_store(store, tmp_path):
+    out = tmp_path / "results"
+    r = CliRunner().invoke(
+        main,
+        ["detect", "--store", str(store), "--out", str(out), "--window-seconds", "10",
+         "--no-significance", "-q"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "Recorded as run-1; 1 of the groups' actions were deleted upstream" in r.output
+    with open(out / "evidence.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(e["actor"], e["actor_y"], e["object"], e["deleted"], e["deleted_y"]) for e in rows][
+        :1
+    ] == [("a1", "a2", "x", "false", "true")]
+    with open(out / "actors.csv") as f:
+        assert [(a["actor"], a["deleted_actions"]) for a in csv.DictReader(f)] == [
+            ("a1", "0"),
+            ("a2", "1"),
+            ("a3", "0"),
+        ]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "Give either FILE or --store DIR"),
+        (["x.csv", "--store", "p"], "Give either FILE or --store DIR"),
+        (["x.csv", "--deleted-within-hours", "4"], "--deleted-within-hours needs --store"),
+        (["--store", "STORE", "--map", "actor=a"], "give them to concerted ingest"),
+    ],
+)
+def test_detect_cli_store_options_misused(store, args, message):
+    args = [str(store) if a == "STORE" else a for a in args]
+    r = CliRunner().invoke(main, ["detect", *args])
+    assert r.exit_code == 1 and message in r.output, r.output
+
+
+def test_pack_holds_the_groups_actions_verbatim(pack, store):
+    manifest = json.loads((pack / "manifest.json").read_text())
+    rows = [json.loads(line) for line in (pack / "actions.jsonl").read_text().splitlines()]
+    assert [(r["actor"], r["object"], r["time"]) for r in rows] == [
+        ("a1", "x", 100.0), ("a2", "x", 103.0), ("a3", "x", 106.0),
+        ("a1", "y", 200.0), ("a2", "y", 204.0), ("a3", "y", 206.0),
+    ]  # fmt: skip
+    deleted = [
+        (r["actor"], r["deleted_after"], r["deleted_before"]) for r in rows if r["deleted_before"]
+    ]
+    assert deleted == [("a2", 1000.0, 2000.0)]
+    assert rows[0]["file"] == "s1.csv" and rows[0]["text"] == "post x" and rows[0]["action"] is None
+    assert (manifest["group"], manifest["members"], manifest["actions"], manifest["deleted"]) == (
+        1,
+        ["a1", "a2", "a3"],
+        6,
+        1,
+    )
+    assert manifest["action_hashes"] == [r["hash"] for r in rows]
+    assert manifest["store"]["chain_head"] == verify_store(store).chain
+    assert manifest["run"]["run"] == "run-1"
+    assert sorted(manifest["files"]) == [
+        "actions.csv",
+        "actions.jsonl",
+        "actions.parquet",
+        "verify_pack.py",
+    ]
+
+
+def test_pack_verifies_offline_and_against_the_store(pack, store):
+    assert verify_pack(pack).ok
+    report = verify_pack(pack, store_dir=store)
+    assert report.ok and report.against_store and report.actions == 6
+    # The shipped script needs nothing but Python: run it outside the project.
+    script = subprocess.run(
+        [sys.executable, "-I", str(pack / "verify_pack.py"), str(pack)],
+        capture_output=True,
+        text=True,
+        cwd=pack.parent,
+    )
+    assert script.returncode == 0, script.stdout + script.stderr
+    assert script.stdout.startswith("OK")
+
+
+def test_pack_with_one_byte_of_one_action_altered_fails(pack):
+    path = pack / "actions.jsonl"
+    data = path.read_bytes()
+    i = data.index(b'"object":"y"')
+    path.write_bytes(data[: i + 10] + b"z" + data[i + 11 :])
+    report = verify_pack(pack)
+    assert not report.ok
+    assert "actions.jsonl was altered (its SHA-256 differs from the manifest's)" in report.problems
+    assert "actions.jsonl line 4: the action does not match its hash" in report.problems
+    script = subprocess.run(
+        [sys.executable, "-I", str(pack / "verify_pack.py"), str(pack)],
+        capture_output=True,
+        text=True,
+    )
+    assert script.returncode == 1 and "line 4" in script.stdout
+
+
+def test_pack_with_a_consistent_forgery_fails_against_the_store(pack, store):
+    """Alter an action and recompute every hash of the pack: only the store can tell."""
+    from concerted.store.pack_check import content_hash, file_sha256, merkle_root
+
+    rows = [json.loads(line) for line in (pack / "actions.jsonl").read_text().splitlines()]
+    rows[0]["actor"] = "someone-else"
+    rows[0]["hash"] = content_hash(rows[0])
+    (pack / "actions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    manifest = json.loads((pack / "manifest.json").read_text())
+    manifest["action_hashes"] = [r["hash"] for r in rows]
+    manifest["merkle_root"] = merkle_root(manifest["action_hashes"])
+    manifest["files"]["actions.jsonl"] = file_sha256(pack / "actions.jsonl")
+    (pack / "manifest.json").write_text(json.dumps(manifest))
+    assert verify_pack(pack).ok  # consistent in itself
+    report = verify_pack(pack, store_dir=store)
+    assert report.problems == ["1 action(s) of the pack are not in the store as they are"]
+
+
+def test_pack_chain_tampering_fails(pack):
+    manifest = json.loads((pack / "manifest.json").read_text())
+    manifest["store"]["snapshots"][0]["digest"] = "0" * 64
+    (pack / "manifest.json").write_text(json.dumps(manifest))
+    assert "the store's chain is broken at snapshot 1" in verify_pack(pack).problems
+
+
+def test_merkle_root_of_known_leaves():
+    import hashlib
+
+    from concerted.store.pack_check import merkle_root
+
+    a, b, c = (hashlib.sha256(x).hexdigest() for x in (b"a", b"b", b"c"))
+
+    def leaf(h):
+        return hashlib.sha256(b"\x00" + bytes.fromhex(h)).digest()
+
+    ab = hashlib.sha256(b"\x01" + leaf(a) + leaf(b)).digest()
+    assert merkle_root([a]) == leaf(a).hex()
+    assert merkle_root([a, b]) == ab.hex()
+    assert merkle_root([a, b, c]) == hashlib.sha256(b"\x01" + ab + leaf(c)).hexdigest()
+
+
+def test_export_errors_name_the_fix(store, tmp_path):
+    with pytest.raises(StoreError, match="no detection run yet"):
+        export_evidence(store, 1, tmp_path / "p1")
+    detect_store(store, detector=CLASSIC)
+    with pytest.raises(ParameterError, match=r"run-1 has no group 7 \(its groups: 1\)"):
+        export_evidence(store, 7, tmp_path / "p1")
+    with pytest.raises(ParameterError, match=r"no run 'run-9' \(its runs: run-1\)"):
+        export_evidence(store, 1, tmp_path / "p1", run="run-9")
+    assert not (tmp_path / "p1").exists()
+
+
+def test_evidence_cli(store, tmp_path):
+    runner = CliRunner()
+    detect_store(store, detector=CLASSIC)
+    out = tmp_path / "pack"
+    r = runner.invoke(
+        main, ["evidence", "export", "--store", str(store), "--group", "1", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert "6 actions of group 1" in r.output
+    ok = runner.invoke(main, ["evidence", "verify", str(out), "--store", str(store)])
+    assert ok.exit_code == 0 and "and matches the store" in ok.output, ok.output
+    (out / "actions.csv").write_text("tampered\n")
+    bad = runner.invoke(main, ["evidence", "verify", str(out)])
+    assert bad.exit_code == 1 and "actions.csv was altered" in bad.output, bad.output
+    missing = runner.invoke(main, ["evidence", "export", "--store", str(store), "--group", "3"])
+    assert missing.exit_code == 1 and "has no group 3" in missing.output
+    assert "Traceback" not in missing.output
