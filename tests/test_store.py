@@ -134,6 +134,29 @@ def test_ingest_missing_file_is_a_clear_error(tmp_path):
     assert not (tmp_path / "p").exists()
 
 
+def test_ingest_of_an_unreadable_first_file_creates_no_store(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,what\nx,y\n")
+    with pytest.raises(SchemaError, match="no 'actor' column"):
+        ingest(bad, tmp_path / "p", snapshot_time=1)
+    assert not (tmp_path / "p").exists()
+
+
+def test_ingest_judges_an_action_at_the_edge_of_the_span(tmp_path):
+    folder = tmp_path / "p"
+    ingest(write_log(tmp_path / "a.csv", [("a", "x", 10), ("b", "x", 20)]), folder, snapshot_time=1)
+    r = ingest(
+        write_log(tmp_path / "b.csv", [("c", "x", 10), ("d", "x", 30)]), folder, snapshot_time=2
+    )
+    # a (10) sits exactly on the new span's first time: judged, deleted; b (20) inside: deleted.
+    assert r.deleted == 2
+    r = ingest(
+        write_log(tmp_path / "c.csv", [("d", "x", 30), ("e", "x", 40)]), folder, snapshot_time=3
+    )
+    assert r.deleted == 0  # c (10) lies before the new span (30-40): not judged
+    assert verify_store(folder).ok
+
+
 def test_ingest_does_not_modify_its_input(snaps, tmp_path):
     before = snaps[0].read_bytes()
     ingest(snaps[0], tmp_path / "p", snapshot_time=1)

@@ -38,6 +38,7 @@ from .store import (
     open_store,
     set_digest_sql,
     snapshot_digest,
+    store_path,
 )
 
 _SALT_CHECK = b"concerted-store-salt-check"
@@ -136,17 +137,19 @@ def ingest(
             f"{path}: no such file." if not path.exists() else f"{path} is not a file."
         )
     file_sha = _file_sha256(path)
-    with open_store(store_dir, create=True) as con:
-        _check_privacy(con, key, store_dir)
-        done = con.execute(
-            "SELECT snapshot, actions FROM snapshots WHERE collection = ? AND file_sha256 = ?",
-            [collection, file_sha],
-        ).fetchone()
-        if done:
-            return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, when)
-        previous = con.execute(
-            "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
-        ).fetchone()[0]
+    previous = None
+    if store_path(store_dir).exists():  # answer what we can before reading a large file
+        with open_store(store_dir) as con:
+            _check_privacy(con, key, store_dir)
+            done = con.execute(
+                "SELECT snapshot, actions FROM snapshots WHERE collection = ? AND file_sha256 = ?",
+                [collection, file_sha],
+            ).fetchone()
+            if done:
+                return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, when)
+            previous = con.execute(
+                "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
+            ).fetchone()[0]
     if previous is not None and when <= previous:
         raise ParameterError(
             f"snapshot time {_iso(when)} is not after the previous snapshot of collection "
