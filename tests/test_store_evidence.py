@@ -25,6 +25,7 @@ from concerted.store import (
     verify_store,
 )
 
+from .conftest import RUSSIAN, needs_real_data
 from .test_store import S1, S2, write_log
 
 CLASSIC = CoAction(window_seconds=10, significance=False)
@@ -302,3 +303,35 @@ def test_deleted_within_hours_finds_the_campaign_that_deleted_its_calls(tmp_path
     )
     assert len(members) == 40
     assert set(result.actors["actor"].to_pylist()) == members
+
+
+@needs_real_data()
+def test_real_data_through_the_store(tmp_path):
+    """russian_coord_tweets: a store gives the peers' 1,092 pairs (classic, 10 s, min 1), and a
+    second collection without the accounts whose id starts with 0 marks exactly their actions
+    deleted."""
+    import gzip
+
+    ingest(RUSSIAN, tmp_path / "p", snapshot_time=1_700_000_000)
+    result, _ = detect_store(
+        tmp_path / "p", detector=CoAction(window_seconds=10, min_repeat=1, significance=False)
+    )
+    assert result.edges.num_rows == 1092
+    with gzip.open(RUSSIAN, "rt", newline="") as f:
+        rows = list(csv.DictReader(f))
+    kept = [r for r in rows if not r["account_id"].startswith("0")]
+    times = [float(r["timestamp_share"]) for r in kept]
+    removed = {
+        (r["account_id"], r["object_id"], r["content_id"], r["timestamp_share"])
+        for r in rows
+        if r["account_id"].startswith("0")
+        and min(times) <= float(r["timestamp_share"]) <= max(times)
+    }
+    second = tmp_path / "second.csv"
+    with open(second, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    r = ingest(second, tmp_path / "p", snapshot_time=1_700_086_400)
+    assert r.deleted == len(removed) > 1000
+    assert verify_store(tmp_path / "p").ok

@@ -271,6 +271,8 @@ def pseudonymise_actors(actors: pa.ChunkedArray | pa.Array, key: bytes) -> pa.Ar
     >>> pseudonymise_actors(pa.array(["alice", "bob", "alice"]), b"k" * 32).to_pylist()[0]
     'p:6664a42048c6d6d7fe36'
     """
+    # Not privacy.pseudonym(): it case-folds (merging accounts that differ by case) and keeps 40
+    # bits, where millions of actors would collide; evidence needs one pseudonym per account.
     if isinstance(actors, pa.ChunkedArray):
         actors = actors.combine_chunks()
     encoded = pc.dictionary_encode(actors)
