@@ -37,7 +37,7 @@ def test_write_results_writes_every_file(tmp_path, hostile_result):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted((*files, MANIFEST))
     assert json.loads((tmp_path / "out" / MANIFEST).read_text())["files"] == sorted(files)
     assert set(paths) == set(files)
-    assert {"actors.csv", "edges.parquet", "graph.gexf", "report.html"} <= set(files)
+    assert {"actors.csv", "edges.parquet", "graph.graphml", "report.html"} <= set(files)
     summary = json.loads(paths["summary.json"].read_text())
     assert (summary["groups"], summary["coordinated_actors"], summary["coordinated_pairs"]) == (
         1,
@@ -86,7 +86,7 @@ def test_graphml_opens_with_groups(tmp_path, hostile_result):
 
 
 def test_gexf_holds_the_same_graph_as_graphml(tmp_path, hostile_result):
-    paths = write_results(hostile_result, tmp_path / "out")
+    paths = write_results(hostile_result, tmp_path / "out", formats=("gexf", "graphml"))
     root = ET.parse(paths["graph.gexf"]).getroot()
     ns = {"g": "http://gexf.net/1.3"}
     labels = sorted(n.get("label") for n in root.iterfind(".//g:node", ns))
@@ -95,6 +95,8 @@ def test_gexf_holds_the_same_graph_as_graphml(tmp_path, hostile_result):
     assert len(edges) == 3 and all(float(e.get("weight")) > 0 for e in edges)
     titles = {a.get("title"): a.get("type") for a in root.iterfind(".//g:attribute", ns)}
     assert titles["group"] == "integer" and titles["weight"] == "integer"
+    graphml = ig.Graph.Read_GraphML(str(paths["graph.graphml"]))
+    assert sorted(graphml.vs["name"]) == labels and graphml.ecount() == len(edges)
 
 
 def test_parquet_and_json_hold_the_csv_tables_with_real_times(tmp_path, hostile_result):
@@ -136,7 +138,7 @@ def test_write_results_replaces_whole_and_keeps_old_on_failure(
     def boom(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("concerted.outputs._write_gexf", boom)
+    monkeypatch.setattr("concerted.outputs.write_csv", boom)
     with pytest.raises(OutputError, match="No space left on device"):
         write_results(hostile_result, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

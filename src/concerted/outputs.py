@@ -17,9 +17,9 @@ import os
 import re
 import shutil
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import igraph as ig
 import pyarrow as pa
@@ -35,7 +35,7 @@ from .report import render_report
 
 TABLES = ("actors", "groups", "edges", "evidence")
 FORMATS = ("csv", "parquet", "json", "graphml", "gexf")
-DEFAULT_FORMATS = ("csv", "parquet", "graphml", "gexf")
+DEFAULT_FORMATS = ("csv", "parquet", "graphml")
 GRAPH_EDGE_COLUMNS = (
     "group",
     "weight",
@@ -65,7 +65,7 @@ def write_results(
     only an earlier run's results, see :func:`write_folder`).
 
     Always ``summary.json`` and ``report.html``; then, by ``formats`` (any of ``csv``,
-    ``parquet``, ``json``, ``graphml``, ``gexf``; default all but ``json``), the tables
+    ``parquet``, ``json``, ``graphml``, ``gexf``; default ``csv``, ``parquet``, ``graphml``), the tables
     ``actors``, ``groups``, ``edges`` and ``evidence`` as ``.csv`` / ``.parquet`` / ``.json``
     and the coordination network as ``graph.graphml`` / ``graph.gexf`` (Gephi).
 
@@ -258,46 +258,59 @@ def _or_default(value):
 
 
 def _write_gexf(graph: ig.Graph, path: Path) -> None:
-    """GEXF 1.3 (Gephi's own format): the same graph as graph.graphml."""
-    root = ET.Element("gexf", {"xmlns": "http://gexf.net/1.3", "version": "1.3"})
-    ET.SubElement(ET.SubElement(root, "meta"), "creator").text = f"concerted {__version__}"
-    g = ET.SubElement(root, "graph", {"defaultedgetype": "undirected", "mode": "static"})
-    declared = {}
-    for kind, seq in (("node", graph.vs), ("edge", graph.es)):
-        names = [a for a in seq.attributes() if a not in ("name", "label")]
-        block = ET.SubElement(g, "attributes", {"class": kind})
-        for i, a in enumerate(names):
-            values = [v for v in seq[a] if v != ""]
-            gtype = (
-                "integer"
-                if values and all(isinstance(v, int) for v in values)
-                else "double"
-                if values and all(isinstance(v, int | float) for v in values)
-                else "string"
+    """GEXF 1.3 (Gephi's own format): the same graph as graph.graphml, streamed to the file
+    (a graph of millions of links needs no tree of them in memory)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<gexf xmlns="http://gexf.net/1.3" version="1.3">\n'
+            f"<meta><creator>concerted {__version__}</creator></meta>\n"
+            '<graph defaultedgetype="undirected" mode="static">\n'
+        )
+        columns = {}
+        for kind, seq in (("node", graph.vs), ("edge", graph.es)):
+            names = [a for a in seq.attributes() if a not in ("name", "label")]
+            columns[kind] = [seq[a] for a in names]
+            f.write(f'<attributes class="{kind}">\n')
+            for i, (a, values) in enumerate(zip(names, columns[kind], strict=True)):
+                f.write(f'<attribute id="{i}" title={_xml_attr(a)} type="{_gexf_type(values)}"/>\n')
+            f.write("</attributes>\n")
+        f.write("<nodes>\n")
+        for i, label in enumerate(graph.vs["label"] if graph.vcount() else []):
+            f.write(
+                f'<node id="{i}" label={_xml_attr(label)}>{_attvalues(columns["node"], i)}</node>\n'
             )
-            ET.SubElement(block, "attribute", {"id": str(i), "title": a, "type": gtype})
-        declared[kind] = names
-    nodes = ET.SubElement(g, "nodes")
-    for v in graph.vs:
-        node = ET.SubElement(nodes, "node", {"id": str(v.index), "label": v["label"]})
-        _gexf_values(node, declared["node"], v.attributes())
-    edges = ET.SubElement(g, "edges")
-    for e in graph.es:
-        attrs = {"id": str(e.index), "source": str(e.source), "target": str(e.target)}
-        if "strength" in e.attributes() and e["strength"] != "":
-            attrs["weight"] = repr(float(e["strength"]))
-        edge = ET.SubElement(edges, "edge", attrs)
-        _gexf_values(edge, declared["edge"], e.attributes())
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+        f.write("</nodes>\n<edges>\n")
+        strength = graph.es["strength"] if "strength" in graph.es.attributes() else None
+        for i, (s, t) in enumerate(graph.get_edgelist()):
+            weight = f' weight="{float(strength[i])!r}"' if strength and strength[i] != "" else ""
+            f.write(
+                f'<edge id="{i}" source="{s}" target="{t}"{weight}>'
+                f"{_attvalues(columns['edge'], i)}</edge>\n"
+            )
+        f.write("</edges>\n</graph>\n</gexf>\n")
 
 
-def _gexf_values(parent: ET.Element, names: list[str], values: dict) -> None:
-    block = ET.SubElement(parent, "attvalues")
-    for i, a in enumerate(names):
-        if values[a] != "":
-            ET.SubElement(
-                block, "attvalue", {"for": str(i), "value": _XML_BAD.sub("\ufffd", str(values[a]))}
-            )
+def _gexf_type(values: list) -> str:
+    present = [v for v in values if v != ""]
+    if present and all(isinstance(v, int) for v in present):
+        return "integer"
+    if present and all(isinstance(v, int | float) for v in present):
+        return "double"
+    return "string"
+
+
+def _attvalues(columns: list[list], i: int) -> str:
+    cells = "".join(
+        f'<attvalue for="{k}" value={_xml_attr(str(values[i]))}/>'
+        for k, values in enumerate(columns)
+        if values[i] != ""
+    )
+    return f"<attvalues>{cells}</attvalues>"
+
+
+def _xml_attr(text: str) -> str:
+    return quoteattr(_XML_BAD.sub("\ufffd", text))
 
 
 def _with_timestamps(table: pa.Table) -> pa.Table:

@@ -93,13 +93,22 @@ def _network(
     """Nodes at fixed positions in [0, 1]², edges with their co-actions, each node's actions."""
     shown = members.slice(0, MAX_NODES_DRAWN).to_pylist()
     index = {m["actor"]: i for i, m in enumerate(shown)}
-    drawn = [
-        e
-        for e in edges.sort_by([("strength", "descending")]).to_pylist()
-        if e["actor"] in index and e["actor_y"] in index
-    ][:MAX_EDGES_DRAWN]
+    # Cut the group's links down in Arrow first: a big group can have millions of them.
+    names = pa.array(list(index), pa.string())
+    among = pc.and_(
+        pc.is_in(edges["actor"], value_set=names), pc.is_in(edges["actor_y"], value_set=names)
+    )
+    top = (
+        edges.filter(among)
+        .sort_by([("strength", "descending"), ("actor", "ascending"), ("actor_y", "ascending")])
+        .slice(0, MAX_EDGES_DRAWN)
+    )
+    drawn = top.to_pylist()
+    behind = evidence.join(
+        top.select(["actor", "actor_y"]), keys=["actor", "actor_y"], join_type="left semi"
+    )
     by_pair: dict[tuple[str, str], list] = {}
-    for e in evidence.sort_by([("time", "ascending")]).to_pylist():
+    for e in behind.sort_by([("time", "ascending")]).to_pylist():
         rows = by_pair.setdefault((e["actor"], e["actor_y"]), [])
         if len(rows) < EVIDENCE_PER_EDGE:
             rows.append(
