@@ -150,12 +150,7 @@ def ingest(
             previous = con.execute(
                 "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
             ).fetchone()[0]
-    if previous is not None and when <= previous:
-        raise ParameterError(
-            f"snapshot time {_iso(when)} is not after the previous snapshot of collection "
-            f"{collection!r} ({_iso(previous)}). Give --snapshot-time later than that, or "
-            "another --collection."
-        )
+    _check_later(when, previous, collection)
     say(f"reading {path}")
     log = load_log(
         path,
@@ -191,6 +186,10 @@ def _append(con, table, collection, when, path, file_sha, key, store_dir) -> Ing
         if done:
             con.execute("ROLLBACK")
             return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, when)
+        previous = con.execute(
+            "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
+        ).fetchall()[0][0]
+        _check_later(when, previous, collection)
         number, previous_chain = head(con)
         number += 1
         # One row per distinct action; duplicates in the file keep their first row.
@@ -345,6 +344,15 @@ def _check_privacy(con, key: bytes | None, store_dir, *, record: bool = False) -
             f"The salt file does not hold the salt the store in {store_dir} was made with "
             f"(fingerprint {fingerprint}, store {stored}): its pseudonyms would not match. "
             "Use the original salt file."
+        )
+
+
+def _check_later(when: float, previous: float | None, collection: str) -> None:
+    if previous is not None and when <= previous:
+        raise ParameterError(
+            f"snapshot time {_iso(when)} is not after the previous snapshot of collection "
+            f"{collection!r} ({_iso(previous)}). Give --snapshot-time later than that, or "
+            "another --collection."
         )
 
 
