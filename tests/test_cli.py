@@ -37,6 +37,21 @@ def test_cli_detect_tiny_classic(tiny_csv, tmp_path):
     ]
 
 
+def test_cli_detect_writes_the_formats_asked_for(tiny_csv, tmp_path):
+    out = tmp_path / "res"
+    result = run("detect", tiny_csv, "--out", out, "--formats", "json,gexf", "-q")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir() if p.name != ".concerted") == [
+        "actors.json",
+        "edges.json",
+        "evidence.json",
+        "graph.gexf",
+        "groups.json",
+        "report.html",
+        "summary.json",
+    ]
+
+
 def test_cli_bad_input_is_a_clean_error(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("actor,object,time\nu,o,1\nu,o,not-a-time\n")
@@ -54,6 +69,7 @@ def test_cli_bad_input_is_a_clean_error(tmp_path):
         (["--map", "actor"], "--map takes CANONICAL=COLUMN"),
         (["--engine", "spark"], "Spark engine is not available"),
         (["--min-group-size", "1"], "--min-group-size must be at least 2"),
+        (["--formats", "csv,xls"], "Unknown output format 'xls'. Choose from csv, parquet"),
     ],
 )
 def test_cli_bad_options(tiny_csv, tmp_path, args, message):

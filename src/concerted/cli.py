@@ -169,6 +169,13 @@ def main() -> None:
     is_flag=True,
     help="Write e-mail addresses, phone numbers and IP addresses as they are (pseudonymised by default).",
 )
+@click.option(
+    "--formats",
+    default="csv,parquet,graphml",
+    show_default=True,
+    help="Files to write besides summary.json and report.html, comma-separated: csv, parquet, "
+    "json (the four tables), graphml, gexf (the network).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @_friendly
 def detect(
@@ -188,6 +195,7 @@ def detect(
     min_group_size,
     engine_name,
     reveal,
+    formats,
     quiet,
 ):
     """Find coordinated groups in FILE (CSV, JSONL or Parquet, gzip or not), or in an evidence
@@ -202,9 +210,10 @@ def detect(
       concerted detect --store project/ --deleted-within-hours 48
     """
     from .io import load_log
-    from .outputs import write_results
+    from .outputs import check_formats, write_results
     from .pipeline import detect as run
 
+    check_formats(_split(formats))
     if min_group_size < 2:
         raise ParameterError(f"--min-group-size must be at least 2. Got {min_group_size}.")
     if (file is None) == (store_dir is None):
@@ -247,7 +256,7 @@ def detect(
             say(f"note: {note}")
         result = run(log, progress=say, **options)
     say(f"writing {out_dir}/")
-    write_results(result, out_dir, reveal=reveal)
+    write_results(result, out_dir, reveal=reveal, formats=_split(formats))
     s = result.summary
     click.echo(
         f"{s['groups']:,} coordinated groups, {s['coordinated_actors']:,} actors, "

@@ -74,17 +74,22 @@ def write_results(
 
     Returns the path of each file written, by file name.
     """
-    formats = tuple(formats)
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown:
-        raise ParameterError(
-            f"Unknown output format {', '.join(map(repr, unknown))}. Choose from {', '.join(FORMATS)}."
-        )
+    formats = check_formats(formats)
     if not reveal:
         result = pseudonymise_result(result)
     out = Path(out_dir)
     write_folder(out, lambda folder: _write_all(result, folder, formats))
     return {name: out / name for name in result_files(formats)}
+
+
+def check_formats(formats: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """``formats`` as a tuple, or :class:`ParameterError` naming the unknown ones."""
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ParameterError(
+            f"Unknown output format {', '.join(map(repr, unknown))}. Choose from {', '.join(FORMATS)}."
+        )
+    return tuple(formats)
 
 
 def result_files(formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[str]:
