@@ -250,3 +250,20 @@ def test_project_refuses_a_file_as_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(ParameterError, match="is a file; give a folder"):
         Project(tmp_path / "f")
+
+
+@pytest.mark.slow
+def test_web_ingests_into_the_project_store_and_detects_on_it(tmp_path):
+    with client(tmp_path) as c:
+        refused = c.post("/api/runs", json={"command": "detect", "input": "store"}, headers=WRITE)
+        assert refused.status_code == 400 and "no evidence store yet" in refused.text
+        c.put("/api/uploads/log.csv", content=hostile_log(), headers=WRITE)
+        ingest = start(c, "", command="ingest")
+        assert wait(c, ingest)["status"] == "done"
+        assert (tmp_path / "store.duckdb").is_file()
+        assert 'value="store"' in c.get("/").text
+        run = start(c, CLASSIC, input="store")
+        info = wait(c, run)
+        assert info["status"] == "done", info["log"]
+        assert info["summary"]["groups"] == 1 and info["summary"]["coordinated_actors"] == 3
+        c.app.state.project.close()

@@ -37,6 +37,7 @@ from ..evaluate import compare_runs
 from ..io import read_text_table
 from ..outputs import guard_cell
 from ..report import fmt_delay, fmt_time
+from ..store.store import STORE_FILE
 from .project import LABELS, NotFound, Project
 from .runner import COMMANDS, parse_options, run_log, start_run
 
@@ -123,6 +124,7 @@ def create_app(
             runs=project.runs(),
             uploads=project.uploads(),
             commands=COMMANDS,
+            has_store=(project.root / STORE_FILE).is_file(),
             max_upload_mb=max_upload_bytes / 2**20,
         )
 

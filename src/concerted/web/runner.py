@@ -14,11 +14,13 @@ import threading
 from pathlib import Path
 
 from ..errors import ParameterError
+from ..store.store import STORE_FILE
 from .project import Project
 
 # The commands the app offers, and the options the app sets itself.
-COMMANDS = ("detect", "signups")
-RESERVED = ("--out", "--help", "-h")
+COMMANDS = ("detect", "signups", "ingest")
+RESERVED = ("--out", "--store", "--help", "-h")
+STORE = "store"  # as the input of detect: the project's evidence store
 
 
 def parse_options(text: str) -> list[str]:
@@ -35,24 +37,36 @@ def parse_options(text: str) -> list[str]:
 
 def start_run(project: Project, command: str, input: str, options: list[str]) -> str:
     """Start ``concerted COMMAND INPUT --out <run>/results OPTIONS`` in the background and
-    return the run's id. What it prints goes to ``<run>/log.txt``."""
+    return the run's id. What it prints goes to ``<run>/log.txt``.
+
+    ``ingest`` adds INPUT to the project's evidence store (``--store`` the project folder);
+    ``detect`` with INPUT ``store`` detects on that store (and records the run there)."""
     if command not in COMMANDS:
         raise ParameterError(f"Unknown command {command!r}. Choose from {', '.join(COMMANDS)}.")
-    path = Path(input).expanduser()
-    if not path.is_file():
-        raise ParameterError(f"{input}: no such file on the server.")
-    run = project.new_run(command, str(path), options)
+    if input == STORE and command == "detect":
+        if not (project.root / STORE_FILE).is_file():
+            raise ParameterError(
+                "This project has no evidence store yet: run ingest on a log first."
+            )
+        source = ["--store", str(project.root)]
+    else:
+        path = Path(input).expanduser()
+        if not path.is_file():
+            raise ParameterError(f"{input}: no such file on the server.")
+        input = str(path)
+        source = [input]
+    run = project.new_run(command, input, options)
     folder = project.run_dir(run)
-    argv = [
-        sys.executable,
-        "-m",
-        "concerted.cli",
-        command,
-        str(path),
-        "--out",
-        str(folder / "results"),
-        *options,
-    ]
+    # ingest adds to the project's evidence store; the others write a results folder.
+    target = (
+        ["--store", str(project.root)]
+        if command == "ingest"
+        else [
+            "--out",
+            str(folder / "results"),
+        ]
+    )
+    argv = [sys.executable, "-m", "concerted.cli", command, *source, *target, *options]
     log = open(folder / "log.txt", "wb")  # noqa: SIM115 (closed by the waiting thread)
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
