@@ -156,8 +156,13 @@ def test_pack_holds_the_groups_actions_verbatim(pack, store):
         "actions.csv",
         "actions.jsonl",
         "actions.parquet",
+        "proofs.jsonl",
         "verify_pack.py",
     ]
+    proofs = [json.loads(line) for line in (pack / "proofs.jsonl").read_text().splitlines()]
+    # Each action is proven in the last snapshot that held it: a2's deleted post in snapshot 1.
+    assert [p["snapshot"] for p in proofs] == [2, 1, 2, 2, 2, 2]
+    assert [len(p["siblings"]) for p in proofs][1] == 3  # 7 leaves in snapshot 1: 3 levels
 
 
 def test_pack_verifies_offline_and_against_the_store(pack, store):
@@ -192,8 +197,9 @@ def test_pack_with_one_byte_of_one_action_altered_fails(pack):
     assert script.returncode == 1 and "line 4" in script.stdout
 
 
-def test_pack_with_a_consistent_forgery_fails_against_the_store(pack, store):
-    """Alter an action and recompute every hash of the pack: only the store can tell."""
+def test_pack_with_recomputed_hashes_still_fails_its_proofs(pack, store):
+    """Alter an action and recompute every hash of the pack: the proof that the action was in
+    its snapshot fails, offline."""
     from concerted.store.pack_check import content_hash, file_sha256, merkle_root
 
     rows = [json.loads(line) for line in (pack / "actions.jsonl").read_text().splitlines()]
@@ -205,9 +211,53 @@ def test_pack_with_a_consistent_forgery_fails_against_the_store(pack, store):
     manifest["merkle_root"] = merkle_root(manifest["action_hashes"])
     manifest["files"]["actions.jsonl"] = file_sha256(pack / "actions.jsonl")
     (pack / "manifest.json").write_text(json.dumps(manifest))
-    assert verify_pack(pack).ok  # consistent in itself
-    report = verify_pack(pack, store_dir=store)
-    assert report.problems == ["1 action(s) of the pack are not in the store as they are"]
+    assert verify_pack(pack).problems == [
+        "proofs.jsonl line 1: the action is not proven to be in snapshot 2"
+    ]
+    assert verify_pack(pack, store_dir=store).problems == [
+        "proofs.jsonl line 1: the action is not proven to be in snapshot 2",
+        "1 action(s) of the pack are not in the store as they are",
+    ]
+
+
+def test_pack_from_a_forged_store_fails_against_the_published_head(pack, store, tmp_path):
+    """Someone who rebuilds a whole store from doctored data gets a consistent pack, but not the
+    chain head the analyst published when collecting."""
+    published = verify_store(store).chain
+    assert verify_pack(pack, published_head=published).ok
+    forged_store = tmp_path / "forged"
+    doctored = [(a if a != "a2" else "a9", o, t) for a, o, t in S1]
+    ingest(write_log(tmp_path / "f1.csv", doctored), forged_store, snapshot_time=1000)
+    ingest(write_log(tmp_path / "f2.csv", S2), forged_store, snapshot_time=2000)
+    detect_store(forged_store, detector=CLASSIC)
+    forged = export_evidence(forged_store, 1, tmp_path / "forged-pack")
+    assert verify_pack(forged).ok  # consistent in itself
+    report = verify_pack(forged, published_head=published)
+    assert report.problems == [f"the chain head {published} is not in the pack's chain"]
+    script = subprocess.run(
+        [sys.executable, "-I", str(forged / "verify_pack.py"), str(forged), published],
+        capture_output=True,
+        text=True,
+    )
+    assert script.returncode == 1 and "is not in the pack's chain" in script.stdout
+
+
+def test_a_head_published_before_the_last_snapshot_covers_only_earlier_ones(pack, store):
+    first_head = json.loads((pack / "manifest.json").read_text())["store"]["snapshots"][0]["chain"]
+    assert verify_pack(pack, published_head=first_head).problems == [
+        "the published head covers snapshots 1-1; actions proven in snapshots [2] need a later head"
+    ]
+
+
+def test_pack_proof_tampering_fails(pack):
+    lines = (pack / "proofs.jsonl").read_text().splitlines()
+    proof = json.loads(lines[2])
+    proof["siblings"][0] = "0" * 64
+    lines[2] = json.dumps(proof)
+    (pack / "proofs.jsonl").write_text("\n".join(lines) + "\n")
+    assert "proofs.jsonl line 3: the action is not proven to be in snapshot 2" in (
+        verify_pack(pack).problems
+    )
 
 
 def test_pack_chain_tampering_fails(pack):

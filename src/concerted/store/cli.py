@@ -211,25 +211,35 @@ def export(store_dir, group, run, out_dir):
     type=click.Path(file_okay=False, path_type=Path),
     help="Also check the pack against this store (its chain and actions).",
 )
+@click.option(
+    "--chain-head",
+    "published_head",
+    metavar="HEX",
+    help="A chain head published earlier (printed by concerted ingest): the pack's chain must "
+    "pass through it and prove every action in a snapshot it covers.",
+)
 @_friendly
-def verify_pack_command(pack_dir, store_dir):
+def verify_pack_command(pack_dir, store_dir, published_head):
     """Check an evidence pack: every file's SHA-256, every action's content hash, the Merkle
-    root and the store's snapshot chain in its manifest. Exits 1 on any mismatch.
+    root, each action's proof that a snapshot held it, and the store's snapshot chain in its
+    manifest. Exits 1 on any mismatch.
 
     \b
     Example:
       concerted evidence verify pack/
       concerted evidence verify pack/ --store project/
+      concerted evidence verify pack/ --chain-head 5c00a582bcd85bdde3fef78653da720b...
     """
     from .pack import verify_pack
 
-    report = verify_pack(pack_dir, store_dir=store_dir)
+    report = verify_pack(pack_dir, store_dir=store_dir, published_head=published_head)
     for problem in report.problems:
         click.secho(f"  problem: {problem}", fg="red", err=True)
     if not report.ok:
         click.echo(f"FAILED: {pack_dir} does not check out.")
         raise SystemExit(1)
     where = " and matches the store" if report.against_store else ""
+    where += " and is anchored to the published chain head" if published_head else ""
     click.echo(
         f"OK: {report.actions:,} actions, Merkle root {report.merkle_root}, chain head "
         f"{report.chain_head}{where}."

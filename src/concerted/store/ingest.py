@@ -36,7 +36,7 @@ from .store import (
     head,
     meta,
     open_store,
-    set_digest_sql,
+    set_root,
     snapshot_digest,
     store_path,
 )
@@ -247,11 +247,11 @@ def _append(con, table, collection, when, path, file_sha, key, store_dir) -> Ing
             "first_time": float(first_time),
             "last_time": float(last_time),
         }
-        set_digest = con.execute(set_digest_sql(), [number]).fetchone()[0]
-        digest = snapshot_digest(row, set_digest)
+        row["set_root"] = set_root(con, number)
+        digest = snapshot_digest(row)
         chain = chain_of(previous_chain, digest)
         con.execute(
-            "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [*row.values(), digest, chain],
         )
         con.execute("COMMIT")

@@ -9,10 +9,14 @@ A pack is a folder:
     held it).
 ``actions.csv``, ``actions.parquet``
     The same actions for spreadsheets and notebooks (times in ISO 8601 in the CSV).
+``proofs.jsonl``
+    For each action (same order), the proof that it was among the actions of the last snapshot
+    that held it: that snapshot's number, the action's index in its sorted hashes, and the
+    sibling hashes up to the snapshot's Merkle root (``set_root``).
 ``manifest.json``
-    Every action's content hash in order, their Merkle root, the SHA-256 of every file, the
-    store's snapshot chain up to its head at export time, the run and group the actions are
-    behind, and the concerted version.
+    Every action's content hash in order, their Merkle root, the SHA-256 of every file, every
+    snapshot of the store up to its head at export time (its facts, ``set_root``, ``digest`` and
+    ``chain``), the run and group the actions are behind, and the concerted version.
 ``verify_pack.py``
     A standard-library script that checks all of it: ``python3 verify_pack.py PACK``.
 """
@@ -32,7 +36,14 @@ from .. import __version__
 from ..errors import ParameterError
 from ..outputs import write_csv, write_folder
 from . import pack_check as _script
-from .store import StoreError, content_hash_sql, head, open_store
+from .store import (
+    SNAPSHOT_FACTS,
+    StoreError,
+    content_hash_sql,
+    head,
+    open_store,
+    sorted_hashes,
+)
 
 PACK_FORMAT = "concerted-evidence-pack-1"
 _COLUMNS = (
@@ -117,19 +128,13 @@ def export_evidence(
                 "Choose one with --group, or another run with --run."
             )
         actions = _group_actions(con, run_id, group)
+        names = (*SNAPSHOT_FACTS, "set_root", "digest", "chain")
+        cols = ", ".join(f'"{c}"' for c in names)
         snapshots = [
-            dict(
-                zip(
-                    ("snapshot", "collection", "time", "file", "file_sha256", "digest", "chain"),
-                    r,
-                    strict=True,
-                )
-            )
-            for r in con.execute(
-                "SELECT snapshot, collection, time, file, file_sha256, digest, chain "
-                "FROM snapshots ORDER BY snapshot"
-            ).fetchall()
+            dict(zip(names, r, strict=True))
+            for r in con.execute(f"SELECT {cols} FROM snapshots ORDER BY snapshot").fetchall()
         ]
+        proofs = _proofs(con, actions)
         number, chain = head(con)
     hashes = actions["hash"].to_pylist()
     manifest = {
@@ -161,7 +166,8 @@ def export_evidence(
         "store": {"snapshot": number, "chain_head": chain, "snapshots": snapshots},
     }
     out = Path(out_dir)
-    write_folder(out, lambda folder: _write_pack(folder, actions, manifest))
+    pack_actions = actions.drop(["last_snapshot"])
+    write_folder(out, lambda folder: _write_pack(folder, pack_actions, proofs, manifest))
     return out
 
 
@@ -193,7 +199,7 @@ def _group_actions(con, run_id: str, group: int) -> pa.Table:
         shared AS (SELECT object FROM acts GROUP BY object HAVING count(DISTINCT actor) >= 2)
         SELECT a.hash, a.collection, a.actor, a.action, a.object, a.time, a.text,
                f.time AS first_seen, l.time AS last_seen, a.deleted_after, a.deleted_before,
-               f.file, f.file_sha256
+               f.file, f.file_sha256, a.last_snapshot
         FROM acts a JOIN shared USING (object)
         JOIN snapshots f ON f.snapshot = a.first_snapshot
         JOIN snapshots l ON l.snapshot = a.last_snapshot
@@ -202,26 +208,77 @@ def _group_actions(con, run_id: str, group: int) -> pa.Table:
     ).to_arrow_table()
 
 
-def _write_pack(folder: Path, actions: pa.Table, manifest: dict) -> None:
+def _proofs(con, actions: pa.Table) -> list[dict]:
+    """For each action, the proof that it is among the actions of the last snapshot that held
+    it: its index in that snapshot's sorted hashes and the sibling hashes up to its Merkle root."""
+    wanted: dict[int, list[int]] = {}
+    for i, k in enumerate(actions["last_snapshot"].to_pylist()):
+        wanted.setdefault(k, []).append(i)
+    hashes = actions["hash"].to_pylist()
+    proofs: list[dict] = [{} for _ in hashes]
+    for k, rows in wanted.items():
+        leaves = sorted_hashes(con, k)
+        position = {h: i for i, h in enumerate(leaves)}
+        levels = _levels(leaves)
+        for i in rows:
+            index = position[hashes[i]]
+            proofs[i] = {"snapshot": k, "index": index, "siblings": _siblings(levels, index)}
+    return proofs
+
+
+def _levels(hashes: list[str]) -> list[list[bytes]]:
+    """Every level of the Merkle tree of :func:`~concerted.store.pack_check.merkle_root`."""
+    level = [_script.leaf(h) for h in hashes]
+    levels = [level]
+    while len(level) > 1:
+        up = [_script.node(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        level = up + level[-1:] if len(level) % 2 else up
+        levels.append(level)
+    return levels
+
+
+def _siblings(levels: list[list[bytes]], index: int) -> list[str]:
+    siblings = []
+    for level in levels[:-1]:
+        partner = index ^ 1
+        if partner < len(level):
+            siblings.append(level[partner].hex())
+        index //= 2
+    return siblings
+
+
+def _write_pack(folder: Path, actions: pa.Table, proofs: list[dict], manifest: dict) -> None:
     with open(folder / "actions.jsonl", "w", encoding="utf-8") as f:
         for row in actions.to_pylist():
             f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+    with open(folder / "proofs.jsonl", "w", encoding="utf-8") as f:
+        for proof in proofs:
+            f.write(json.dumps(proof, separators=(",", ":")) + "\n")
     write_csv(actions, folder / "actions.csv")
     pq.write_table(actions, folder / "actions.parquet")
     shutil.copyfile(_script.__file__, folder / "verify_pack.py")
-    names = ("actions.jsonl", "actions.csv", "actions.parquet", "verify_pack.py")
+    names = ("actions.jsonl", "proofs.jsonl", "actions.csv", "actions.parquet", "verify_pack.py")
     manifest["files"] = {name: _script.file_sha256(folder / name) for name in names}
     (folder / "manifest.json").write_text(
         json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8"
     )
 
 
-def verify_pack(pack_dir: str | Path, *, store_dir: str | Path | None = None) -> PackReport:
+def verify_pack(
+    pack_dir: str | Path,
+    *,
+    store_dir: str | Path | None = None,
+    published_head: str | None = None,
+) -> PackReport:
     """Check an evidence pack: its files' hashes, every action's content hash, the Merkle root
     and the snapshot chain in its manifest (what ``verify_pack.py`` in the pack does, offline).
 
-    With ``store_dir``, also check it against the store: the store's chain holds the pack's
-    chain head, and every action of the pack is in the store with the same content.
+    Each action's proof must lead to the Merkle root of a snapshot in the manifest's chain. With
+    ``published_head`` (a chain head received earlier by another channel), the chain must pass
+    through it and every action be proven in a snapshot it covers: then even a pack rebuilt whole
+    by someone who recomputed every hash fails. With ``store_dir``, also check it against the
+    store: the store's chain holds the pack's chain head, and every action of the pack is in the
+    store with the same content.
 
     Returns
     -------
@@ -240,7 +297,7 @@ def verify_pack(pack_dir: str | Path, *, store_dir: str | Path | None = None) ->
         raise ParameterError(
             f"{folder} is not an evidence pack (no manifest.json). Give the pack's folder."
         )
-    problems = _script.check(folder)
+    problems = _script.check(folder, published_head)
     try:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
         hashes, root = manifest["action_hashes"], manifest["merkle_root"]

@@ -11,7 +11,8 @@ sightings):
     One row per ingested file: ``snapshot`` (1, 2, ...), ``collection``, ``time`` (when the data
     was collected, epoch seconds), ``ingested_at``, ``file``, ``file_sha256``, ``actions`` (distinct
     actions in it), ``new``, ``deleted`` (actions it marked deleted), ``first_time``, ``last_time``
-    (the time span it covers), ``digest`` and ``chain`` (see :func:`chain_of`).
+    (the time span it covers), ``set_root`` (the Merkle root of the sorted content hashes of
+    the actions it held), ``digest`` and ``chain`` (see :mod:`concerted.store.pack_check`).
 ``actions``
     One row per distinct action of a collection: ``id, collection, hash, actor, action, object,
     time, text, row`` (its row in the first file that held it), ``first_snapshot``,
@@ -36,6 +37,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import ConcertedError
+from .pack_check import SNAPSHOT_FACTS, chain_of, merkle_root, snapshot_digest  # noqa: F401
 
 STORE_FILE = "store.duckdb"
 FORMAT = "concerted-store-1"
@@ -48,7 +50,7 @@ CREATE TABLE store_meta (key VARCHAR, value VARCHAR);
 CREATE TABLE snapshots (
     snapshot INTEGER, collection VARCHAR, time DOUBLE, ingested_at DOUBLE, file VARCHAR,
     file_sha256 VARCHAR, actions BIGINT, new BIGINT, deleted BIGINT, first_time DOUBLE,
-    last_time DOUBLE, digest VARCHAR, chain VARCHAR);
+    last_time DOUBLE, set_root VARCHAR, digest VARCHAR, chain VARCHAR);
 CREATE TABLE actions (
     id BIGINT, collection VARCHAR, hash VARCHAR, actor VARCHAR, action VARCHAR, object VARCHAR,
     time DOUBLE, text VARCHAR, "row" BIGINT, first_snapshot INTEGER, last_snapshot INTEGER,
@@ -209,46 +211,20 @@ def content_hash(
     return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
 
 
-SNAPSHOT_FACTS = (
-    "snapshot",
-    "collection",
-    "time",
-    "ingested_at",
-    "file",
-    "file_sha256",
-    "actions",
-    "new",
-    "deleted",
-    "first_time",
-    "last_time",
-)
+def set_root(con: duckdb.DuckDBPyConnection, snapshot: int) -> str:
+    """The Merkle root (:func:`~concerted.store.pack_check.merkle_root`) of the sorted content
+    hashes of the actions seen in one snapshot."""
+    return merkle_root(sorted_hashes(con, snapshot))
 
 
-def snapshot_digest(row: dict, set_digest: str) -> str:
-    """The digest of one snapshot: every fact recorded about it (:data:`SNAPSHOT_FACTS`, one per
-    line, numbers as Python's ``repr``) and the digest of the set of actions it held
-    (:func:`set_digest_sql`)."""
-    facts = ["concerted-snapshot-1"]
-    for name in SNAPSHOT_FACTS:
-        value = row[name]
-        facts.append(value if isinstance(value, str) else repr(value))
-    facts.append(set_digest)
-    return hashlib.sha256("\n".join(facts).encode("utf-8")).hexdigest()
-
-
-def chain_of(previous: str, digest: str) -> str:
-    """``sha256(previous chain ‖ snapshot digest)``, both as hex text; the first snapshot's
-    previous chain is 64 zeros."""
-    return hashlib.sha256((previous + digest).encode("ascii")).hexdigest()
-
-
-def set_digest_sql(snapshot_param: str = "?") -> str:
-    """SQL giving the SHA-256 of the sorted content hashes of the actions seen in one snapshot,
-    concatenated (hex)."""
-    return (
-        "SELECT sha256(coalesce(string_agg(a.hash, '' ORDER BY a.hash), '')) "
-        f"FROM sightings s JOIN actions a USING (id) WHERE s.snapshot = {snapshot_param}"
-    )
+def sorted_hashes(con: duckdb.DuckDBPyConnection, snapshot: int) -> list[str]:
+    """The content hashes of the actions seen in one snapshot, sorted."""
+    table = con.sql(
+        "SELECT a.hash FROM sightings s JOIN actions a USING (id) WHERE s.snapshot = $1 "
+        "ORDER BY a.hash",
+        params=[snapshot],
+    ).to_arrow_table()
+    return table["hash"].to_pylist()
 
 
 def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from .store import (
     content_hash_sql,
     meta,
     open_store,
-    set_digest_sql,
+    set_root,
     snapshot_digest,
 )
 
@@ -207,21 +207,24 @@ def _check_deletions(con, problems: list[str]) -> None:
 
 
 def _check_chain(con, problems: list[str]) -> str:
-    cols = ", ".join(f'"{c}"' for c in SNAPSHOT_FACTS)
-    rows = con.execute(f"SELECT {cols}, digest, chain FROM snapshots ORDER BY snapshot").fetchall()
+    names = (*SNAPSHOT_FACTS, "set_root", "digest", "chain")
+    cols = ", ".join(f'"{c}"' for c in names)
+    rows = con.execute(f"SELECT {cols} FROM snapshots ORDER BY snapshot").fetchall()
     previous = GENESIS
     for i, values in enumerate(rows, start=1):
-        row = dict(zip((*SNAPSHOT_FACTS, "digest", "chain"), values, strict=True))
+        row = dict(zip(names, values, strict=True))
         if row["snapshot"] != i:
             problems.append(
                 f"snapshots: expected snapshot {i}, found {row['snapshot']} (a snapshot is missing or repeated)"
             )
-        set_digest = _one(con, set_digest_sql(), [row["snapshot"]])
-        digest = snapshot_digest(row, set_digest)
+        if set_root(con, row["snapshot"]) != row["set_root"]:
+            problems.append(
+                f"snapshot {row['snapshot']}: the actions it held do not match its Merkle root"
+            )
+        digest = snapshot_digest(row)
         if digest != row["digest"]:
             problems.append(
-                f"snapshot {row['snapshot']}: its recorded facts or the actions it held do not "
-                "match its digest"
+                f"snapshot {row['snapshot']}: its recorded facts do not match its digest"
             )
         expected = chain_of(previous, row["digest"] or "")
         if expected != row["chain"]:
