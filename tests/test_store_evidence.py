@@ -68,6 +68,9 @@ def test_detect_store_says_which_evidence_was_deleted(store):
         {"actor": "a3", "group": 1, "deleted_actions": 0},
     ]
     assert result.groups["deleted_actions"].to_pylist() == [1]
+    assert result.summary["notes"][-1] == (
+        "group 1: 1 of its 6 shared actions were deleted upstream (evidence.csv: deleted, deleted_y)"
+    )
     flagged = [
         (r["actor"], r["actor_y"], r["object"])
         for r in result.evidence.to_pylist()
@@ -108,6 +111,10 @@ def test_detect_cli_on_a_store(store, tmp_path):
     assert [(e["actor"], e["actor_y"], e["object"], e["deleted"], e["deleted_y"]) for e in rows][
         :1
     ] == [("a1", "a2", "x", "false", "true")]
+    assert (
+        "group 1: 1 of its 6 shared actions were deleted upstream"
+        in (out / "report.html").read_text()
+    )
     with open(out / "actors.csv") as f:
         assert [(a["actor"], a["deleted_actions"]) for a in csv.DictReader(f)] == [
             ("a1", "0"),

@@ -170,6 +170,17 @@ def mark_deleted(result: Result, store_dir: str | Path) -> Result:
         )
     summary = dict(result.summary)
     summary["deleted_upstream_in_groups"] = int(sum(groups["deleted_actions"].to_pylist()))
+    # The notes reach every reader of the run: summary.json, the report, the web app.
+    hit = [
+        g
+        for g in groups.select(["group", "actions", "deleted_actions"]).to_pylist()
+        if g["deleted_actions"]
+    ]
+    summary["notes"] = list(summary.get("notes", [])) + [
+        f"group {g['group']}: {g['deleted_actions']} of its {g['actions']} shared actions were "
+        "deleted upstream (evidence.csv: deleted, deleted_y)"
+        for g in hit[:20]
+    ]
     return replace(
         result,
         evidence=evidence,
