@@ -392,3 +392,30 @@ def test_real_data_through_the_store(tmp_path):
     r = ingest(second, tmp_path / "p", snapshot_time=1_700_086_400)
     assert r.deleted == len(removed) > 1000
     assert verify_store(tmp_path / "p").ok
+
+
+def test_deleted_within_hours_boundary_is_inclusive(tmp_path):
+    folder = tmp_path / "p"
+    first = [("a", "x", 400), ("b", "x", 401), ("c", "y", 500)]
+    ingest(write_log(tmp_path / "s1.csv", first), folder, snapshot_time=1000)
+    second = [("d", "z", 300), ("c", "y", 500)]  # spans 300-500: a and b are judged
+    ingest(write_log(tmp_path / "s2.csv", second), folder, snapshot_time=4000)
+    # a: deleted_before 4000 - 400 = 3600 s, exactly 1 hour: kept; b: 3599 s: kept.
+    assert load_store_log(folder, deleted_within_hours=1).table["actor"].to_pylist() == ["a", "b"]
+    # With 3599.5 s, a (3600 s) is out and b (3599 s) is in.
+    kept = load_store_log(folder, deleted_within_hours=3599.5 / 3600).table["actor"].to_pylist()
+    assert kept == ["b"]
+
+
+def test_ingest_cli_pseudonymises_with_a_salt_file(tmp_path):
+    runner = CliRunner()
+    log = write_log(tmp_path / "s1.csv", S1)
+    args = ["ingest", str(log), "--store", str(tmp_path / "p"), "--pseudonymise", "-q"]
+    refused = runner.invoke(main, [*args, "--salt-file", str(tmp_path / "p" / "salt")])
+    assert refused.exit_code == 1 and "inside the store folder" in refused.output
+    ok = runner.invoke(main, [*args, "--salt-file", str(tmp_path / "salt")])
+    assert ok.exit_code == 0, ok.output
+    actors = set(load_store_log(tmp_path / "p").table["actor"].to_pylist())
+    assert len(actors) == 4 and all(a.startswith("p:") for a in actors)  # a1, a2, a3, b1
+    no_salt = runner.invoke(main, args)
+    assert no_salt.exit_code == 1 and "--pseudonymise needs --salt-file" in no_salt.output
