@@ -73,6 +73,18 @@ def test_ingest_marks_deleted_only_within_the_new_snapshot_span(tmp_path, snaps)
     assert rows(folder, "SELECT last_snapshot FROM actions WHERE actor = 'c1'") == [(2,)]
 
 
+def test_list_snapshots(store):
+    from concerted.store import list_snapshots
+
+    snapshots = list_snapshots(store)
+    assert [
+        (s["snapshot"], s["file"], s["time"], s["actions"], s["new"], s["deleted"])
+        for s in snapshots
+    ] == [(1, "s1.csv", 1000.0, 7, 7, 0), (2, "s2.csv", 2000.0, 6, 1, 1)]
+    assert (snapshots[0]["first_time"], snapshots[0]["last_time"]) == (50.0, 206.0)
+    assert snapshots[-1]["chain"] == verify_store(store).chain
+
+
 def test_ingest_keeps_the_source_file_and_its_hash(store, snaps):
     import hashlib
 

@@ -311,7 +311,7 @@ def test_evidence_cli(store, tmp_path):
     assert r.exit_code == 0, r.output
     assert "6 actions of group 1" in r.output
     ok = runner.invoke(main, ["evidence", "verify", str(out), "--store", str(store)])
-    assert ok.exit_code == 0 and "and matches the store" in ok.output, ok.output
+    assert ok.exit_code == 0 and "; it matches the store." in ok.output, ok.output
     (out / "actions.csv").write_text("tampered\n")
     bad = runner.invoke(main, ["evidence", "verify", str(out)])
     assert bad.exit_code == 1 and "actions.csv was altered" in bad.output, bad.output

@@ -11,7 +11,7 @@
 from .ingest import IngestResult, ingest
 from .pack import PackReport, export_evidence, verify_pack
 from .runs import detect_store, list_runs, load_store_log, mark_deleted, record_run
-from .store import StoreError, StoreLocked, content_hash, open_store
+from .store import StoreError, StoreLocked, content_hash, list_snapshots, open_store
 from .verify import StoreReport, verify_store
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "detect_store",
     "export_evidence",
     "list_runs",
+    "list_snapshots",
     "load_store_log",
     "mark_deleted",
     "record_run",

@@ -145,8 +145,8 @@ def verify(store_dir, as_json):
     else:
         c = report.counts
         click.echo(
-            f"{c['actions']:,} actions ({c['deleted']:,} deleted) in {c['snapshots']:,} snapshots, "
-            f"{c['runs']:,} detection runs. Chain head {report.chain}"
+            f"{c['actions']:,} actions ({c['deleted']:,} deleted) in {c['snapshots']:,} "
+            f"snapshot(s), {c['runs']:,} detection run(s). Chain head {report.chain}"
         )
         for problem in report.problems:
             click.secho(f"  problem: {problem}", fg="red", err=True)
@@ -238,9 +238,12 @@ def verify_pack_command(pack_dir, store_dir, published_head):
     if not report.ok:
         click.echo(f"FAILED: {pack_dir} does not check out.")
         raise SystemExit(1)
-    where = " and matches the store" if report.against_store else ""
-    where += " and is anchored to the published chain head" if published_head else ""
+    also = [
+        ("it matches the store", report.against_store),
+        ("it is anchored to the published chain head", published_head),
+    ]
+    shown = "; ".join(text for text, yes in also if yes)
     click.echo(
         f"OK: {report.actions:,} actions, Merkle root {report.merkle_root}, chain head "
-        f"{report.chain_head}{where}."
+        f"{report.chain_head}" + (f"; {shown}." if shown else ".")
     )

@@ -227,6 +227,23 @@ def sorted_hashes(con: duckdb.DuckDBPyConnection, snapshot: int) -> list[str]:
     return table["hash"].to_pylist()
 
 
+def list_snapshots(store_dir: str | Path) -> list[dict]:
+    """Every snapshot of the store, oldest first: ``snapshot, collection, time, ingested_at,
+    file, file_sha256, actions, new, deleted, first_time, last_time, set_root, digest, chain``.
+
+    Example
+    -------
+    ::
+
+        [s["chain"] for s in list_snapshots("project/")]  # the chain heads, one per ingest
+    """
+    names = (*SNAPSHOT_FACTS, "set_root", "digest", "chain")
+    cols = ", ".join(f'"{c}"' for c in names)
+    with open_store(store_dir, read_only=True) as con:
+        rows = con.execute(f"SELECT {cols} FROM snapshots ORDER BY snapshot").fetchall()
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
 def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     """The last snapshot's number and chain (0 and 64 zeros for an empty store)."""
     row = con.execute(
