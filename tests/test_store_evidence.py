@@ -86,6 +86,8 @@ def test_detect_store_says_which_evidence_was_deleted(store):
 def test_detect_store_records_runs(store):
     detect_store(store, detector=CLASSIC)
     detect_store(store, detector=CLASSIC, deleted_within_hours=48)
+    default, _ = detect_store(store, deleted_within_hours=48, record=False)
+    assert "try --no-significance" in default.summary["notes"][-1]
     runs = list_runs(store)
     assert [(r["run"], r["snapshot"], r["groups"], r["actors"]) for r in runs] == [
         ("run-1", 2, 1, 3),

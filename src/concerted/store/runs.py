@@ -117,6 +117,14 @@ def detect_store(
     result = detect(log, progress=progress, **detect_options)
     result = mark_deleted(result, store_dir)
     result.summary["store"] = {"deleted_within_hours": deleted_within_hours}
+    if deleted_within_hours is not None and getattr(result.findings, "params", {}).get(
+        "significance"
+    ):
+        result.summary["notes"].append(
+            "the significance test compares pairs with organic activity, which a log of deleted "
+            "actions barely holds: if nothing is found, try --no-significance (every pair at "
+            "--min-repeat)"
+        )
     run = None
     if record:
         run = record_run(store_dir, result, {"deleted_within_hours": deleted_within_hours})
