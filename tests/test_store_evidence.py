@@ -421,3 +421,39 @@ def test_ingest_cli_pseudonymises_with_a_salt_file(tmp_path):
     assert len(actors) == 4 and all(a.startswith("p:") for a in actors)  # a1, a2, a3, b1
     no_salt = runner.invoke(main, args)
     assert no_salt.exit_code == 1 and "--pseudonymise needs --salt-file" in no_salt.output
+
+
+def test_hostile_strings_survive_the_store_and_the_pack(tmp_path):
+    """Actors, objects and texts with quotes, newlines, formulas, markup, separators and
+    right-to-left overrides: stored, hashed, exported and verified as they are."""
+    from concerted.simulate import HOSTILE_TEXTS
+
+    actors = ['=cmd|"x"', "a,b", "née\u202e", "x\x1fy"]
+    rows = [
+        {
+            "actor": a,
+            "object": f"obj {k}; DROP",
+            "time": 100.0 * k + i,
+            "text": HOSTILE_TEXTS[(i + k) % 8],
+        }
+        for k in range(3)
+        for i, a in enumerate(actors)
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ingest(path, tmp_path / "p", snapshot_time=10_000)
+    assert verify_store(tmp_path / "p").ok
+    result, _ = detect_store(tmp_path / "p", detector=CLASSIC)
+    assert sorted(result.actors["actor"].to_pylist()) == sorted(actors)
+    pack = export_evidence(tmp_path / "p", 1, tmp_path / "pack")
+    assert verify_pack(pack, store_dir=tmp_path / "p").ok
+    stored = [json.loads(line) for line in (pack / "actions.jsonl").read_text().splitlines()]
+    assert sorted((r["actor"], r["object"], r["text"]) for r in stored) == sorted(
+        (r["actor"], r["object"], r["text"]) for r in rows
+    )
+    script = subprocess.run(
+        [sys.executable, "-I", str(pack / "verify_pack.py"), str(pack)],
+        capture_output=True,
+        text=True,
+    )
+    assert script.returncode == 0, script.stdout
