@@ -299,6 +299,15 @@ def test_store_of_another_format_is_refused(store, snaps):
         ingest(snaps[0], store, snapshot_time=9000)
 
 
+def test_an_empty_store_file_left_by_a_killed_first_ingest_is_reused(tmp_path, snaps):
+    (tmp_path / "p").mkdir()
+    duckdb.connect(str(tmp_path / "p" / "store.duckdb")).close()
+    with pytest.raises(StoreError, match="holds no store yet"):
+        verify_store(tmp_path / "p")
+    assert ingest(snaps[0], tmp_path / "p", snapshot_time=1).new == 7
+    assert verify_store(tmp_path / "p").ok
+
+
 def test_a_duckdb_file_that_is_no_store_is_refused(tmp_path, snaps):
     (tmp_path / "p").mkdir()
     con = duckdb.connect(str(tmp_path / "p" / "store.duckdb"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from concerted.store import ingest, verify_store
+from concerted.store import StoreError, ingest, verify_store
 
 KILLS = 12
 
@@ -116,3 +116,30 @@ def test_ingest_killed_at_random_moments_is_all_or_nothing(tmp_path):
     # The kills must land while the ingest runs, or the test proves nothing.
     assert outcome["before"] >= KILLS // 3, outcome
     assert outcome["after"] >= 1, outcome
+
+
+@pytest.mark.slow
+def test_first_ingest_killed_leaves_no_store_or_a_whole_one_and_a_retry_works(tmp_path):
+    log = write_actions(tmp_path / "s1.csv", 30_000, seed=4)
+    rng = random.Random(5)
+    outcomes = set()
+    for i in range(6):
+        folder = tmp_path / f"first-{i}"
+        process = run_ingest(folder, log)
+        if i % 2:
+            wait_for_writing(process)
+            time.sleep(rng.uniform(0.0, 0.5))
+        else:
+            time.sleep(rng.uniform(0.0, 2.0))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        try:
+            outcomes.add(state(folder))
+        except StoreError:
+            outcomes.add("no store")
+        # Whatever the kill left, ingesting again gives the whole snapshot.
+        ingest(log, folder, snapshot_time=2000)
+        assert state(folder)[:2] == (1, 30_000)
+    # No store, an empty one (its tables are created in a transaction of their own), or the whole
+    # snapshot: never part of it.
+    assert outcomes <= {"no store", (0, 0, 0, 0), (1, 30_000, 0, 30_000)}, outcomes

@@ -139,7 +139,7 @@ def ingest(
     file_sha = _file_sha256(path)
     previous = None
     if store_path(store_dir).exists():  # answer what we can before reading a large file
-        with open_store(store_dir) as con:
+        with open_store(store_dir, create=True) as con:  # creates the tables of an empty file
             _check_privacy(con, key, store_dir)
             done = con.execute(
                 "SELECT snapshot, actions FROM snapshots WHERE collection = ? AND file_sha256 = ?",

@@ -153,6 +153,11 @@ def _check_or_create(con: duckdb.DuckDBPyConnection, path: Path, create: bool) -
         con.execute("INSERT INTO store_meta VALUES ('format', ?)", [FORMAT])
         con.execute("COMMIT")
         return
+    if not tables:  # an empty DuckDB file: a first ingest killed before it created the tables
+        raise StoreError(
+            f"{path} holds no store yet (an empty file, left by an interrupted first ingest?). "
+            f"Create one with: concerted ingest FILE --store {path.parent}"
+        )
     if "store_meta" not in tables:
         raise StoreError(
             f"{path} is a DuckDB file but not a concerted store. Choose another --store folder."
