@@ -103,6 +103,7 @@ def test_ingest_same_file_again_changes_nothing(store, snaps):
     before = verify_store(store)
     again = ingest(snaps[1], store, snapshot_time=5000)
     assert again.already and again.snapshot == 2 and again.chain == before.chain
+    assert again.time == 2000.0  # the snapshot's own time, not the one asked for
     after = verify_store(store)
     assert after.counts == before.counts and after.chain == before.chain
 

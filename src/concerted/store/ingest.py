@@ -58,6 +58,9 @@ class IngestResult:
         Distinct actions in the file; how many the store had not seen; how many it marked deleted.
     chain
         The store's chain head after the ingest.
+    collection, time
+        The snapshot's collection and time (the earlier snapshot's when the file was already
+        ingested).
     """
 
     snapshot: int
@@ -142,11 +145,11 @@ def ingest(
         with open_store(store_dir, create=True) as con:  # creates the tables of an empty file
             _check_privacy(con, key, store_dir)
             done = con.execute(
-                "SELECT snapshot, actions FROM snapshots WHERE collection = ? AND file_sha256 = ?",
+                "SELECT snapshot, actions, time FROM snapshots WHERE collection = ? AND file_sha256 = ?",
                 [collection, file_sha],
             ).fetchone()
             if done:
-                return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, when)
+                return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, done[2])
             previous = con.execute(
                 "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
             ).fetchone()[0]
@@ -180,12 +183,12 @@ def _append(con, table, collection, when, path, file_sha, key, store_dir) -> Ing
         # Checked again inside the transaction: another process may have written in between.
         _check_privacy(con, key, store_dir, record=True)
         done = con.execute(
-            "SELECT snapshot, actions FROM snapshots WHERE collection = ? AND file_sha256 = ?",
+            "SELECT snapshot, actions, time FROM snapshots WHERE collection = ? AND file_sha256 = ?",
             [collection, file_sha],
         ).fetchone()
         if done:
             con.execute("ROLLBACK")
-            return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, when)
+            return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, done[2])
         previous = con.execute(
             "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
         ).fetchall()[0][0]
