@@ -25,13 +25,6 @@ if TYPE_CHECKING:
 
 GROUPS_LISTED = 1000  # rows of the groups table in the page (paged); all are in groups.csv
 
-_env = Environment(
-    loader=PackageLoader("concerted", "report/templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
 
 def fmt_time(seconds: float | None) -> str:
     """Epoch seconds as ``2020-06-20 18:00:05 UTC``."""
@@ -53,9 +46,20 @@ def fmt_day(seconds: float | None) -> str:
     return fmt_time(seconds)[:10]
 
 
-_env.filters["time"] = fmt_time
-_env.filters["day"] = fmt_day
-_env.filters["delay"] = fmt_delay
+def template_env(folder: str) -> Environment:
+    """The Jinja environment every page of concerted is rendered with: templates from
+    ``concerted/<folder>``, HTML autoescaped, and the ``time``, ``day`` and ``delay`` filters."""
+    env = Environment(
+        loader=PackageLoader("concerted", folder),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(time=fmt_time, day=fmt_day, delay=fmt_delay)
+    return env
+
+
+_env = template_env("report/templates")
 
 
 def render_report(result: Result, *, title: str = "concerted report") -> str:

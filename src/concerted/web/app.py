@@ -27,7 +27,6 @@ import duckdb
 import pyarrow.parquet as pq
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException
 
 from .. import __version__
@@ -36,7 +35,7 @@ from ..errors import ConcertedError, ParameterError, SchemaError
 from ..evaluate import compare_runs
 from ..io import read_text_table
 from ..outputs import guard_cell
-from ..report import fmt_delay, fmt_time
+from ..report import fmt_time, template_env
 from ..store.store import STORE_FILE
 from .project import LABELS, NotFound, Project
 from .runner import COMMANDS, parse_options, run_log, start_run
@@ -53,14 +52,7 @@ _HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-_env = Environment(
-    loader=PackageLoader("concerted", "web/templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters["time"] = fmt_time
-_env.filters["delay"] = fmt_delay
+_env = template_env("web/templates")
 
 
 class _Refused(Exception):

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ...report import fmt_day, fmt_time
+from ...report import fmt_day, fmt_time, template_env
 
 if TYPE_CHECKING:
     from .lens import SignupResult
@@ -51,14 +50,7 @@ REASON_TEXT = {
     "duplicate": "a second registration of the same person",
 }
 
-_env = Environment(
-    loader=PackageLoader("concerted", "lenses/signups/templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_env.filters["time"] = fmt_time
-_env.filters["day"] = fmt_day
+_env = template_env("lenses/signups/templates")
 
 
 def render_signups_report(
