@@ -121,40 +121,22 @@ class DuckDBEngine(Engine):
             )
         else:
             con.execute("CREATE TEMP VIEW evc AS SELECT * FROM ev")
-        # One row per (pair, object): the pair's closest co-action on that object, and per
-        # window how many pairs of actions fall within it and when the first and last did.
-        per_window = ",\n".join(
-            f"""count(*) FILTER (WHERE th - tl <= {float(x)}) AS n{k},
-                   min(tl) FILTER (WHERE th - tl <= {float(x)}) AS f{k},
-                   max(th) FILTER (WHERE th - tl <= {float(x)}) AS l{k}"""
-            if x < w
-            else f"count(*) AS n{k}, min(tl) AS f{k}, max(th) AS l{k}"  # the join's own window
-            for k, x in enumerate(windows)
-        )
-        con.execute(
-            f"""
-            CREATE TEMP TABLE po AS
-            WITH j AS (
-                SELECT x.a AS a1, y.a AS a2, x.o AS o, x.s AS s, x.t AS t1, y.t AS t2
-                FROM evc x JOIN evc y ON x.o = y.o AND x.b = y.b
-                WHERE x.a <> y.a AND (x.t < y.t OR (x.t = y.t AND x.i < y.i))
-                UNION ALL
-                SELECT x.a, y.a, x.o, x.s, x.t, y.t
-                FROM evc x JOIN evc y ON x.o = y.o AND y.b = x.b + 1
-                WHERE x.a <> y.a AND y.t - x.t <= {w}
-            ), u AS (
-                SELECT least(a1, a2) AS lo, greatest(a1, a2) AS hi, o, s,
-                       least(t1, t2) AS tl, greatest(t1, t2) AS th,
-                       CASE WHEN a1 < a2 THEN t1 ELSE t2 END AS tlo,
-                       CASE WHEN a1 < a2 THEN t2 ELSE t1 END AS thi
-                FROM j
+        # One row per (pair, object). With ``select`` (the test reads only counts), just the
+        # shortest delay ``d`` between the pair's actions on it: the pair co-acted on it within
+        # window x exactly when d <= x. The full description (closest co-action, counts, first
+        # and last times per window) is then built for the pairs the test keeps only; without
+        # ``select`` every counted pair is described, so it is built for all at once.
+        lean = select is not None
+        if lean:
+            con.execute(
+                f"""CREATE TEMP TABLE po AS {_pairs_on_objects_sql("evc", w)}
+                SELECT lo, hi, o, any_value(s) AS s, min(th - tl) AS d FROM u GROUP BY lo, hi, o"""
             )
-            SELECT lo, hi, o, any_value(s) AS s,
-                   arg_min([tlo, thi], [th - tl, tl]) AS closest,
-                   {per_window}
-            FROM u GROUP BY lo, hi, o
-            """
-        )
+        else:
+            con.execute(
+                f"CREATE TEMP TABLE po AS {_pairs_on_objects_sql('evc', w)} "
+                f"{_describe_pair_objects_sql(windows, w)}"
+            )
         actor_stats = con.sql(
             "SELECT a, count(*) AS actions, count(DISTINCT o) AS objects FROM ev GROUP BY a ORDER BY a"
         ).to_arrow_table()
@@ -166,7 +148,8 @@ class DuckDBEngine(Engine):
             }
         )
         counted = []
-        all_candidates = _count_pairs(con, len(windows), sources=select is not None)
+        within = [f"d <= {float(x)}" if lean else f"n{k} > 0" for k, x in enumerate(windows)]
+        all_candidates = _count_pairs(con, within, sources=lean)
         for k, x in enumerate(windows):
             candidates = all_candidates[k]
             # The counts are only read by ``select``; without it every pair is described anyway.
@@ -216,30 +199,25 @@ class DuckDBEngine(Engine):
                 )
             )
         chosen = select(counted) if select is not None else [None] * len(windows)
+        if lean:
+            _describe_chosen(con, chosen, actors.dictionary, windows, w)
         out = []
-        for k, (tables, keep) in enumerate(zip(counted, chosen, strict=True)):
+        for k, tables in enumerate(counted):
             columns = f"lo, hi, o, s, closest, n{k} AS n, f{k} AS f, l{k} AS l"
-            if keep is None and min_weight <= 1:  # every candidate pair: no copy
+            if lean:  # pok: the chosen pairs of every window, described
+                con.execute(
+                    f"""CREATE OR REPLACE TEMP TABLE kept{k} AS SELECT {columns} FROM pok
+                    SEMI JOIN chosen{k} USING (lo, hi) WHERE n{k} > 0"""
+                )
+            elif min_weight <= 1:  # every candidate pair: no copy
                 con.execute(
                     f"CREATE OR REPLACE TEMP VIEW kept{k} AS SELECT {columns} FROM po WHERE n{k} > 0"
                 )
             else:
-                if keep is None:
-                    wanted = f"(SELECT lo, hi FROM pws WHERE w{k} >= {int(min_weight)})"
-                else:
-                    con.register(
-                        "chosen",
-                        pa.table(
-                            {
-                                "lo": pc.index_in(keep["actor"], value_set=actors.dictionary),
-                                "hi": pc.index_in(keep["actor_y"], value_set=actors.dictionary),
-                            }
-                        ),
-                    )
-                    wanted = "chosen"
                 con.execute(
                     f"""CREATE OR REPLACE TEMP TABLE kept{k} AS SELECT {columns} FROM po
-                    SEMI JOIN {wanted} USING (lo, hi) WHERE n{k} > 0"""
+                    SEMI JOIN (SELECT lo, hi FROM pws WHERE w{k} >= {int(min_weight)}) USING (lo, hi)
+                    WHERE n{k} > 0"""
                 )
             pairs, evidence = _describe_pairs_at(con, k, evidence_per_pair)
             out.append(
@@ -372,17 +350,91 @@ class DuckDBEngine(Engine):
         return out
 
 
-def _count_pairs(con: duckdb.DuckDBPyConnection, n_windows: int, *, sources: bool) -> list[int]:
+def _pairs_on_objects_sql(events: str, w: float) -> str:
+    """``WITH ... u``: every two actions of different actors on one object within ``w``
+    seconds, from the table ``events`` (bucketed by ``w``), as ``lo, hi, o, s, tl, th, tlo,
+    thi`` (the pair's codes in order, the object and its source, the earlier and later time,
+    and the times of ``lo``'s and ``hi``'s actions)."""
+    return f"""
+        WITH j AS (
+            SELECT x.a AS a1, y.a AS a2, x.o AS o, x.s AS s, x.t AS t1, y.t AS t2
+            FROM {events} x JOIN {events} y ON x.o = y.o AND x.b = y.b
+            WHERE x.a <> y.a AND (x.t < y.t OR (x.t = y.t AND x.i < y.i))
+            UNION ALL
+            SELECT x.a, y.a, x.o, x.s, x.t, y.t
+            FROM {events} x JOIN {events} y ON x.o = y.o AND y.b = x.b + 1
+            WHERE x.a <> y.a AND y.t - x.t <= {w}
+        ), u AS (
+            SELECT least(a1, a2) AS lo, greatest(a1, a2) AS hi, o, s,
+                   least(t1, t2) AS tl, greatest(t1, t2) AS th,
+                   CASE WHEN a1 < a2 THEN t1 ELSE t2 END AS tlo,
+                   CASE WHEN a1 < a2 THEN t2 ELSE t1 END AS thi
+            FROM j
+        )"""
+
+
+def _describe_pair_objects_sql(windows: list[float], w: float, where: str = "") -> str:
+    """From ``u``: per (pair, object) the pair's closest co-action and, per window ``k``, how
+    many pairs of actions fall within it (``n{k}``) and when the first and last did."""
+    per_window = ",\n".join(
+        f"""count(*) FILTER (WHERE th - tl <= {float(x)}) AS n{k},
+               min(tl) FILTER (WHERE th - tl <= {float(x)}) AS f{k},
+               max(th) FILTER (WHERE th - tl <= {float(x)}) AS l{k}"""
+        if x < w
+        else f"count(*) AS n{k}, min(tl) AS f{k}, max(th) AS l{k}"  # the join's own window
+        for k, x in enumerate(windows)
+    )
+    return f"""SELECT lo, hi, o, any_value(s) AS s,
+               arg_min([tlo, thi], [th - tl, tl]) AS closest,
+               {per_window}
+        FROM u {where} GROUP BY lo, hi, o"""
+
+
+def _describe_chosen(
+    con: duckdb.DuckDBPyConnection,
+    chosen: list[pa.Table],
+    dictionary: pa.Array,
+    windows: list[float],
+    w: float,
+) -> None:
+    """Tables ``chosen{k}(lo, hi)`` (the pairs kept at window k) and ``pok``: those pairs'
+    objects fully described, from the actions of their actors only (few)."""
+    for k, keep in enumerate(chosen):
+        con.register(
+            f"chosen{k}_in",
+            pa.table(
+                {
+                    "lo": pc.index_in(keep["actor"], value_set=dictionary),
+                    "hi": pc.index_in(keep["actor_y"], value_set=dictionary),
+                }
+            ),
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE chosen{k} AS SELECT * FROM chosen{k}_in")
+    every = " UNION ".join(f"SELECT lo, hi FROM chosen{k}" for k in range(len(chosen)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE chosen_all AS {every}")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE evk AS SELECT * FROM evc
+        WHERE a IN (SELECT lo FROM chosen_all UNION SELECT hi FROM chosen_all)"""
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE pok AS {_pairs_on_objects_sql('evk', w)} "
+        + _describe_pair_objects_sql(windows, w, "SEMI JOIN chosen_all USING (lo, hi)")
+    )
+
+
+def _count_pairs(con: duckdb.DuckDBPyConnection, within: list[str], *, sources: bool) -> list[int]:
     """Table ``pws``: for each candidate pair, at each window ``k``, its weight ``w{k}``
     (distinct objects) and, if ``sources``, ``s{k}`` (distinct sources), from table ``po`` in
-    plain aggregations (no DISTINCT). Returns the number of candidate pairs at each window."""
-    ks = range(n_windows)
+    plain aggregations (no DISTINCT). ``within[k]``: the condition on a ``po`` row that the
+    pair co-acted on that object within window k. Returns the number of candidate pairs at
+    each window."""
+    ks = range(len(within))
     if not sources:
-        weights = ", ".join(f"count(*) FILTER (WHERE n{k} > 0) AS w{k}" for k in ks)
+        weights = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS w{k}" for k in ks)
         con.execute(f"CREATE TEMP TABLE pws AS SELECT lo, hi, {weights} FROM po GROUP BY lo, hi")
         counts = ", ".join(f"count(*) FILTER (WHERE w{k} > 0)" for k in ks)
         return list(con.execute(f"SELECT {counts} FROM pws").fetchall()[0])
-    per_source = ", ".join(f"count(*) FILTER (WHERE n{k} > 0) AS c{k}" for k in ks)
+    per_source = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS c{k}" for k in ks)
     per_pair = ", ".join(f"sum(c{k}) AS w{k}, count(*) FILTER (WHERE c{k} > 0) AS s{k}" for k in ks)
     con.execute(
         f"""CREATE TEMP TABLE pws AS
