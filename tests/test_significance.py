@@ -67,3 +67,56 @@ def test_group_test_adds_nobody_to_an_organic_crowd():
     organic = log.table.filter(pc.invert(pc.starts_with(log.table["actor"], "camp")))
     result = detect(make_log(organic.select(["actor", "object", "time"])), detector=CoAction())
     assert result.actors.num_rows == 0
+
+
+def _stealth_among_heavy_users(seed: int, campaign: bool):
+    """2,000 organic accounts (60 of them heavy, 150 actions a week) on 50,000 objects of
+    Zipf-Mandelbrot popularity, and 200 viral cascades of ten minutes, each joined by 40 random
+    accounts and 30 % of the heavy users. If ``campaign``, 14 of the heavy users push 12
+    mid-popularity objects that organic accounts share too, each joined by about 60 % of them
+    within two minutes. Heavy users meet each other in cascades all the time: no pair of the
+    campaign stands out."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    n_org, n_obj, week = 2000, 50_000, 7 * 86400.0
+    popularity = (np.arange(n_obj) + 10.0) ** -1.1
+    popularity /= popularity.sum()
+    activity = np.where(np.arange(n_org) < 60, 150, rng.pareto(1.5, n_org) * 8 + 5)
+    for a in range(n_org):
+        k = int(min(activity[a], 400))
+        objs = rng.choice(n_obj, k, p=popularity)
+        for o, t in zip(objs, rng.uniform(0, week, k), strict=True):
+            rows.append({"actor": f"org{a:04d}", "object": f"o{o}", "time": float(t)})
+    for c in range(200):
+        t0 = rng.uniform(0, week - 600)
+        crowd = [a for a in range(60) if rng.random() < 0.3]
+        crowd += list(rng.choice(np.arange(60, n_org), 40, replace=False))
+        for a in crowd:
+            rows.append(
+                {"actor": f"org{a:04d}", "object": f"viral{c}", "time": t0 + rng.exponential(120)}
+            )
+    members = {f"org{a:04d}" for a in rng.choice(60, 14, replace=False)}
+    pushes = []  # drawn either way, so that the organic world is the same with or without
+    for j in range(12):
+        onset, pushed = rng.uniform(0, week - 600), f"o{300 + 37 * j}"  # mid-popularity
+        for m in [m for m in sorted(members) if rng.random() < 0.6]:
+            pushes.append({"actor": m, "object": pushed, "time": onset + rng.uniform(0, 120)})
+    if campaign:
+        rows += pushes
+    return make_log(rows), members
+
+
+def test_a_stealthy_group_of_heavy_users_is_found_as_a_group():
+    log, members = _stealth_among_heavy_users(seed=6, campaign=True)
+    result = detect(log, detector=CoAction())
+    flagged = set(result.actors["actor"].to_pylist())
+    assert flagged <= members  # no organic account, heavy or not
+    assert len(flagged) >= 0.75 * len(members)
+    assert set(result.actors["evidence"].to_pylist()) == {"group"}  # no pair proves it alone
+    assert result.groups.num_rows == 1 and result.groups["observed"][0].as_py() > 0
+
+
+def test_heavy_users_meeting_in_cascades_are_no_group():
+    log, members = _stealth_among_heavy_users(seed=6, campaign=False)
+    assert not set(members) - set(log.table["actor"].to_pylist())  # the heavy users are there
+    assert detect(log, detector=CoAction()).actors.num_rows == 0

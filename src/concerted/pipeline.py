@@ -6,6 +6,7 @@ layers over it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from .detectors import CoAction, Detector, Findings
 from .engines.base import Engine, default_engine, member_table
 from .network import build_network, find_groups
 from .schema import Log
+from .significance import MAX_LOG10
 
 # Groups are built from pairs that co-acted on at least this many distinct objects: acting together
 # once is what crowds do; coordination is acting together again and again. Pairs below it (kept in
@@ -205,9 +207,20 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
     ga = {
         r["group"]: r
         for r in group_actions.group_by("group")
-        .aggregate([("object", "count_distinct"), ("object", "count")])
+        .aggregate(
+            [("object", "count_distinct"), ("object", "count"), ("time", "min"), ("time", "max")]
+        )
         .to_pylist()
     }
+    # A group found as a group (no member pair significant on its own) is described by its
+    # members' group tests instead: their observed and expected counts, their strength.
+    tests: dict[int, dict] = {}
+    if "evidence" in actors.column_names:
+        for r in actors.select(["group", "observed", "expected", "p_value"]).to_pylist():
+            t = tests.setdefault(r["group"], {"observed": 0, "expected": 0.0, "strength": 0.0})
+            t["observed"] += r["observed"] or 0
+            t["expected"] += r["expected"] or 0.0
+            t["strength"] += min(-math.log10(max(r["p_value"] or 1.0, 1e-300)), MAX_LOG10)
     size = dict(zip(*np.unique(actors["group"].to_numpy(), return_counts=True), strict=True))
     joined: dict[int, int] = {}
     if "evidence" in actors.column_names:
@@ -217,6 +230,15 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
     for g in sorted(size):
         n, stats, acts = int(size[g]), e.get(g, {}), ga.get(g, {})
         n_edges = stats.get("strength_count", 0)
+        if not n_edges and g in tests:
+            t = tests[g]
+            stats = {
+                f"{observed}_sum": t["observed"],
+                "expected_sum": t["expected"],
+                "strength_sum": t["strength"],
+                "first_time_min": acts.get("time_min"),
+                "last_time_max": acts.get("time_max"),
+            }
         rows.append(
             {
                 "group": g,

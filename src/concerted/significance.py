@@ -210,11 +210,21 @@ def score_pairs(pairs: pa.Table, model: NullModel) -> pa.Table:
 
 
 # The group test looks at the actor's hits on the group's objects in strata where those objects
-# hold at most this share of the activity (rarer objects weigh more), and on all of them.
-MEMBERSHIP_VIEWS = (0.05, 0.2, 1.0)
+# hold at most this share of the activity (rarer objects weigh more), and on all of them; and on
+# the objects the group pushed only: those where the group's own actions are at least this share
+# of the actions in step with it (a viral cascade the members joined with crowds is not one).
+MEMBERSHIP_VIEWS = ((0.05, 0.0), (0.2, 0.0), (1.0, 0.0), (1.0, 0.5))
+# A candidate group no pair proves is judged on the objects it pushed only: heavy users who join
+# the same viral cascades are in step with each other on them, and that proves nothing.
+PUSHED_VIEWS = ((0.2, 0.5), (1.0, 0.5))
 
 
-def score_memberships(hits: pa.Table, model: NullModel, group_objects: pa.Table) -> pa.Table:
+def score_memberships(
+    hits: pa.Table,
+    model: NullModel,
+    group_objects: pa.Table,
+    views: tuple[tuple[float, float], ...] = MEMBERSHIP_VIEWS,
+) -> pa.Table:
     """Test every (group, actor) of an engine's group co-action hits (``group, actor, object,
     source``): is it chance that the actor acted, in step with the group, on that many of the
     group's objects (distinct sources), given how active it is?
@@ -225,14 +235,14 @@ def score_memberships(hits: pa.Table, model: NullModel, group_objects: pa.Table)
     bounds that of the distinct objects (someone who shares a viral link a hundred times is
     in step with anyone on it, and is given a hundred chances). A viral stratum the group fills says little, so the
     count is also taken over the strata where the group's objects are rare (each of
-    :data:`MEMBERSHIP_VIEWS`), and the best view is kept (Bonferroni over the views).
+    ``views``: :data:`MEMBERSHIP_VIEWS`), and on the objects the group pushed only; the best view
+    is kept (Bonferroni over the views).
 
     Returns one row per (group, actor): ``group, actor, objects, sources, observed, expected``
     (of the best view), ``p_value``.
     """
     keys = hits.group_by(["group", "actor"]).aggregate([("object", "count_distinct")])
     keys = keys.sort_by([("group", "ascending"), ("actor", "ascending")])
-    share = model.group_shares(keys, group_objects)
     trials = model.counts[model.index(keys["actor"])]
     # Row of each hit in keys, and its object's stratum.
     span = len(model.names) + 1
@@ -246,17 +256,33 @@ def score_memberships(hits: pa.Table, model: NullModel, group_objects: pa.Table)
     best_obs = np.zeros(len(keys), dtype=np.int64)
     best_exp = np.zeros(len(keys))
     sources_all = None
-    for tau in MEMBERSHIP_VIEWS:
+    # How much of the crowd in step with the group on each object is the group itself.
+    in_step_actions = (
+        group_objects["in_step"].to_numpy()
+        * model.popularity[model.index_objects(group_objects["object"])]
+    )
+    own = group_objects["member_actions"].to_numpy() / np.maximum(in_step_actions, 1.0)
+    hit_key = pa.table({"group": hits["group"], "object": hits["object"]})
+    shares: dict[float, np.ndarray] = {}
+    for tau, min_own in views:
+        pushed = np.ones(hits.num_rows, dtype=bool)
+        chosen = group_objects.filter(pa.array(own >= min_own)) if min_own else group_objects
+        if min_own not in shares:
+            shares[min_own] = model.group_shares(keys, chosen)
+        if min_own:
+            pushed = _is_in(hit_key, chosen.select(["group", "object"]))
+        share = shares[min_own]
         view = share <= tau
-        keep = view[row, stratum]
+        keep = view[row, stratum] & pushed
         observed = _distinct_count(row[keep], source[keep], len(keys))
-        if tau >= 1.0:
+        if tau >= 1.0 and not min_own:
             sources_all = observed
         t, q = trials * view, share * view
         p = sum_of_binomials_sf(observed, t, q)
         better = p < best_p
         best_p[better], best_obs[better] = p[better], observed[better]
         best_exp[better] = (t * q).sum(axis=1)[better]
+    share = shares.get(0.0, model.group_shares(keys, group_objects))
     best_exp[best_p >= 1.0] = (trials * share).sum(axis=1)[best_p >= 1.0]
     if sources_all is None:
         sources_all = _distinct_count(row, source, len(keys))
@@ -268,9 +294,22 @@ def score_memberships(hits: pa.Table, model: NullModel, group_objects: pa.Table)
             "sources": pa.array(sources_all, pa.int64()),
             "observed": pa.array(best_obs, pa.int64()),
             "expected": pa.array(best_exp, pa.float64()),
-            "p_value": pa.array(np.minimum(best_p * len(MEMBERSHIP_VIEWS), 1.0), pa.float64()),
+            "p_value": pa.array(np.minimum(best_p * len(views), 1.0), pa.float64()),
         }
     )
+
+
+def _is_in(rows: pa.Table, allowed: pa.Table) -> np.ndarray:
+    """For each row of ``rows``, whether it appears among the rows of ``allowed`` (same
+    columns)."""
+    marked = allowed.group_by(allowed.column_names).aggregate([])
+    marked = marked.append_column("_in", pa.array(np.ones(marked.num_rows, dtype=bool)))
+    numbered = rows.append_column("_row", pa.array(np.arange(rows.num_rows)))
+    joined = numbered.join(marked, keys=rows.column_names, join_type="left outer")
+    out = np.zeros(rows.num_rows, dtype=bool)
+    found = joined.filter(pc.is_valid(joined["_in"]))["_row"].to_numpy()
+    out[found] = True
+    return out
 
 
 def _distinct_count(row: np.ndarray, value: np.ndarray, n_rows: int) -> np.ndarray:

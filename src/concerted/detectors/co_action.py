@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import significance
-from ..engines.base import Engine, member_table
+from ..engines.base import Engine, GroupCoActionTables, member_table
 from ..errors import ParameterError
 from ..network import build_network, find_groups
 from ..schema import Log
@@ -22,6 +22,13 @@ DEFAULT_ALPHA = 0.01
 DEFAULT_MAX_BUCKET_EVENTS = 2000
 # Rounds of the group membership test (each admits the actors tied to the groups of the last).
 MAX_ROUNDS = 6
+# Candidate groups that no pair reveals: bursts on one object (actions at most the default window
+# apart) of 4 to 50 actors, 3 or more of whom meet again in each of 2 or more other such bursts;
+# the communities of actors found together in two or more of them are candidates. A stealthy
+# campaign of heavy users shares too few objects per pair to stand out against their busy
+# lives, but it acts as a group on each of its objects. Candidates are only candidates: each of
+# their actors must pass the group test to be kept.
+SEED_MIN_ACTORS, SEED_MAX_ACTORS, SEED_MIN_SHARED, SEED_MIN_RECURRENCES = 4, 50, 3, 2
 _EMPTY_GROUPS = pa.schema(
     [("group", pa.int64()), ("actor", pa.string()), ("observed", pa.int64()),
      ("expected", pa.float64()), ("p_value", pa.float64()), ("q_value", pa.float64()),
@@ -217,8 +224,9 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
     (admitted by the group test) or ``pairs+group`` (both).
     """
     repeated = pairs.filter(pc.greater_equal(pairs["weight"], 2))
-    core = find_groups(build_network(repeated), min_size=2)
-    if not core:
+    core = find_groups(build_network(repeated), min_size=2) if repeated.num_rows else {}
+    candidates = _burst_candidates(log, engine, core)
+    if not core and not candidates:
         return _EMPTY_GROUPS
     window, widest, _ = runs[-1]
     model = significance.NullModel.fit(log, widest.objects)
@@ -229,19 +237,23 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
     )
     n_actors = widest.actors.num_rows
     membership, rows = dict(core), {}
+    unproven = pa.array(sorted(set(candidates.values())), pa.int64())
     for _ in range(MAX_ROUNDS):
-        members = member_table(membership)
+        # A candidate group is defined by all its actors, but only those who pass the test
+        # are members.
+        members = member_table(candidates | membership)
         found = engine.group_co_action(log, members, window_seconds=window, max_bucket_events=cap)
-        merged = _merge_overlapping(found.objects, popularity)
+        proven = pc.invert(pc.is_in(found.objects["group"], value_set=unproven))
+        merged = _merge_overlapping(found.objects.filter(proven), popularity)
         if merged:  # one campaign split into several cores: test it whole
             core = {a: merged.get(g, g) for a, g in core.items()}
             membership = {a: merged.get(g, g) for a, g in membership.items()}
             continue
-        hits = significance.score_memberships(found.hits, model, found.objects)
+        hits = _score_memberships(found, model, unproven)
         hits = hits.append_column(
             "window_seconds", pa.array([window] * hits.num_rows, pa.float64())
         )
-        n_groups = len(set(membership.values()))
+        n_groups = len(set(members["group"].to_pylist()))
         tested = significance.combine_windows([hits], n_actors * n_groups, keys=("group", "actor"))
         rows = {(r["actor"], r["group"]): r for r in tested.to_pylist()}
         best: dict[str, tuple[float, int]] = {}
@@ -264,6 +276,61 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
              "evidence": via}
         )  # fmt: skip
     return pa.Table.from_pylist(out, schema=_EMPTY_GROUPS.schema)
+
+
+def _score_memberships(
+    found: GroupCoActionTables, model: significance.NullModel, unproven: pa.Array
+) -> pa.Table:
+    """The group test of every (group, actor); groups in ``unproven`` (candidates no pair
+    proves) on the objects they pushed only."""
+    parts = []
+    for views, keep in (
+        (significance.MEMBERSHIP_VIEWS, lambda t: pc.invert(pc.is_in(t["group"], unproven))),
+        (significance.PUSHED_VIEWS, lambda t: pc.is_in(t["group"], unproven)),
+    ):
+        hits, objects = (
+            found.hits.filter(keep(found.hits)),
+            found.objects.filter(keep(found.objects)),
+        )
+        if hits.num_rows:
+            parts.append(significance.score_memberships(hits, model, objects, views))
+    if not parts:
+        return significance.score_memberships(found.hits, model, found.objects)
+    return pa.concat_tables(parts)
+
+
+def _burst_candidates(log: Log, engine: Engine, core: dict[str, int]) -> dict[str, int]:
+    """Candidate groups from recurring bursts (see :data:`SEED_MIN_ACTORS`): actor -> group,
+    numbered after the core groups, the communities of actors who were in two or more such
+    bursts together. Communities with half or more of their actors in a core group already
+    are left out."""
+    bursts = engine.recurring_bursts(
+        log,
+        window_seconds=DEFAULT_WINDOW_SECONDS,
+        min_actors=SEED_MIN_ACTORS,
+        max_actors=SEED_MAX_ACTORS,
+        min_shared=SEED_MIN_SHARED,
+        min_recurrences=SEED_MIN_RECURRENCES,
+    )
+    together = bursts.join(bursts, keys="burst", right_suffix="_y")
+    together = together.filter(pc.less(together["actor"], together["actor_y"]))
+    counts = together.group_by(["actor", "actor_y"]).aggregate([("burst", "count")])
+    pairs = counts.filter(pc.greater_equal(counts["burst_count"], 2))
+    pairs = pairs.append_column("strength", pc.cast(pairs["burst_count"], pa.float64()))
+    communities = (
+        find_groups(build_network(pairs), min_size=SEED_MIN_ACTORS) if pairs.num_rows else {}
+    )
+    by_group: dict[int, list[str]] = {}
+    for a, g in communities.items():
+        by_group.setdefault(g, []).append(a)
+    first = max(core.values(), default=0) + 1
+    return {
+        a: first + g
+        for g, actors in sorted(by_group.items())
+        if sum(a in core for a in actors) < 0.5 * len(actors)
+        for a in actors
+        if a not in core
+    }
 
 
 def _merge_overlapping(group_objects: pa.Table, popularity: dict[str, int]) -> dict[int, int]:

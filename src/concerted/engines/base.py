@@ -170,6 +170,26 @@ class Engine(ABC):
         *other* members acted on it in step.
         """
 
+    @abstractmethod
+    def recurring_bursts(
+        self,
+        log: Log,
+        *,
+        window_seconds: float,
+        min_actors: int,
+        max_actors: int,
+        min_shared: int,
+        min_recurrences: int,
+    ) -> pa.Table:
+        """Bursts whose actors meet again in other bursts: candidate groups.
+
+        A burst is a run of actions on one object, each within ``window_seconds`` of the one
+        before (inclusive). Kept are the bursts of ``min_actors`` to ``max_actors`` distinct
+        actors that share at least ``min_shared`` actors with each of at least
+        ``min_recurrences`` other such bursts. Returns ``burst, actor`` (``burst`` numbered
+        from 0), ordered by burst and actor.
+        """
+
 
 def default_engine() -> Engine:
     """The embedded DuckDB engine."""

@@ -329,6 +329,52 @@ class DuckDBEngine(Engine):
             ),
         )
 
+    def recurring_bursts(
+        self,
+        log: Log,
+        *,
+        window_seconds: float,
+        min_actors: int,
+        max_actors: int,
+        min_shared: int,
+        min_recurrences: int,
+    ) -> pa.Table:
+        con = self._connect()
+        w = float(window_seconds)
+        actors, _ = _load_events(con, log, w)
+        out = con.sql(
+            f"""
+            WITH s AS (
+                SELECT a, o, t, i, CASE WHEN t - lag(t) OVER (PARTITION BY o ORDER BY t, i) <= {w}
+                    THEN 0 ELSE 1 END AS starts
+                FROM ev
+            ), k AS (
+                SELECT DISTINCT a, o,
+                    sum(starts) OVER (PARTITION BY o ORDER BY t, i ROWS UNBOUNDED PRECEDING) AS n
+                FROM s
+            ), sized AS (
+                SELECT o, n FROM k GROUP BY o, n
+                HAVING count(*) BETWEEN {int(min_actors)} AND {int(max_actors)}
+            ), bursts AS (
+                SELECT dense_rank() OVER (ORDER BY o, n) - 1 AS burst, a FROM k JOIN sized USING (o, n)
+            ), met AS (
+                SELECT x.burst FROM bursts x JOIN bursts y ON x.a = y.a AND x.burst <> y.burst
+                GROUP BY x.burst, y.burst HAVING count(*) >= {int(min_shared)}
+            ), kept AS (
+                SELECT burst FROM met GROUP BY burst HAVING count(*) >= {int(min_recurrences)}
+            )
+            SELECT dense_rank() OVER (ORDER BY burst) - 1 AS burst, a
+            FROM bursts SEMI JOIN kept USING (burst) ORDER BY burst, a
+            """
+        ).to_arrow_table()
+        con.close()
+        return pa.table(
+            {
+                "burst": pc.cast(out["burst"], pa.int64()),
+                "actor": actors.dictionary.take(out["a"]),
+            }
+        )
+
     def group_actions(self, log: Log, members: pa.Table) -> pa.Table:
         con = self._connect()
         con.register("log", log.table)
