@@ -257,6 +257,28 @@ def test_show_rate_is_checked_and_used(world):
     assert s["show_rate_low"] == s["show_rate_high"] == 0.3
 
 
+def test_a_registration_dated_far_away_is_left_out_of_timing(world, scored):
+    # One registration typed as the year 2100: the timeline must not stretch to it (it used to
+    # allocate 80 years of 15-minute bins and fail), and every other score stays the same.
+    t = world.registrations
+    times = t["time"].to_numpy().copy()
+    times[-1] = 4_102_444_800.0  # 2100-01-01
+    r = score_signups(t.set_column(t.column_names.index("time"), "time", pa.array(times)),
+                      venue_postcode="74103", bootstrap=10)  # fmt: skip
+    notes = " ".join(r.summary["notes"])
+    assert "1 registration(s) dated far outside the others" in notes
+    assert f"(row {t.num_rows})" in notes  # no file rows: its position
+    assert r.summary["last_time"] == pytest.approx(times[:-1].max())
+    assert r.timeline["by_channel"].shape[1] <= scored.timeline["by_channel"].shape[1]
+    # The others are scored as if it were not there.
+    without = score_signups(t.slice(0, t.num_rows - 1), venue_postcode="74103", bootstrap=0)
+    assert (np.abs(r.risk[:-1] - without.risk) > 0.05).mean() < 0.001
+    keys = ("start", "end", "registrations")
+    assert [[w[k] for k in keys] for w in r.summary["surges"]] == [
+        [w[k] for k in keys] for w in without.summary["surges"]
+    ]
+
+
 def test_a_log_without_time_is_scored_from_identity_alone():
     t = hand_table()
     r = score_signups(t, bootstrap=0)

@@ -89,12 +89,13 @@ def score_signups(
     say(f"signals of {n:,} registrations")
     signals = compute_signals(table, venue_postcode=venue_postcode, country=country)
     cell = signals.channel.astype(np.int64) * len(DEVICES) + signals.device
-    surge = None
+    surge, dated, time_notes = None, np.zeros(n, bool), []
     if "time" in table.column_names and n:
-        surge = measure_surges(table["time"].to_numpy(), cell, N_CELLS)
-        bucket, ratio = surge.bucket.astype(np.int64), surge.ratio
-    else:
-        bucket, ratio = np.zeros(n, np.int64), np.zeros(n)
+        times = table["time"].to_numpy()
+        rows = table["row"].to_numpy() if "row" in table.column_names else np.arange(1, n + 1)
+        dated, time_notes = _within_span(times, rows)
+        surge = measure_surges(times[dated], cell[dated], N_CELLS)
+    bucket, ratio = _per_registration(surge, dated)
     moment = cell * N_BUCKETS + bucket
     surge_share = np.bincount(moment, ratio, N_MOMENTS) / np.maximum(
         np.bincount(moment, None, N_MOMENTS), 1
@@ -111,7 +112,7 @@ def score_signups(
     if surge is not None:
         main = _genuine(risk, signals.person)
         for bin_seconds, n_obvious in VARIANTS:
-            other = _fit_risk(table["time"].to_numpy(), cell, signals, bin_seconds, n_obvious)
+            other = _fit_risk(times, dated, cell, signals, bin_seconds, n_obvious)
             structural = max(structural, abs(_genuine(other, signals.person) - main))
     estimate = estimate_genuine(
         patterns,
@@ -142,7 +143,7 @@ def score_signups(
     columns["channel"] = pa.array(np.array(CHANNELS, dtype=object)[signals.channel], pa.string())
     columns["device"] = pa.array(np.array(DEVICES, dtype=object)[signals.device], pa.string())
     registrations = pa.table(columns)
-    timeline = _timeline(table, signals, risk) if surge is not None else {}
+    timeline = _timeline(table, signals, risk, dated) if surge is not None else {}
     summary = {
         **estimate.to_dict(),
         "verdicts": {v: int((verdict == i).sum()) for i, v in enumerate(VERDICTS)},
@@ -177,26 +178,60 @@ def score_signups(
             if c in table.column_names
         ],
         "notes": signals.notes
+        + time_notes
         + ([] if "time" in table.column_names else ["no time column: surges cannot be measured"]),
         "input": source,
-        "first_time": float(table["time"][0].as_py())
-        if n and "time" in table.column_names
-        else None,
-        "last_time": float(table["time"][-1].as_py())
-        if n and "time" in table.column_names
-        else None,
+        "first_time": float(table["time"].to_numpy()[dated].min()) if dated.any() else None,
+        "last_time": float(table["time"].to_numpy()[dated].max()) if dated.any() else None,
         "seconds": round(_time.perf_counter() - started, 2),
         "concerted_version": __version__,
     }
     return SignupResult(registrations, summary, estimate, fit, signals, surge, risk, timeline)
 
 
+# A registration dated this far outside the span of the middle 99.8 % of the log (or a week,
+# whichever is more) is a typing or clock error, not a moment: it takes no part in timing.
+SPAN_MARGIN = 0.5
+SPAN_MARGIN_SECONDS = 7 * 86_400
+
+
+def _within_span(times: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Which registrations lie within the log's robust span, and a note naming the file rows
+    of those that do not."""
+    lo, hi = np.quantile(times, [0.001, 0.999])
+    margin = max(SPAN_MARGIN * (hi - lo), SPAN_MARGIN_SECONDS)
+    dated = (times >= lo - margin) & (times <= hi + margin)
+    outside = int((~dated).sum())
+    if not outside:
+        return dated, []
+    named = ", ".join(str(int(r)) for r in np.sort(rows[~dated])[:5])
+    return dated, [
+        f"{outside:,} registration(s) dated far outside the others (row {named}"
+        f"{', ...' if outside > 5 else ''}): left out of the surges and the timeline; check "
+        "their time values"
+    ]
+
+
+def _per_registration(surge: Surge | None, dated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each registration's surge bucket and ratio (none for the undated ones)."""
+    bucket, ratio = np.zeros(dated.size, np.int64), np.zeros(dated.size)
+    if surge is not None:
+        bucket[dated], ratio[dated] = surge.bucket, surge.ratio
+    return bucket, ratio
+
+
 def _fit_risk(
-    times: np.ndarray, cell: np.ndarray, signals: Signals, bin_seconds: int, n_obvious: int
+    times: np.ndarray,
+    dated: np.ndarray,
+    cell: np.ndarray,
+    signals: Signals,
+    bin_seconds: int,
+    n_obvious: int,
 ) -> np.ndarray:
-    surge = measure_surges(times, cell, N_CELLS, bin_seconds=bin_seconds)
-    moment = cell * N_BUCKETS + surge.bucket.astype(np.int64)
-    share = np.bincount(moment, surge.ratio, N_MOMENTS) / np.maximum(
+    surge = measure_surges(times[dated], cell[dated], N_CELLS, bin_seconds=bin_seconds)
+    bucket, ratio = _per_registration(surge, dated)
+    moment = cell * N_BUCKETS + bucket
+    share = np.bincount(moment, ratio, N_MOMENTS) / np.maximum(
         np.bincount(moment, None, N_MOMENTS), 1
     )
     patterns = collapse(moment, signals.features, N_MOMENTS)
@@ -258,17 +293,21 @@ def _channels(signals: Signals, risk: np.ndarray) -> list[dict]:
     ]
 
 
-def _timeline(table: pa.Table, signals: Signals, risk: np.ndarray, step: int = 3600) -> dict:
+def _timeline(
+    table: pa.Table, signals: Signals, risk: np.ndarray, dated: np.ndarray, step: int = 3600
+) -> dict:
     """Hourly registrations by channel, the expected fakes per hour, and surge windows (runs of
-    hours in which the model puts at least half the registrations, and at least 5, in the wave)."""
-    t = table["time"].to_numpy()
+    hours in which the model puts at least half the registrations, and at least 5, in the wave).
+    Registrations dated outside the log's span (``~dated``) are left out."""
+    t = table["time"].to_numpy()[dated]
     if t.size == 0:
         return {}
+    channel, device, risk = signals.channel[dated], signals.device[dated], risk[dated]
     start = float(np.floor(t.min() / step) * step)
     h = ((t - start) // step).astype(np.int64)
     n_hours = int(h.max()) + 1
     by_channel = np.bincount(
-        signals.channel.astype(np.int64) * n_hours + h, minlength=len(CHANNELS) * n_hours
+        channel.astype(np.int64) * n_hours + h, minlength=len(CHANNELS) * n_hours
     )
     by_channel = by_channel.reshape(len(CHANNELS), n_hours)
     total = by_channel.sum(axis=0)
@@ -284,8 +323,8 @@ def _timeline(table: pa.Table, signals: Signals, risk: np.ndarray, step: int = 3
         while j + 1 < n_hours and hot[j + 1]:
             j += 1
         sel = (h >= i) & (h <= j)
-        ch = np.bincount(signals.channel[sel], minlength=len(CHANNELS))
-        dev = np.bincount(signals.device[sel], minlength=len(DEVICES))
+        ch = np.bincount(channel[sel], minlength=len(CHANNELS))
+        dev = np.bincount(device[sel], minlength=len(DEVICES))
         windows.append(
             {
                 "start": start + i * step,
