@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 from fastapi.testclient import TestClient
 
+from concerted.errors import ParameterError
 from concerted.lenses.signups import score_signups, simulate_signups
 from concerted.lenses.signups.cli import serve_signups
 from concerted.lenses.signups.live import identify
@@ -267,3 +268,91 @@ def test_service_fits_its_own_model_from_a_large_enough_state(tmp_path):
         }
         fake = client.post("/v1/registrations", json=FAKE).json()
         assert fake["verdict"] == "suspect"
+
+
+def _run_live(path, model, regs, *, fail_first_commit=False):
+    """Post ``regs`` all at once to the service core (one group commit); returns each answer or
+    the exception it raised, and the service's state after."""
+    import asyncio
+
+    from concerted.lenses.signups.service import _Live
+
+    async def run():
+        live = _Live(path, "74103", "US", model, 5000, "normal")
+        if fail_first_commit:
+            commit, calls = live.state.commit, []
+
+            def failing(recs):
+                calls.append(len(recs))
+                if len(calls) == 1:
+                    raise OSError("disk full")
+                commit(recs)
+
+            live.state.commit = failing
+        live.start()
+        answers = await asyncio.gather(*(live.score(r) for r in regs), return_exceptions=True)
+        velocity = {c: dict(v) for c, v in live.state.velocity.items()}
+        ids = set(live.state.by_id)
+        await live.stop()
+        return answers, velocity, ids
+
+    return asyncio.run(run())
+
+
+def _wave(n, **extra):
+    return [
+        {**FAKE, "id": f"w{i}", "email": f"fan{i}@gmail.com", "time": 1591819200 + i, **extra}
+        for i in range(n)
+    ]
+
+
+def test_a_bad_time_is_refused_alone_and_the_others_are_stored(tmp_path, model):
+    path = tmp_path / "s.db"
+    regs = _wave(10)
+    regs[4] = {**regs[4], "time": 1e300}  # used to fail the whole batch when written
+    answers, velocity, ids = _run_live(path, model, regs)
+    assert isinstance(answers[4], ValueError) and "between 1970 and 2100" in str(answers[4])
+    assert all(isinstance(a, dict) for i, a in enumerate(answers) if i != 4)
+    assert len(ids) == 9
+    # What memory held is what the file holds.
+    _, velocity_again, ids_again = _run_live(path, model, [])
+    assert velocity_again == velocity and ids_again == ids
+    with TestClient(create_app(tmp_path / "t.db", model=model)) as client:
+        r = client.post("/v1/registrations", json={**GENUINE, "time": "9999-01-01T00:00:00Z"})
+        assert r.status_code == 422 and "time" in r.json()["error"]["message"]
+
+
+def test_a_failed_commit_leaves_nothing_in_memory_that_is_not_stored(tmp_path, model):
+    from concerted.lenses.signups.service import _NotStored
+
+    path = tmp_path / "s.db"
+    answers, velocity, ids = _run_live(path, model, _wave(8), fail_first_commit=True)
+    refused = [a for a in answers if isinstance(a, _NotStored)]
+    assert refused and all(isinstance(a, dict | _NotStored) for a in answers)
+    stored = [a for a in answers if isinstance(a, dict)]
+    assert len(ids) == len(stored)  # memory holds the stored ones only
+    _, velocity_again, ids_again = _run_live(path, model, [])
+    assert velocity_again == velocity and ids_again == ids
+    # Posted again, the refused ones are stored and counted once.
+    answers, _, ids = _run_live(path, model, _wave(8))
+    assert len(ids) == 8 and sum(a.get("repeat", False) for a in answers) == len(stored)
+
+
+def test_state_keeps_no_registration_id_and_its_key_apart(tmp_path, model):
+    path = tmp_path / "s.db"
+    reg = {**GENUINE, "id": "mary.johnson-2020"}
+    with TestClient(create_app(path, model=model)) as client:
+        first = client.post("/v1/registrations", json=reg).json()
+    assert first["id"] == "mary.johnson-2020"
+    key = tmp_path / "s.db.key"
+    assert key.exists() and key.stat().st_mode & 0o077 == 0
+    state = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p != key)
+    assert b"mary.johnson-2020" not in state and key.read_bytes().strip() not in state
+    with TestClient(create_app(path, model=model)) as client:  # recognised after a restart
+        again = client.post("/v1/registrations", json=reg).json()
+        assert again["repeat"] is True and again["id"] == reg["id"]
+    key.unlink()  # without its key the state cannot be read: a clear error, nothing changed
+    before = path.read_bytes()
+    with pytest.raises(ParameterError, match="key file"):
+        create_app(path, model=model)
+    assert path.read_bytes() == before

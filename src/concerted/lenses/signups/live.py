@@ -8,9 +8,10 @@ the registration's cell, which live is one-sided (the last 45 minutes against th
 3-hour rate over the previous three days): the first minutes of a wave score lower than the batch
 run, which sees the whole wave, will later.
 
-The state is a SQLite file in WAL mode. It holds keyed hashes of addresses, numbers and networks
-(the key lives in the file), never the values, plus each registration's features, risk and
-verdict, and per-bin counts. Every accepted registration is committed before it is answered:
+The state is a SQLite file in WAL mode. It holds keyed hashes of registration ids, addresses,
+numbers and networks, never the values, plus each registration's features, risk and verdict, and
+per-bin counts. The key is not in the file: it lives in a file of its own beside it (``STATE.key``,
+readable by its owner only), so that the state can be handed over for analysis without it. Every accepted registration is committed before it is answered:
 with ``synchronous="normal"`` the commit is in the OS's hands (safe across a crash or restart of
 the service), with ``"full"`` on the disk (safe across a power loss too).
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import os
 import re
 import secrets
 import sqlite3
@@ -264,6 +266,7 @@ def reasons_of(
 
 
 SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
+LATEST_TIME = 4_102_444_800.0  # 2100-01-01: later (or negative) times are typing errors
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS registrations (
@@ -307,12 +310,47 @@ class LiveState:
         # log into the database never holds up a commit (and so an answer).
         self.db.execute("PRAGMA wal_autocheckpoint=0")
         self.db.executescript(SCHEMA)
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
-        if row is None:
-            self.key = secrets.token_bytes(32)
-            self.db.execute("INSERT INTO meta VALUES ('key', ?)", (self.key.hex(),))
+        self.key_path = self.path.with_name(self.path.name + ".key")
+        self.key = self._key()
+        self._reset()
+        self._load()
+
+    def _key(self) -> bytes:
+        """The hashing key, from the key file; created with the state. A state written before
+        the key moved out of the database gets its key file and its ids hashed, once."""
+        old = self.db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
+        if self.key_path.exists():
+            key = bytes.fromhex(self.key_path.read_text().strip())
+        elif old is not None:
+            key = bytes.fromhex(old[0])
+        elif self.db.execute("SELECT 1 FROM registrations LIMIT 1").fetchone():
+            raise ParameterError(
+                f"{self.path}: its key file {self.key_path} is missing, so the registrations "
+                "in it cannot be recognised again. Restore the key file, or start a new state "
+                "with another --state."
+            )
         else:
-            self.key = bytes.fromhex(row[0])
+            key = secrets.token_bytes(32)
+        if not self.key_path.exists():
+            tmp = self.key_path.with_name(self.key_path.name + ".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(key.hex())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.key_path)
+        if old is not None:  # hash the raw ids of an older state and drop the key from it
+            ids = [r[0] for r in self.db.execute("SELECT id FROM registrations")]
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "UPDATE registrations SET id = ? WHERE id = ?",
+                [(_keyed(key, "id", i), i) for i in ids],
+            )
+            self.db.execute("DELETE FROM meta WHERE key = 'key'")
+            self.db.execute("COMMIT")
+        return key
+
+    def _reset(self) -> None:
         self.by_id: dict[str, dict] = {}
         self.person_of: dict[str, int] = {}  # email / name+phone key -> person
         self.phone_people: dict[str, set[int]] = {}
@@ -320,6 +358,11 @@ class LiveState:
         self.velocity: dict[int, dict[int, int]] = {}
         self.people = 0
         self._baseline: dict[tuple[int, int], tuple[float, float]] = {}
+
+    def reload(self) -> None:
+        """Forget what is in memory and read the state back from the file: after a failed
+        commit, the registrations taken into memory but never stored are gone again."""
+        self._reset()
         self._load()
 
     def _load(self) -> None:
@@ -332,7 +375,7 @@ class LiveState:
     def hash(self, kind: str, value: str | None) -> str | None:
         if not value:
             return None
-        return hmac.new(self.key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+        return _keyed(self.key, kind, value)
 
     def _remember(self, rec: dict) -> None:
         self.by_id[rec["id"]] = {
@@ -432,6 +475,10 @@ class LiveState:
         self.db.close()
 
 
+def _keyed(key: bytes, kind: str, value: str) -> str:
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def read_rows(path: str | Path) -> dict[str, np.ndarray]:
     """The stored registrations' features (``cell, surge``, the features, ``person, risk``)."""
     cols = ("cell", "surge", *FEATURES, "person", "risk")
@@ -446,27 +493,29 @@ def read_rows(path: str | Path) -> dict[str, np.ndarray]:
 
 def parse_time(value, now: float) -> float:
     """Epoch seconds from an ISO 8601 text (no zone = UTC) or a number of seconds or
-    milliseconds; ``now`` when absent. Raises ValueError otherwise."""
+    milliseconds; ``now`` when absent. Raises ValueError for anything else, or a time outside
+    1970-2100."""
     from datetime import datetime, timezone
 
     if value is None or value == "":
         return now
-    if isinstance(value, str):
-        text = value.strip()
+    try:
+        t = float(value.strip() if isinstance(value, str) else value)
+        t = t / 1000.0 if abs(t) >= 1e11 else t  # milliseconds
+    except ValueError:
         try:
-            t = float(text)
+            d = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError:
-            try:
-                d = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-            except ValueError:
-                raise ValueError(
-                    f"time {value[:40]!r} is not a time: use ISO 8601 (2020-06-20T18:00:00Z) or Unix seconds"
-                ) from None
-            if d.tzinfo is None:
-                d = d.replace(tzinfo=timezone.utc)
-            return d.timestamp()
-    else:
-        t = float(value)
+            raise ValueError(
+                f"time {value[:40]!r} is not a time: use ISO 8601 (2020-06-20T18:00:00Z) or Unix "
+                "seconds"
+            ) from None
+        t = (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).timestamp()
     if not math.isfinite(t):
         raise ValueError("time is not finite")
-    return t / 1000.0 if abs(t) >= 1e11 else t
+    if not 0 <= t <= LATEST_TIME:
+        raise ValueError(
+            f"time {str(value)[:40]!r} is not between 1970 and 2100: send ISO 8601 "
+            "(2020-06-20T18:00:00Z) or Unix seconds or milliseconds"
+        )
+    return t

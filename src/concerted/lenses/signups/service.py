@@ -185,9 +185,8 @@ class _Live:
         self.refitting = False
         self.since_fit = 0
         self.fitted_at = time.monotonic()
-        self.person_risk: dict[int, list[float]] = {}
-        for rec in self._stored():
-            self._add_person_risk(rec["person"], rec["risk"])
+        self.inflight: dict[str, asyncio.Future] = {}
+        self._reload_person_risk()
         if model is not None:
             self.fit, self.model_source, self.fixed = Fit.from_dict(model["fit"]), "given", True
         elif len(self.state.by_id) >= MIN_REGISTRATIONS_TO_FIT:
@@ -203,8 +202,10 @@ class _Live:
                 False,
             )
 
-    def _stored(self):
-        return self.state.by_id.values()
+    def _reload_person_risk(self) -> None:
+        self.person_risk: dict[int, list[float]] = {}
+        for rec in self.state.by_id.values():
+            self._add_person_risk(rec["person"], rec["risk"])
 
     def start(self) -> None:
         self.wake = asyncio.Event()
@@ -229,13 +230,17 @@ class _Live:
         self.state.close()
 
     async def score(self, reg: dict) -> dict:
+        st = self.state
         rid = reg.get("id") or uuid.uuid4().hex
-        seen = self.state.by_id.get(rid)
+        key = st.hash("id", rid)
+        if key in self.inflight:  # posted again before the first was stored: wait for it
+            await asyncio.shield(self.inflight[key])
+        seen = st.by_id.get(key)
         if seen is not None:  # idempotent: a retried post counts once
-            return {**_answer(seen), "repeat": True}
+            return {**_answer(seen, rid), "repeat": True}
+        # Everything is checked before anything is taken into the state.
         t = parse_time(reg.get("time"), time.time())
         who = identify(reg, venue_postcode=self.venue, country=self.country)
-        st = self.state
         email_key = st.hash("email", who.email)
         name_phone_key = (
             st.hash("name_phone", f"{who.name}|{who.phone}") if who.name and who.phone else None
@@ -255,7 +260,7 @@ class _Live:
             features, surge=surge, channel=who.channel, device=who.device, duplicate=duplicate
         )
         rec = {
-            "id": rid,
+            "id": key,
             "time": t,
             "person": person,
             "email_key": email_key,
@@ -269,12 +274,18 @@ class _Live:
             "verdict": verdict,
             "reasons": ";".join(reasons),
         }
+        # Into memory now, so that the next request sees this one (a person, a shared number,
+        # the velocity); if the commit fails, the writer takes it out again.
         st.record(rec)
         self._add_person_risk(person, rec["risk"])
         future = asyncio.get_running_loop().create_future()
         self.pending.append((rec, future))
+        self.inflight[key] = future
         self.wake.set()
-        await future
+        try:
+            await asyncio.shield(future)
+        finally:
+            self.inflight.pop(key, None)
         self.since_fit += 1
         if (
             not self.fixed
@@ -285,7 +296,7 @@ class _Live:
             self.refitting = True
             asyncio.get_running_loop().create_task(self._refit())
         return {
-            **_answer(rec),
+            **_answer(rec, rid),
             "channel": CHANNELS[who.channel],
             "device": DEVICES[who.device],
             "surge_bucket": surge_bucket(surge),
@@ -306,6 +317,11 @@ class _Live:
             try:
                 await asyncio.to_thread(self.state.commit, [rec for rec, _ in batch])
             except Exception as exc:  # the disk said no: these registrations are not accepted
+                # Nor are those scored since, against a memory that held them: every one not
+                # stored is refused, and memory is read back from the file.
+                batch, self.pending = batch + self.pending, []
+                self.state.reload()
+                self._reload_person_risk()
                 for _, future in batch:
                     future.set_exception(_NotStored(str(exc)))
                 continue
@@ -336,9 +352,11 @@ class _Live:
         }
 
 
-def _answer(rec: dict) -> dict:
+def _answer(rec: dict, rid: str) -> dict:
+    """The answer about stored registration ``rec``, posted with id ``rid`` (the state keeps
+    only its keyed hash)."""
     return {
-        "id": rec["id"],
+        "id": rid,
         "risk": rec["risk"],
         "verdict": rec["verdict"],
         "reasons": [r for r in rec["reasons"].split(";") if r],
