@@ -154,6 +154,60 @@ def test_signals_on_a_hand_made_log():
     ]
 
 
+@pytest.mark.parametrize(
+    ("referrer", "channel"),
+    [
+        ("https://mail.google.com/mail/u/0/", "email"),
+        ("https://www.google.co.uk/search?q=rally", "search"),
+        ("https://news.google.com/articles/x", "news"),
+        ("https://www.dropbox.com/s/abc/flyer.pdf", "other"),  # not x.com
+        ("https://x.com/someone/status/1", "social"),
+        ("https://t.co/abc", "social"),
+        ("https://m.facebook.com/", "social"),
+        ("https://www.tiktok.com/@fan/video/1", "short_video"),
+        ("https://www.nbcnews.com/politics", "news"),
+        ("https://postman.com/", "other"),
+        ("tiktok", "short_video"),
+        ("a friend told me", "other"),
+        ("", "direct"),
+        (None, "direct"),
+    ],
+)
+def test_referrers_match_hosts_on_whole_labels(referrer, channel):
+    from concerted.lenses.signups.channels import referrer_channel
+
+    assert CHANNELS[referrer_channel(referrer)] == channel
+    t = pa.table({"referrer": pa.array([referrer], pa.string())})
+    assert CHANNELS[compute_signals(t).channel[0]] == channel  # the batch agrees
+
+
+@pytest.mark.parametrize(
+    ("agent", "device", "bot_reason"),
+    [
+        ("Mozilla/5.0 (Linux; Android 10; Cubot X30) AppleWebKit/537.36 Chrome/83.0 Mobile Safari/537.36", "mobile", False),
+        ("curl/7.68.0", "bot_or_unknown", True),
+        ("python-requests/2.25.1", "bot_or_unknown", True),
+        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "bot_or_unknown", True),
+        (TIKTOK_UA, "inapp_short_video", False),
+        (DESKTOP_UA, "desktop", False),
+        ("", "bot_or_unknown", False),  # unknown, not a bot
+        (None, "bot_or_unknown", False),
+    ],
+)  # fmt: skip
+def test_user_agents_bots_by_a_maintained_list_and_blank_is_not_a_bot(agent, device, bot_reason):
+    from concerted.lenses.signups.live import identify, reasons_of
+
+    t = pa.table({"user_agent": pa.array([agent] * 2, pa.string()), "name": ["A Bc", "D Ef"]})
+    r = score_signups(t, bootstrap=0)
+    assert r.registrations["device"][0].as_py() == device
+    assert ("device_bot" in r.registrations["reasons"][0].as_py()) == bot_reason
+    who = identify({"user_agent": agent})
+    assert DEVICES[who.device] == device
+    live = reasons_of({}, surge=0, channel=0, device=who.device, duplicate=False,
+                      agent_given=who.agent_given)  # fmt: skip
+    assert ("device_bot" in live) == bot_reason
+
+
 def test_signals_flag_a_number_given_by_several_people():
     t = pa.table(
         {

@@ -257,7 +257,7 @@ def _reasons(signals: Signals, ratio: np.ndarray, verdict: np.ndarray) -> pa.Arr
         ratio >= SURGE_REASON_AT,
         signals.channel == CHANNELS.index("short_video"),
         signals.device == DEVICES.index("inapp_short_video"),
-        signals.device == DEVICES.index("bot_or_unknown"),
+        (signals.device == DEVICES.index("bot_or_unknown")) & signals.agent_given,
         verdict == 1,
     )
     for j, flag in enumerate(extras):

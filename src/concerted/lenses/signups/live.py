@@ -34,19 +34,11 @@ import numpy as np
 
 from ...errors import ParameterError
 from . import geo
+from .channels import referrer_channel, user_agent_device
 from .normalize import DOTLESS_DOMAINS, NANP, NON_PERSONAL
 from .signals import FEATURES, JOKE_NAMES, LOCAL_KM, RANDOM_NAME, REASONS, REGIONAL_KM, _token_regex
 from .surge import BIN_SECONDS, BLOCK_BINS, BUCKET_EDGES, WINDOW_HOURS
-from .vocab import (
-    BOT_UA,
-    CHANNELS,
-    DEVICES,
-    JOKE_TOKENS,
-    MOBILE_UA,
-    OTHER_INAPP_UA,
-    REFERRER_FAMILIES,
-    SHORT_VIDEO_UA,
-)
+from .vocab import CHANNELS, DEVICES, JOKE_TOKENS
 
 _EMAIL = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 _RANDOM = re.compile(RANDOM_NAME)
@@ -54,14 +46,6 @@ _JOKE_TOKEN = re.compile(_token_regex(JOKE_TOKENS))
 _US_ZIP = re.compile(r"^\d{5}(-?\d{4})?$")
 _IPV4 = re.compile(r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$")
 _IPV6 = re.compile(r"^([0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}):")
-_REFERRERS = [(family, re.compile(pattern)) for family, pattern in REFERRER_FAMILIES]
-_DEVICES = [
-    ("inapp_short_video", re.compile(SHORT_VIDEO_UA)),
-    ("inapp_other", re.compile(OTHER_INAPP_UA)),
-    ("bot_or_unknown", re.compile(BOT_UA)),
-    ("mobile", re.compile(MOBILE_UA)),
-    ("desktop", re.compile(r"Windows|Macintosh|X11|Linux|CrOS|Mozilla")),
-]
 
 
 @dataclass
@@ -75,6 +59,7 @@ class Identity:
     block: str | None  # /24 (or IPv6 /48)
     channel: int
     device: int
+    agent_given: bool
 
 
 def identify(reg: dict, *, venue_postcode: str | None = None, country: str = "US") -> Identity:
@@ -108,8 +93,9 @@ def identify(reg: dict, *, venue_postcode: str | None = None, country: str = "US
         phone if phone_cat in (0, 3, 4) else None,
         name,
         m.group(1) if m else None,
-        _channel(reg.get("referrer")),
-        _device(reg.get("user_agent")),
+        referrer_channel(reg.get("referrer")),
+        user_agent_device(reg.get("user_agent")),
+        bool((reg.get("user_agent") or "").strip()),
     )
 
 
@@ -209,26 +195,6 @@ def _postcode(p: str, venue: str | None) -> int:
     return 0 if d < LOCAL_KM else 1 if d < REGIONAL_KM else 2
 
 
-def _channel(referrer) -> int:
-    r = (referrer or "").strip()
-    if not r:
-        return CHANNELS.index("direct")
-    for family, pattern in _REFERRERS:
-        if pattern.search(r):
-            return CHANNELS.index(family)
-    return CHANNELS.index("other")
-
-
-def _device(agent) -> int:
-    ua = (agent or "").strip()
-    if not ua:
-        return DEVICES.index("bot_or_unknown")
-    for device, pattern in _DEVICES:
-        if pattern.search(ua):
-            return DEVICES.index(device)
-    return DEVICES.index("bot_or_unknown")
-
-
 def ip_category(people_in_block: int) -> int:
     """The ``ip`` feature from the number of distinct people in the /24 (0 = no IP)."""
     if people_in_block == 0:
@@ -249,7 +215,13 @@ def surge_bucket(ratio: float) -> int:
 
 
 def reasons_of(
-    features: dict[str, int], *, surge: float, channel: int, device: int, duplicate: bool
+    features: dict[str, int],
+    *,
+    surge: float,
+    channel: int,
+    device: int,
+    duplicate: bool,
+    agent_given: bool = True,
 ) -> list[str]:
     out = [reason for (feature, code), reason in REASONS.items() if features.get(feature) == code]
     if surge >= 0.5:
@@ -258,7 +230,7 @@ def reasons_of(
         out.append("referrer_short_video")
     if device == DEVICES.index("inapp_short_video"):
         out.append("inapp_short_video")
-    if device == DEVICES.index("bot_or_unknown"):
+    if device == DEVICES.index("bot_or_unknown") and agent_given:
         out.append("device_bot")
     if duplicate:
         out.append("duplicate")

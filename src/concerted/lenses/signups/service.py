@@ -257,7 +257,12 @@ class _Live:
         risk = self.fit.risk_one(cell, surge, features)
         verdict = "duplicate" if duplicate else "suspect" if risk >= SUSPECT_AT else "genuine"
         reasons = reasons_of(
-            features, surge=surge, channel=who.channel, device=who.device, duplicate=duplicate
+            features,
+            surge=surge,
+            channel=who.channel,
+            device=who.device,
+            duplicate=duplicate,
+            agent_given=who.agent_given,
         )
         rec = {
             "id": key,

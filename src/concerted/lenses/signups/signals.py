@@ -19,7 +19,8 @@ ip              alone in its /24, 2-3 people, 4-9 (``ip_shared``), 10 or more (`
                 missing
 channel         where the registration came from (the referrer's family)
 device          desktop, mobile, in-app browser of a short-video app (``inapp_short_video``),
-                in-app browser of another app, bot or unknown (``device_bot``)
+                in-app browser of another app, bot or unknown (``device_bot`` when a user
+                agent was given)
 ==============  ======================================================================
 """
 
@@ -32,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import geo
+from .channels import per_value, referrer_channel, user_agent_device
 from .normalize import (
     NON_PERSONAL,
     merge_people,
@@ -39,17 +41,7 @@ from .normalize import (
     normalise_names,
     normalise_phones,
 )
-from .vocab import (
-    BOT_UA,
-    CHANNELS,
-    DEVICES,
-    JOKE_NAMES,
-    JOKE_TOKENS,
-    MOBILE_UA,
-    OTHER_INAPP_UA,
-    REFERRER_FAMILIES,
-    SHORT_VIDEO_UA,
-)
+from .vocab import JOKE_NAMES, JOKE_TOKENS
 
 FEATURES = {
     "email": ("ok", "missing", "invalid", "disposable"),
@@ -93,6 +85,7 @@ class Signals:
     phone: pa.Array
     name: pa.Array
     notes: list[str] = field(default_factory=list)
+    agent_given: np.ndarray | None = None  # a user agent was given (not blank)
 
     @property
     def people(self) -> int:
@@ -173,8 +166,11 @@ def compute_signals(
 
     postcode_cat = _postcodes(col("postcode"), venue_postcode, notes)
     ip_cat = _ips(col("ip"), person)
-    channel = _families(col("referrer"), REFERRER_FAMILIES, CHANNELS, empty="direct", rest="other")
-    device = _devices(col("user_agent"))
+    channel = per_value(col("referrer"), referrer_channel)
+    device = per_value(col("user_agent"), user_agent_device)
+    agent_given = pc.fill_null(
+        pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(col("user_agent"))), 0), False
+    ).to_numpy(zero_copy_only=False)
     features = {
         "email": email_cat,
         "name": name_cat,
@@ -183,7 +179,9 @@ def compute_signals(
         "postcode": postcode_cat,
         "ip": ip_cat,
     }
-    return Signals(person, first, features, channel, device, email, phone_valid, name, notes)
+    return Signals(
+        person, first, features, channel, device, email, phone_valid, name, notes, agent_given
+    )
 
 
 def reason_codes(signals: Signals) -> list[list[str]]:
@@ -275,41 +273,4 @@ def _ips(ips: pa.Array, person: np.ndarray) -> np.ndarray:
     out = np.select([count == 0, count == 1, count <= 3, count <= 9], [4, 0, 1, 2], 3).astype(
         np.int8
     )
-    return out
-
-
-def _families(values: pa.Array, families, names, *, empty: str, rest: str) -> np.ndarray:
-    v = pc.utf8_trim_whitespace(values)
-    out = np.full(len(v), names.index(rest), np.int8)
-    blank = pc.fill_null(pc.equal(v, ""), True).to_numpy(zero_copy_only=False)
-    assigned = blank.copy()
-    out[blank] = names.index(empty)
-    for family, pattern in families:
-        hit = pc.fill_null(pc.match_substring_regex(v, pattern), False).to_numpy(
-            zero_copy_only=False
-        )
-        hit &= ~assigned
-        out[hit] = names.index(family)
-        assigned |= hit
-    return out
-
-
-def _devices(agents: pa.Array) -> np.ndarray:
-    ua = pc.utf8_trim_whitespace(agents)
-    out = np.full(len(ua), DEVICES.index("bot_or_unknown"), np.int8)
-    assigned = pc.fill_null(pc.equal(ua, ""), True).to_numpy(zero_copy_only=False)
-    order = (
-        ("inapp_short_video", SHORT_VIDEO_UA),
-        ("inapp_other", OTHER_INAPP_UA),
-        ("bot_or_unknown", BOT_UA),
-        ("mobile", MOBILE_UA),
-        ("desktop", r"Windows|Macintosh|X11|Linux|CrOS|Mozilla"),
-    )
-    for device, pattern in order:
-        hit = pc.fill_null(pc.match_substring_regex(ua, pattern), False).to_numpy(
-            zero_copy_only=False
-        )
-        hit &= ~assigned
-        out[hit] = DEVICES.index(device)
-        assigned |= hit
     return out

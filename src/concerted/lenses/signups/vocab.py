@@ -68,22 +68,7 @@ anon xxx bts blackpink jungkook jimin taehyung yoongi namjoon hoseok seokjin""".
 # In-app browsers of short-video apps (TikTok's is ByteDance's web view), and of other apps.
 SHORT_VIDEO_UA = r"BytedanceWebview|musical_ly|TikTok|trill_|Instagram|Snapchat|Likee|Kwai|Triller"
 OTHER_INAPP_UA = r"FBAN|FBAV|FB_IAB|Twitter|LinkedInApp|Line/|Pinterest|MicroMessenger"
-BOT_UA = (
-    r"(?i)bot|crawl|spider|curl|wget|python|httpclient|Go-http|okhttp|Headless|axios|java/|libwww"
-)
 MOBILE_UA = r"Mobile|Android|iPhone|iPad"
 
-# Referrer families. A referrer may be a URL or a bare word (``tiktok``, ``news``).
-REFERRER_FAMILIES = (
-    ("short_video", r"(?i)tiktok|instagram|snapchat|youtube|youtu\.be|likee|triller|kwai"),
-    ("social", r"(?i)facebook|fb\.com|fb\.me|twitter|t\.co\b|x\.com|reddit|linkedin|threads|bsky"),
-    ("search", r"(?i)google|bing|duckduckgo|yahoo|ecosia|baidu|yandex|search"),
-    (
-        "news",
-        r"(?i)news|cnn|fox|nbc|cbs|abc|npr|nytimes|washingtonpost|tulsaworld|kjrh|kotv|ktul|"
-        r"apnews|reuters|politico|axios|bloomberg|journal|times|post|tribune|herald|gazette",
-    ),
-    ("email", r"(?i)mail|newsletter|campaign-archive|list-manage|sendgrid|outlook\.live"),
-)
 CHANNELS = ("direct", "short_video", "social", "search", "news", "email", "other")
 DEVICES = ("desktop", "mobile", "inapp_short_video", "inapp_other", "bot_or_unknown")
