@@ -406,3 +406,19 @@ def test_load_registrations_map_to_missing_column(tmp_path):
         load_registrations(path, mapping={"email": "mail"})
     with pytest.raises(ParameterError, match="not a registration column"):
         load_registrations(path, mapping={"actor": "email"})
+
+
+def test_load_registrations_uses_any_part_of_a_split_name(tmp_path):
+    first_only = tmp_path / "first.csv"
+    first_only.write_text(
+        "id,first_name,email\n1,Mary,mary@gmail.com\n2,,x@gmail.com\n3,Xkqzt,q@gmail.com\n"
+    )
+    t = load_registrations(first_only)
+    assert t["name"].to_pylist() == ["Mary", None, "Xkqzt"]  # used to be dropped
+    # A one-word name is what the form asked for, not a tell; a random string still is.
+    assert compute_signals(t).features["name"].tolist() == [0, 1, 3]
+    both = tmp_path / "both.csv"
+    both.write_text("id,First_Name,Surname\n1,Mary,Smith\n2,,Jones\n3,Ann,\n4,,\n")
+    t = load_registrations(both)
+    assert t["name"].to_pylist() == ["Mary Smith", "Jones", "Ann", None]
+    assert compute_signals(t).features["name"].tolist() == [0, 3, 3, 1]

@@ -29,6 +29,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "user_agent": ("user_agent", "useragent", "ua", "http_user_agent", "browser"),
     "referrer": ("referrer", "referer", "http_referer", "source", "utm_source", "channel"),
 }  # fmt: skip
+FIRST = ("first_name", "firstname", "given_name")
+LAST = ("last_name", "lastname", "surname", "family_name")
+# Schema metadata of a table whose names come from one part only (a first or a last name).
+NAME_PARTS_KEY = b"concerted.signups.name_parts"
 
 
 def load_registrations(
@@ -81,16 +85,16 @@ def load_registrations(
     for col in COLUMNS[2:]:
         if col in source:
             out[col] = pc.utf8_trim_whitespace(raw[source[col]])
+    metadata = None
     if "name" not in source:
-        first, last = (
-            _find(raw.column_names, ("first_name", "firstname", "given_name")),
-            _find(raw.column_names, ("last_name", "lastname", "surname", "family_name")),
-        )
-        if first and last:
-            out["name"] = pc.binary_join_element_wise(
-                pc.fill_null(raw[first], ""), pc.fill_null(raw[last], ""), " "
-            )
-    table = pa.table(out)
+        parts = [c for c in (_find(raw.column_names, FIRST), _find(raw.column_names, LAST)) if c]
+        if parts:
+            texts = [pc.fill_null(pc.utf8_trim_whitespace(raw[c]), "") for c in parts]
+            joined = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*texts, " "))
+            out["name"] = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+            if len(parts) == 1:  # a one-word name is then the form's, not the registrant's
+                metadata = {NAME_PARTS_KEY: b"one"}
+    table = pa.table(out, metadata=metadata)
     if "time" in table.column_names:
         table = table.sort_by([("time", "ascending"), ("row", "ascending")])
     return table
@@ -122,7 +126,7 @@ def _resolve(columns: list[str], mapping: dict[str, str], name: str) -> dict[str
                 used.add(col)
                 break
     useful = [c for c in COLUMNS[1:] if c in source]
-    has_split_name = _find(columns, ("first_name", "firstname", "given_name")) is not None
+    has_split_name = _find(columns, FIRST) is not None or _find(columns, LAST) is not None
     if not useful and not has_split_name:
         raise SchemaError(
             f"{name} has none of the columns the sign-up lens reads ({', '.join(COLUMNS[1:])}). "

@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 
 from . import geo
 from .channels import per_value, referrer_channel, user_agent_device
+from .load import NAME_PARTS_KEY
 from .normalize import (
     NON_PERSONAL,
     merge_people,
@@ -126,6 +127,8 @@ def compute_signals(
     name = normalise_names(col("name"))
     name_cat = np.where(pc.is_valid(name).to_numpy(zero_copy_only=False), 0, 1).astype(np.int8)
     single = pc.fill_null(pc.invert(pc.match_substring(name, " ")), False)
+    if (table.schema.metadata or {}).get(NAME_PARTS_KEY) == b"one":
+        single = pa.array(np.zeros(n, bool))  # the form asked for one part of the name only
     rnd = pc.fill_null(pc.match_substring_regex(name, RANDOM_NAME), False)
     name_cat[pc.or_(single, rnd).to_numpy(zero_copy_only=False)] = 3
     joke = pc.or_(
