@@ -177,8 +177,16 @@ def test_report_escapes_hostile_registrations(tmp_path):
         ),
         ("foo,bar\n1,2\n", [], "none of the columns the sign-up lens reads"),
         ("time,email\n1591790400,a@x.com\n", ["--map", "email=mail"], "no column 'mail'"),
-        ("time,email\n1591790400,a@x.com\n", ["--map", "email"], "--map takes CANONICAL=COLUMN"),
-        ("time,email\n1591790400,a@x.com\n", ["--show-rate", "2"], "show_rate must be in (0, 1]"),
+        ("id,time,email\n1,,a@x.com\n", [], "(row 1: empty)"),
+        ("time,email\n1591790400,a@x.com\n", ["--map", "email"], "e.g. --map email="),
+        ("time,email\n1591790400,a@x.com\n", ["--show-rate", "2"], "(--show-rate) must be in"),
+        ("time,email\n1591790400,a@x.com\n", ["--venue-postcode", "00000"], "not a known US ZIP"),
+        ("time,email\n1591790400,a@x.com\n", ["--country", "USA"], "two-letter ISO 3166 code"),
+        (
+            "time,email\n1591790400,a@x.com\n",
+            ["--country", "GB", "--venue-postcode", "74103"],
+            "leave the venue postcode out",
+        ),
         ("", [], "is empty"),
     ],
 )
@@ -192,6 +200,19 @@ def test_bad_input_exits_1_with_a_clear_message(tmp_path, content, args, message
     assert message in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_notes_are_shown_even_when_quiet(tmp_path):
+    path = tmp_path / "form.csv"
+    rows = [f"{i},{1591790400 + 60 * i},p{i}@gmail.com" for i in range(300)]
+    rows.append(f"300,{4_102_444_800},late@gmail.com")  # dated 2100
+    path.write_text("id,time,email\n" + "\n".join(rows) + "\n")
+    result = CliRunner().invoke(
+        main, ["signups", str(path), "--out", str(tmp_path / "o"), "-q", "--bootstrap", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "note: 1 registration(s) dated far outside the others (row 301)" in result.output
+    assert "reading" not in result.output  # progress stays quiet
 
 
 def test_missing_file_exits_1(tmp_path):

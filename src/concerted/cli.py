@@ -46,13 +46,13 @@ class _Progress:
             click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {message}", err=True)
 
 
-def _parse_map(values: tuple[str, ...]) -> dict[str, str]:
+def _parse_map(values: tuple[str, ...], example: str = "actor=account_id") -> dict[str, str]:
     mapping = {}
     for value in values:
         key, sep, column = value.partition("=")
         if not sep or not key.strip() or not column.strip():
             raise ParameterError(
-                f"--map takes CANONICAL=COLUMN, e.g. --map actor=account_id. Got {value!r}."
+                f"--map takes CANONICAL=COLUMN, e.g. --map {example}. Got {value!r}."
             )
         mapping[key.strip()] = column.strip()
     return mapping

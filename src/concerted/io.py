@@ -171,7 +171,7 @@ def parse_times(values: pa.Array | pa.ChunkedArray, *, column: str, name: str) -
         rows = np.flatnonzero(bad) + 1
         raw = np.asarray(times["t"].to_pylist(), dtype=object)[bad]
         shown = "; ".join(
-            f"row {r}: {v!r}" for r, v in list(zip(rows, raw, strict=True))[:_MAX_SHOWN]
+            f"row {r}: {_shown(v)}" for r, v in list(zip(rows, raw, strict=True))[:_MAX_SHOWN]
         )
         raise SchemaError(
             f"{name}: column {column!r} has {int(bad.sum())} value(s) that are not a time ({shown}). "
@@ -179,6 +179,11 @@ def parse_times(values: pa.Array | pa.ChunkedArray, *, column: str, name: str) -
             "or map another column with --map time=COLUMN."
         )
     return parsed
+
+
+def _shown(value) -> str:
+    """A bad value as a message shows it: quoted, or ``empty``."""
+    return "empty" if value is None or not str(value).strip() else repr(value)
 
 
 def _check_options(mapping: dict[str, str], kinds: list[str]) -> None:
@@ -365,7 +370,7 @@ def _to_canonical(
         n_bad = con.execute(
             "SELECT count(*) FROM parsed WHERE __time IS NULL OR isnan(__time) OR isinf(__time)"
         ).fetchone()[0]
-        shown = "; ".join(f"row {r}: {v!r}" for r, v in bad)
+        shown = "; ".join(f"row {r}: {_shown(v)}" for r, v in bad)
         raise SchemaError(
             f"{name}: column {source['time']!r} has {n_bad} value(s) that are not a time ({shown}). "
             "Use ISO 8601 (2020-06-20T18:00:00Z) or Unix epoch seconds or milliseconds, "

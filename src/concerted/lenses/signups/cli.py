@@ -77,7 +77,7 @@ def _friendly(command):
     is_flag=True,
     help="Write names, e-mail addresses, phone numbers and IP addresses as they are (pseudonymised by default).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (notes are still shown).")
 @_friendly
 def signups(
     file,
@@ -107,7 +107,9 @@ def signups(
 
     say = _Progress(quiet)
     say(f"reading {file}")
-    table = load_registrations(file, mapping=_parse_map(mapping), format=file_format)
+    table = load_registrations(
+        file, mapping=_parse_map(mapping, "email=email_address"), format=file_format
+    )
     result = score_signups(
         table,
         venue_postcode=venue_postcode,
@@ -118,8 +120,8 @@ def signups(
         source=str(file),
         progress=say,
     )
-    for note in result.summary["notes"]:
-        say(f"note: {note}")
+    for note in result.summary["notes"]:  # shown even with --quiet: they change the answer
+        click.echo(f"note: {note}", err=True)
     say(f"writing {out_dir}/")
     write_signups(result, out_dir, reveal=reveal)
     s = result.summary

@@ -72,10 +72,10 @@ def estimate_genuine(
         rate, rate_lo, rate_hi = DEFAULT_SHOW_RATE
     else:
         if not 0 < show_rate <= 1:
-            raise ParameterError(f"show_rate must be in (0, 1]. Got {show_rate}.")
+            raise ParameterError(f"show_rate (--show-rate) must be in (0, 1]. Got {show_rate}.")
         rate = rate_lo = rate_hi = float(show_rate)
     if bootstrap < 0:
-        raise ParameterError(f"bootstrap must be >= 0. Got {bootstrap}.")
+        raise ParameterError(f"bootstrap (--bootstrap) must be >= 0. Got {bootstrap}.")
     n_people = int(person.max()) + 1 if person.size else 0
     post = class_posteriors(patterns, fit, surge_share)
     risk = risk_of(post)[patterns.of_row]

@@ -12,6 +12,8 @@ import numpy as np
 import pyarrow as pa
 
 from ... import __version__
+from ...errors import ParameterError
+from . import geo
 from .estimate import Estimate, estimate_genuine, person_risk
 from .model import N_OBVIOUS, Fit, class_posteriors, collapse, fit_model, risk_of
 from .signals import FEATURES, REASONS, Signals, compute_signals
@@ -85,6 +87,7 @@ def score_signups(
     """
     say = progress or (lambda message: None)
     started = _time.perf_counter()
+    venue_postcode, country = check_event(venue_postcode, country)
     n = table.num_rows
     say(f"signals of {n:,} registrations")
     signals = compute_signals(table, venue_postcode=venue_postcode, country=country)
@@ -189,7 +192,7 @@ def score_signups(
     return SignupResult(registrations, summary, estimate, fit, signals, surge, risk, timeline)
 
 
-# A registration dated this far outside the span of the middle 99.8 % of the log (or a week,
+# A registration dated this far outside the span of the middle 98 % of the log (or a week,
 # whichever is more) is a typing or clock error, not a moment: it takes no part in timing.
 SPAN_MARGIN = 0.5
 SPAN_MARGIN_SECONDS = 7 * 86_400
@@ -198,7 +201,7 @@ SPAN_MARGIN_SECONDS = 7 * 86_400
 def _within_span(times: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Which registrations lie within the log's robust span, and a note naming the file rows
     of those that do not."""
-    lo, hi = np.quantile(times, [0.001, 0.999])
+    lo, hi = np.quantile(times, [0.01, 0.99])
     margin = max(SPAN_MARGIN * (hi - lo), SPAN_MARGIN_SECONDS)
     dated = (times >= lo - margin) & (times <= hi + margin)
     outside = int((~dated).sum())
@@ -218,6 +221,33 @@ def _per_registration(surge: Surge | None, dated: np.ndarray) -> tuple[np.ndarra
     if surge is not None:
         bucket[dated], ratio[dated] = surge.bucket, surge.ratio
     return bucket, ratio
+
+
+def check_event(venue_postcode: str | None, country: str) -> tuple[str | None, str]:
+    """The event's venue ZIP code and country, checked: a typo here would silently turn off the
+    distance and foreign-number signals."""
+    import phonenumbers
+
+    code = str(country or "").strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise ParameterError(
+            f"country (--country) must be a two-letter ISO 3166 code, e.g. US, GB or DE. "
+            f"Got {country!r}."
+        )
+    if venue_postcode is None:
+        return None, code
+    venue = str(venue_postcode).strip()
+    if code != "US":
+        raise ParameterError(
+            "venue_postcode (--venue-postcode) is read as a US ZIP code, and the event's country "
+            f"is {code}: leave the venue postcode out for an event outside the US."
+        )
+    if geo.locate(venue) is None:
+        raise ParameterError(
+            f"venue_postcode (--venue-postcode) {venue!r} is not a known US ZIP code: give the "
+            "venue's five-digit ZIP, e.g. 74103, or leave it out."
+        )
+    return venue, code
 
 
 def _fit_risk(

@@ -30,6 +30,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from ...errors import ParameterError
+from .lens import check_event
 from .live import LiveState, identify, ip_category, parse_time, reasons_of, surge_bucket
 from .model import Fit, collapse, fit_model
 from .signals import FEATURES
@@ -96,6 +97,7 @@ def create_app(
     synchronous: str = "normal",
 ) -> FastAPI:
     """The FastAPI app. ``model``: a ``model.json`` document (``concerted signups`` writes one)."""
+    venue_postcode, country = check_event(venue_postcode, country)
     if refit_every < 1:
         raise ParameterError(f"refit_every must be >= 1. Got {refit_every}.")
     if model is not None and model.get("kind") != "concerted.signups.model":
