@@ -80,6 +80,16 @@ def pseudonymise_column(column: pa.ChunkedArray | pa.Array, key: bytes) -> pa.Ar
     return pa.array(replaced, pa.string()).take(encoded.indices)
 
 
+def pseudonymise_values(column: pa.ChunkedArray | pa.Array, kind: str, key: bytes) -> pa.Array:
+    """Every non-empty value of a string column replaced whole by its pseudonym (a name is
+    personal data however it looks); each distinct value is hashed once."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    encoded = pc.dictionary_encode(column)
+    names = [pseudonym(kind, v, key) if v else v for v in encoded.dictionary.to_pylist()]
+    return pa.array(names, pa.string()).take(encoded.indices)
+
+
 def pseudonymise_table(table: pa.Table, columns: tuple[str, ...], key: bytes) -> pa.Table:
     """The table with the named string columns pseudonymised (columns it lacks are skipped)."""
     for name in columns:

@@ -37,7 +37,7 @@ from . import geo
 from .channels import referrer_channel, user_agent_device
 from .normalize import DOTLESS_DOMAINS, NANP, NON_PERSONAL
 from .signals import FEATURES, JOKE_NAMES, LOCAL_KM, RANDOM_NAME, REASONS, REGIONAL_KM, _token_regex
-from .surge import BIN_SECONDS, BLOCK_BINS, BUCKET_EDGES, WINDOW_HOURS
+from .surge import BIN_SECONDS, BLOCK_BINS, WINDOW_HOURS
 from .vocab import CHANNELS, DEVICES, JOKE_TOKENS
 
 _EMAIL = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
@@ -208,10 +208,6 @@ def ip_category(people_in_block: int) -> int:
         if people_in_block <= 9
         else 3
     )
-
-
-def surge_bucket(ratio: float) -> int:
-    return 0 if ratio <= 0 else 1 + int(np.searchsorted(BUCKET_EDGES, ratio, side="right"))
 
 
 def reasons_of(

@@ -39,15 +39,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .signals import FEATURES
-from .surge import BUCKET_EDGES
 from .surge import N_BUCKETS as N_SURGE_BUCKETS
-
-
-def bucket_of(ratio):
-    """Surge bucket of a surge ratio (0: no surge)."""
-    r = np.asarray(ratio, float)
-    return np.where(r <= 0, 0, 1 + np.searchsorted(BUCKET_EDGES, r, side="right"))
-
+from .surge import bucket_of
 
 IDENTITY = ("email", "name", "phone", "phone_reused", "postcode")
 # Obvious fakes come as a few sub-classes, each with its own identity distributions: one product of

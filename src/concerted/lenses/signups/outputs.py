@@ -13,10 +13,9 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ...outputs import json_safe, write_csv, write_folder
-from ...privacy import new_key, pseudonym, pseudonymise_column
+from ...privacy import new_key, pseudonymise_table, pseudonymise_values
 from .lens import SignupResult
 from .report import render_signups_report
 
@@ -33,18 +32,9 @@ def pseudonymise_registrations(table: pa.Table, key: bytes | None = None) -> pa.
     key = key or new_key()
     for column, kind in PERSONAL.items():
         if column in table.column_names:
-            values = table[column].combine_chunks()
-            encoded = pc.dictionary_encode(values)
-            replaced = pa.array(
-                [pseudonym(kind, v, key) if v else v for v in encoded.dictionary.to_pylist()],
-                pa.string(),
-            ).take(encoded.indices)
-            table = table.set_column(table.column_names.index(column), column, replaced)
-    for column in FREE_TEXT:
-        if column in table.column_names:
             i = table.column_names.index(column)
-            table = table.set_column(i, column, pseudonymise_column(table[column], key))
-    return table
+            table = table.set_column(i, column, pseudonymise_values(table[column], kind, key))
+    return pseudonymise_table(table, FREE_TEXT, key)
 
 
 def write_signups(

@@ -30,18 +30,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from ...errors import ParameterError
-from .lens import check_event
-from .live import LiveState, identify, ip_category, parse_time, reasons_of, surge_bucket
+from .lens import N_CELLS, SUSPECT_AT, check_event
+from .live import LiveState, identify, ip_category, parse_time, reasons_of
 from .model import Fit, collapse, fit_model
 from .signals import FEATURES
-from .surge import N_BUCKETS
+from .surge import N_BUCKETS, bucket_of
 from .vocab import CHANNELS, DEVICES
 
 MIN_REGISTRATIONS_TO_FIT = 1000
 REFIT_MIN_SECONDS = 60.0
 CHECKPOINT_SECONDS = 5.0  # refit at most this often, whatever the rate of registrations
-SUSPECT_AT = 0.5
-N_CELLS = len(CHANNELS) * len(DEVICES)
 
 
 FIELDS = {  # field -> longest accepted text
@@ -306,7 +304,7 @@ class _Live:
             **_answer(rec, rid),
             "channel": CHANNELS[who.channel],
             "device": DEVICES[who.device],
-            "surge_bucket": surge_bucket(surge),
+            "surge_bucket": int(bucket_of(surge)),
         }
 
     def _add_person_risk(self, person: int, risk: float) -> None:
@@ -375,7 +373,7 @@ def _answer(rec: dict, rid: str) -> dict:
 def _fit_rows(rows: dict[str, np.ndarray], start: Fit | None) -> Fit:
     cell = rows["cell"].astype(np.int64)
     surge = rows["surge"]
-    bucket = np.array([surge_bucket(s) for s in surge], np.int64)
+    bucket = bucket_of(surge).astype(np.int64)
     moment = cell * N_BUCKETS + bucket
     n_moments = N_CELLS * N_BUCKETS
     share = np.bincount(moment, surge, n_moments) / np.maximum(

@@ -72,10 +72,15 @@ def measure_surges(
         significant & (n3 > 0), np.clip((n3 - b3) / np.maximum(n3, 1e-9), 0, 1), 0.0
     )
     ratio = ratio_cb[cells, b]
-    bucket = np.where(ratio <= 0, 0, 1 + np.searchsorted(BUCKET_EDGES, ratio, side="right")).astype(
-        np.int8
+    return Surge(
+        ratio, bucket_of(ratio).astype(np.int8), float(start), bin_seconds, counts, baseline
     )
-    return Surge(ratio, bucket, float(start), bin_seconds, counts, baseline)
+
+
+def bucket_of(ratio):
+    """Surge bucket of a surge ratio, or of each of an array of them (0: no surge)."""
+    r = np.asarray(ratio, float)
+    return np.where(r <= 0, 0, 1 + np.searchsorted(BUCKET_EDGES, r, side="right"))
 
 
 def _baseline(counts: np.ndarray, start: float, bin_seconds: int) -> np.ndarray:
