@@ -51,6 +51,15 @@ WEIGHTS = {
     ("ip", 3): 2,  # 10+
 }
 FIRST_SEED = 100  # the tests use seeds below 20
+VARIANTS = (
+    {"genuine": 5000, "fakes": 20000},
+    {"genuine": 30000, "fakes": 3000},
+    {"careful_share": 0.8},
+    {"careful_share": 0.1},
+    {"calls": 8, "days": 10},
+    {"news_spikes": 6, "news_share": 0.15},
+    {"genuine": 8000, "fakes": 8000, "days": 5},
+)
 
 
 def auc(score: np.ndarray, label: np.ndarray) -> float:
@@ -175,7 +184,13 @@ def main() -> None:
     for seed in range(args.seeds):
         table, truth = make_other_world(seed)
         rows.append(evaluate("other", seed, table, truth))
-    for name in ("own", "other"):
+    # Worlds off the simulator's defaults: other sizes, fake shares, careful shares, calls.
+    for i, variant in enumerate(VARIANTS):
+        world = simulate_signups(seed=FIRST_SEED + 100 + i, **variant)
+        name = ",".join(f"{k}={v}" for k, v in variant.items())
+        print(f"  variant {name}")
+        rows.append(evaluate("variant", FIRST_SEED + 100 + i, world.registrations, world.truth))
+    for name in ("own", "other", "variant"):
         sel = [r for r in rows if r["world"] == name]
         if not sel:
             continue

@@ -255,6 +255,20 @@ def test_surge_marks_a_wave_and_not_a_steady_channel():
     assert np.median(s.ratio[3400:]) == 0
 
 
+def test_surge_weights_count_registrations_as_if_repeated():
+    # The bootstrap counts each registration a random number of times; a weight of k must be
+    # the same as the registration k times over.
+    rng = np.random.default_rng(1)
+    times = np.r_[rng.uniform(0, 4 * 86400, 1500), 2 * 86400 + rng.uniform(0, 3600, 200)]
+    cells = rng.integers(0, 3, times.size)
+    w = rng.poisson(1.0, times.size)
+    w[[times.argmin(), times.argmax()]] = 1  # the same span either way
+    weighted = measure_surges(times, cells, 3, weights=w.astype(float))
+    repeated = measure_surges(np.repeat(times, w), np.repeat(cells, w), 3)
+    assert np.array_equal(weighted.counts, repeated.counts)
+    assert np.allclose(weighted.ratio[w > 0], repeated.ratio[np.cumsum(w)[w > 0] - 1])
+
+
 # -- the model on a simulated log ----------------------------------------------------------------
 
 

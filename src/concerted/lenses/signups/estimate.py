@@ -4,8 +4,9 @@ Genuine people = the sum over merged people of (1 - their risk), a person's risk
 of their registrations' risks. Its uncertainty has three parts, added as variances:
 
 * which of the uncertain people are genuine: the sum of per-person Bernoulli variances r(1 - r);
-* how well the model is known: a bootstrap of the fit (pattern counts resampled as Poisson
-  draws, the model refitted, the estimate recomputed);
+* how well the model is known: a bootstrap (each registration counted a Poisson(1) number of
+  times, the surges measured again, the model refitted, the estimate recomputed; with no time
+  column, the pattern counts are resampled the same way);
 * how much the answer depends on choices the data cannot make: the largest change of the
   estimate when surges are measured in shorter or longer bins or the obvious fakes are modelled
   with fewer or more sub-classes (``structural``), taken as one more standard deviation.
@@ -66,8 +67,11 @@ def estimate_genuine(
     bootstrap: int = 40,
     seed: int = 0,
     structural: float = 0.0,
+    draws: list[float] | None = None,
 ) -> Estimate:
-    """Genuine people and turnout with 95 % intervals (see the module's docstring)."""
+    """Genuine people and turnout with 95 % intervals (see the module's docstring). ``draws``:
+    the estimate in each draw of a bootstrap the caller ran (one that re-measures the surges
+    too); without them, the fit alone is bootstrapped here."""
     if show_rate is None:
         rate, rate_lo, rate_hi = DEFAULT_SHOW_RATE
     else:
@@ -83,7 +87,9 @@ def estimate_genuine(
     genuine = float((1 - pr).sum())
     var_people = float((pr * (1 - pr)).sum())
     rng = np.random.default_rng(seed)
-    draws = []
+    if draws is not None:
+        bootstrap = 0
+    draws = list(draws or [])
     for _ in range(bootstrap):
         counts = rng.poisson(patterns.counts).astype(float)
         resampled = Patterns(

@@ -117,6 +117,9 @@ def score_signups(
         for bin_seconds, n_obvious in VARIANTS:
             other = _fit_risk(times, dated, cell, signals, bin_seconds, n_obvious)
             structural = max(structural, abs(_genuine(other, signals.person) - main))
+    draws = None
+    if surge is not None and bootstrap > 0:
+        draws = _bootstrap(times, dated, cell, signals, fit, bootstrap, seed)
     estimate = estimate_genuine(
         patterns,
         fit,
@@ -126,6 +129,7 @@ def score_signups(
         bootstrap=bootstrap,
         seed=seed,
         structural=structural,
+        draws=draws,
     )
     verdict = np.where(~signals.first, 1, np.where(risk >= SUSPECT_AT, 2, 0))
     reasons = _reasons(signals, ratio, verdict)
@@ -269,6 +273,38 @@ def _fit_risk(
         patterns, surge_share=share, n_buckets=N_BUCKETS, max_iter=300, n_obvious=n_obvious
     )
     return risk_of(class_posteriors(patterns, fit, share))[patterns.of_row]
+
+
+def _bootstrap(
+    times: np.ndarray,
+    dated: np.ndarray,
+    cell: np.ndarray,
+    signals: Signals,
+    fit: Fit,
+    n_draws: int,
+    seed: int,
+) -> list[float]:
+    """The genuine estimate in each of ``n_draws`` bootstrap draws: every registration counted a
+    Poisson(1) number of times, the surges measured again from those counts, the model refitted
+    on them and applied to every registration. The surges are estimates too: holding them fixed
+    made the interval too narrow."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_draws):
+        w = rng.poisson(1.0, cell.size).astype(float)
+        surge = measure_surges(times[dated], cell[dated], N_CELLS, weights=w[dated])
+        bucket, ratio = _per_registration(surge, dated)
+        moment = cell * N_BUCKETS + bucket
+        share = np.bincount(moment, ratio * w, N_MOMENTS) / np.maximum(
+            np.bincount(moment, w, N_MOMENTS), 1e-9
+        )
+        patterns = collapse(moment, signals.features, N_MOMENTS, weights=w)
+        refit = fit_model(
+            patterns, surge_share=share, n_buckets=N_BUCKETS, start=fit, max_iter=200, tol=1e-7
+        )
+        risk = risk_of(class_posteriors(patterns, refit, share))[patterns.of_row]
+        out.append(_genuine(risk, signals.person))
+    return out
 
 
 def _genuine(risk: np.ndarray, person: np.ndarray) -> float:

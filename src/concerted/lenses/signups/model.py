@@ -185,8 +185,14 @@ class Fit:
         return r / r.sum(axis=0)
 
 
-def collapse(moment: np.ndarray, features: dict[str, np.ndarray], n_moments: int) -> Patterns:
-    """Group registrations by (moment, identity features, IP crowding)."""
+def collapse(
+    moment: np.ndarray,
+    features: dict[str, np.ndarray],
+    n_moments: int,
+    weights: np.ndarray | None = None,
+) -> Patterns:
+    """Group registrations by (moment, identity features, IP crowding); a pattern's count is
+    its registrations' total ``weights`` (1 each by default)."""
     code = moment.astype(np.int64)
     radix = [n_moments]
     for name in (*IDENTITY, "ip"):
@@ -194,6 +200,8 @@ def collapse(moment: np.ndarray, features: dict[str, np.ndarray], n_moments: int
         code = code * levels + features[name].astype(np.int64)
         radix.append(levels)
     uniq, of_row, counts = np.unique(code, return_inverse=True, return_counts=True)
+    if weights is not None:
+        counts = np.bincount(of_row.ravel(), weights, uniq.size)
     parts = []
     rest = uniq.copy()
     for levels in reversed(radix[1:]):

@@ -39,9 +39,15 @@ class Surge:
 
 
 def measure_surges(
-    times: np.ndarray, cells: np.ndarray, n_cells: int, *, bin_seconds: int = BIN_SECONDS
+    times: np.ndarray,
+    cells: np.ndarray,
+    n_cells: int,
+    *,
+    bin_seconds: int = BIN_SECONDS,
+    weights: np.ndarray | None = None,
 ) -> Surge:
     """Surge ratio of each registration, given its time (epoch seconds) and cell index.
+    ``weights``: how many times each registration counts (a bootstrap's draw), 1 by default.
 
     Example
     -------
@@ -62,7 +68,8 @@ def measure_surges(
     start = np.floor(times.min() / bin_seconds) * bin_seconds
     b = ((times - start) // bin_seconds).astype(np.int64)
     n_bins = int(b.max()) + 1
-    counts = np.bincount(cells * n_bins + b, minlength=n_cells * n_bins).reshape(n_cells, n_bins)
+    counts = np.bincount(cells * n_bins + b, weights, minlength=n_cells * n_bins)
+    counts = np.rint(counts).astype(np.int64).reshape(n_cells, n_bins)
     baseline = _baseline(counts.astype(float), start, bin_seconds)
     # Judge each bin with its neighbours (45 minutes): steadier, still sharp enough for a wave.
     n3 = uniform_filter1d(counts.astype(float), 3, axis=1, mode="nearest") * 3
