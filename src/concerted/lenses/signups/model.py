@@ -50,6 +50,11 @@ CLASSES = ("genuine", "careful") + tuple(f"obvious_{k + 1}" for k in range(N_OBV
 # Identity codes that count as an obvious tell when starting the fit (not a rule at the end).
 TELLS = {"email": (2, 3), "name": (2, 3), "phone": (2, 3, 4), "phone_reused": (1,)}
 PRIOR = 0.5  # Dirichlet pseudo-count per cell of each distribution
+# What is known before any data: a genuine person's identity rarely shows an obvious tell. The
+# genuine-like distributions start from this many registrations' worth of tell-free identities
+# (nothing next to a real log's thousands; enough that a log of six registrations is not read
+# as six genuine people whatever they show).
+GENUINE_PRIOR = 20.0
 
 
 @dataclass
@@ -301,7 +306,7 @@ def _m_step(p, r, w, cell, s, n_cells, n_buckets, old: Fit | None) -> Fit:
     identity = {}
     for k in IDENTITY:
         levels = len(FEATURES[k])
-        rows = [np.bincount(p.identity[k], genuine_like, levels)]
+        rows = [np.bincount(p.identity[k], genuine_like, levels) + _GENUINE_PSEUDO[k]]
         rows += [np.bincount(p.identity[k], rw[2 + j], levels) for j in range(r.shape[0] - 2)]
         identity[k] = _log_normalise(np.stack(rows) + PRIOR)
     levels = len(FEATURES["ip"])
@@ -362,6 +367,18 @@ def _m_step(p, r, w, cell, s, n_cells, n_buckets, old: Fit | None) -> Fit:
         n_buckets=n_buckets,
         theta=np.clip(theta, 0.0, 1.0),
     )
+
+
+def _genuine_pseudo_counts() -> dict[str, np.ndarray]:
+    out = {}
+    for k in IDENTITY:
+        clean = np.ones(len(FEATURES[k]))
+        clean[list(TELLS.get(k, ()))] = 0.0
+        out[k] = GENUINE_PRIOR * clean / clean.sum()
+    return out
+
+
+_GENUINE_PSEUDO = _genuine_pseudo_counts()
 
 
 def _log_normalise(counts: np.ndarray) -> np.ndarray:
