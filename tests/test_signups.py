@@ -354,7 +354,8 @@ def test_a_log_without_time_is_scored_from_identity_alone(world):
     # genuine).
     r = score_signups(hand_table(), bootstrap=0)
     assert "no time column" in " ".join(r.summary["notes"])
-    verdict = dict(zip(r.registrations["id"].to_pylist(), r.registrations["verdict"].to_pylist()))
+    ids, verdicts = r.registrations["id"].to_pylist(), r.registrations["verdict"].to_pylist()
+    verdict = dict(zip(ids, verdicts, strict=True))
     assert verdict == {"g1": "genuine", "g1b": "duplicate", "d1": "suspect", "r1": "suspect",
                        "f1": "genuine", "e1": "suspect"}  # fmt: skip
     # A whole log without its time column still tells fakes from genuine people by identity,
