@@ -130,7 +130,7 @@ class DuckDBEngine(Engine):
         if lean:
             con.execute(
                 f"""CREATE TEMP TABLE po AS {_pairs_on_objects_sql("evc", w)}
-                SELECT lo, hi, o, any_value(s) AS s, min(th - tl) AS d FROM u GROUP BY lo, hi, o"""
+                SELECT lo, hi, o, min(th - tl) AS d FROM u GROUP BY lo, hi, o"""
             )
         else:
             con.execute(
@@ -149,7 +149,7 @@ class DuckDBEngine(Engine):
         )
         counted = []
         within = [f"d <= {float(x)}" if lean else f"n{k} > 0" for k, x in enumerate(windows)]
-        all_candidates = _count_pairs(con, within, sources=lean)
+        all_candidates = _count_pairs(con, within, sources=lean, min_weight=min_weight)
         for k, x in enumerate(windows):
             candidates = all_candidates[k]
             # The counts are only read by ``select``; without it every pair is described anyway.
@@ -468,27 +468,40 @@ def _describe_chosen(
     )
 
 
-def _count_pairs(con: duckdb.DuckDBPyConnection, within: list[str], *, sources: bool) -> list[int]:
+def _count_pairs(
+    con: duckdb.DuckDBPyConnection, within: list[str], *, sources: bool, min_weight: int = 1
+) -> list[int]:
     """Table ``pws``: for each candidate pair, at each window ``k``, its weight ``w{k}``
     (distinct objects) and, if ``sources``, ``s{k}`` (distinct sources), from table ``po`` in
     plain aggregations (no DISTINCT). ``within[k]``: the condition on a ``po`` row that the
-    pair co-acted on that object within window k. Returns the number of candidate pairs at
-    each window."""
+    pair co-acted on that object within window k (the last window is the widest). Returns the
+    number of candidate pairs at each window.
+
+    With ``sources`` (the lean ``po``: ``lo, hi, o, d``), ``pws`` holds only the pairs of weight
+    ``min_weight`` or more at the widest window (the others are counted, not kept): the sources
+    are counted for those alone, and nearly all pairs co-act on a single object."""
     ks = range(len(within))
+    weights = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS w{k}" for k in ks)
+    counts = ", ".join(f"count(*) FILTER (WHERE w{k} > 0)" for k in ks)
     if not sources:
-        weights = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS w{k}" for k in ks)
         con.execute(f"CREATE TEMP TABLE pws AS SELECT lo, hi, {weights} FROM po GROUP BY lo, hi")
-        counts = ", ".join(f"count(*) FILTER (WHERE w{k} > 0)" for k in ks)
         return list(con.execute(f"SELECT {counts} FROM pws").fetchall()[0])
+    con.execute(f"CREATE TEMP TABLE pw0 AS SELECT lo, hi, {weights} FROM po GROUP BY lo, hi")
+    candidates = list(con.execute(f"SELECT {counts} FROM pw0").fetchall()[0])
+    last = len(within) - 1
     per_source = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS c{k}" for k in ks)
     per_pair = ", ".join(f"sum(c{k}) AS w{k}, count(*) FILTER (WHERE c{k} > 0) AS s{k}" for k in ks)
     con.execute(
         f"""CREATE TEMP TABLE pws AS
-        SELECT lo, hi, {per_pair} FROM (SELECT lo, hi, s, {per_source} FROM po GROUP BY lo, hi, s)
+        SELECT lo, hi, {per_pair} FROM (
+            SELECT lo, hi, s, {per_source} FROM po
+            SEMI JOIN (SELECT lo, hi FROM pw0 WHERE w{last} >= {int(min_weight)}) USING (lo, hi)
+            JOIN (SELECT DISTINCT o, s FROM ev) USING (o)
+            GROUP BY lo, hi, s)
         GROUP BY lo, hi"""
     )
-    counts = ", ".join(f"count(*) FILTER (WHERE w{k} > 0)" for k in ks)
-    return list(con.execute(f"SELECT {counts} FROM pws").fetchall()[0])
+    con.execute("DROP TABLE pw0")
+    return candidates
 
 
 def _describe_pairs_at(
