@@ -241,7 +241,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--other-actions", type=int, default=300_000)
     parser.add_argument("--skip-peer", action="store_true", help="do not run the peer")
-    parser.add_argument("--family-seeds", type=int, default=3)
+    parser.add_argument("--family-seeds", type=int, default=5)
     parser.add_argument("--family-actors", type=int, default=20_000)
     parser.add_argument("--family-campaigns", type=int, default=9)
     args = parser.parse_args()

@@ -28,8 +28,11 @@ random moment of each. That count is a sum of binomials, one per popularity stra
 exactly; the test is run on all strata and on those where the group's objects are rare, with
 Benjamini-Hochberg over every (actor, group).
 
-What the model cannot see yet (a group that only ever amplifies one account; a stealthy group of
-heavy users each sharing a handful of objects) is listed in the Significance issue.
+A stealthy campaign of heavy users has no significant pair at all: each pair shares a handful of
+objects against busy lives. Its candidates come from bursts instead (see
+:func:`concerted.detectors.co_action._burst_candidates`), and such an unproven group is judged on
+the objects it pushed only (:data:`PUSHED_VIEWS`). What the model cannot see yet (a group that
+only ever amplifies one account) is listed in the Significance issue.
 
 References
 ----------
