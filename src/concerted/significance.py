@@ -340,22 +340,29 @@ def sum_of_binomials_sf(observed: np.ndarray, trials: np.ndarray, probs: np.ndar
     out = np.ones(len(observed))
     # Counts at or below their mean are never significant: skip the convolution for them.
     todo = np.flatnonzero(observed > (trials * probs).sum(axis=1))
-    for chunk in np.array_split(todo, max(1, len(todo) // 4096 + 1)):
-        if not len(chunk):
-            continue
-        size = int(observed[chunk].max())
-        k = np.arange(size)
-        pmf = np.zeros((len(chunk), size))
-        pmf[:, 0] = 1.0
-        for s in np.flatnonzero((trials[chunk] > 0).any(axis=0)):
-            b = stats.binom.pmf(k[None, :], trials[chunk, s][:, None], probs[chunk, s][:, None])
-            new = np.zeros_like(pmf)
-            for j in range(size):
-                new[:, j:] += pmf[:, j : j + 1] * b[:, : size - j]
-            pmf = new
-        below = np.where(k[None, :] < observed[chunk][:, None], pmf, 0.0).sum(axis=1)
-        out[chunk] = np.maximum(1.0 - below, MIN_P)
+    # Rows of one observed count at a time: the pmfs are carried only up to that count (most
+    # rows observe 1 or 2, a few 30, and the cost grows with the square of the count).
+    for size in np.unique(observed[todo]).tolist():
+        rows = todo[observed[todo] == size]
+        for chunk in np.array_split(rows, len(rows) // 4096 + 1):
+            if len(chunk):
+                below = _binomials_cdf_below(trials[chunk], probs[chunk], size)
+                out[chunk] = np.maximum(1.0 - below, MIN_P)
     return out
+
+
+def _binomials_cdf_below(trials: np.ndarray, probs: np.ndarray, size: int) -> np.ndarray:
+    """P(X < size) for each row's sum of binomials, by convolving the pmfs up to size - 1."""
+    k = np.arange(size)
+    pmf = np.zeros((len(trials), size))
+    pmf[:, 0] = 1.0
+    for s in np.flatnonzero((trials > 0).any(axis=0)):
+        b = stats.binom.pmf(k[None, :], trials[:, s][:, None], probs[:, s][:, None])
+        new = np.zeros_like(pmf)
+        for j in range(size):
+            new[:, j:] += pmf[:, j : j + 1] * b[:, : size - j]
+        pmf = new
+    return pmf.sum(axis=1)
 
 
 def combine_windows(
