@@ -120,3 +120,20 @@ def test_heavy_users_meeting_in_cascades_are_no_group():
     log, members = _stealth_among_heavy_users(seed=6, campaign=False)
     assert not set(members) - set(log.table["actor"].to_pylist())  # the heavy users are there
     assert detect(log, detector=CoAction()).actors.num_rows == 0
+
+
+def test_the_report_explains_a_group_found_as_a_group():
+    from concerted.report import render_report
+    from concerted.report.views import group_view
+
+    log, members = _stealth_among_heavy_users(seed=6, campaign=True)
+    result = detect(log, detector=CoAction())
+    html = render_report(result)
+    assert "No pair of its members stands out on its own" in html
+    view = group_view(result, result.groups.to_pylist()[0])
+    # The objects it pushed come first: each of the 12 was joined by members within two
+    # minutes, while the popular objects the heavy users share are met on at random times.
+    pushed = {f"o{300 + 37 * j}" for j in range(12)}
+    top = view["top_objects"]
+    assert top[0]["object"] in pushed and top[0]["in_step"] >= 5
+    assert sum(o["object"] in pushed for o in top[:5]) >= 4

@@ -263,9 +263,15 @@ def detect(
         f"{s['coordinated_pairs']:,} pairs (of {s['actors']:,} actors, {s['actions']:,} actions)."
     )
     for g in result.groups.slice(0, 10).to_pylist():
+        delay = g["median_delay_seconds"]
+        timing = (
+            f"median delay {delay:.0f} s"
+            if delay is not None
+            else "no pair alone, found as a group"
+        )
         click.echo(
             f"  group {g['group']:>3}: {g['size']:>4} actors, {g['objects']:>4} shared objects, "
-            f"median delay {g['median_delay_seconds'] or 0:.0f} s, score {g['score']:.1f}"
+            f"{timing}, score {g['score']:.1f}"
         )
     click.echo(f"Results in {out_dir}/ (open report.html)")
     if store_dir is not None:

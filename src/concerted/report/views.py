@@ -23,6 +23,7 @@ MAX_EDGES_DRAWN = 2000
 EVIDENCE_PER_EDGE = 20  # co-actions listed when an edge is clicked
 ACTIONS_PER_NODE = 50  # actions listed when a member is clicked
 MAX_TEXT = 280  # characters of a post shown in the page
+IN_STEP_LOOKAHEAD = 200  # actions looked ahead for a member in step (bounds a busy object)
 
 
 def group_view(result: Result, group: dict) -> dict:
@@ -46,21 +47,53 @@ def group_view(result: Result, group: dict) -> dict:
     return {
         **group,
         "members": members.slice(0, 100).to_pylist(),
-        "top_objects": _top_objects(actions),
+        "top_objects": _top_objects(actions, _widest_window(result)),
         "evidence": _strongest_evidence(edges, evidence, texts),
         "network": _network(members, edges, evidence, actions, texts),
         "timeline": _timeline(actions["time"].to_pylist()),
     }
 
 
-def _top_objects(actions: pa.Table) -> list[dict]:
-    return (
-        actions.group_by("object")
-        .aggregate([("actor", "count_distinct"), ("time", "min"), ("time", "max")])
-        .sort_by([("actor_count_distinct", "descending"), ("object", "ascending")])
-        .slice(0, TOP_OBJECTS)
-        .to_pylist()
-    )
+def _widest_window(result: Result) -> float:
+    """The widest window the detector judged co-actions at (600 s by default)."""
+    w = result.summary.get("params", {}).get("window_seconds", 600)
+    return float(max(w) if isinstance(w, list) else w or 600)
+
+
+def _top_objects(actions: pa.Table, window: float) -> list[dict]:
+    """The objects most members acted on *in step* (within ``window`` of another member), then
+    by members: the objects a group pushed come before those its members merely share, such as
+    a popular hashtag heavy users all post to now and then."""
+    by_object: dict[str, list[tuple[float, str]]] = {}
+    for o, a, t in zip(
+        actions["object"].to_pylist(),
+        actions["actor"].to_pylist(),
+        actions["time"].to_pylist(),
+        strict=True,
+    ):
+        by_object.setdefault(o, []).append((t, a))
+    rows = []
+    for o, acts in by_object.items():
+        acts.sort()
+        in_step: set[str] = set()
+        for i, (t, a) in enumerate(acts):
+            # The next actions within the window (at most IN_STEP_LOOKAHEAD of them).
+            for t2, a2 in acts[i + 1 : i + 1 + IN_STEP_LOOKAHEAD]:
+                if t2 - t > window:
+                    break
+                if a2 != a:
+                    in_step.update((a, a2))
+        rows.append(
+            {
+                "object": o,
+                "actor_count_distinct": len({a for _, a in acts}),
+                "in_step": len(in_step),
+                "time_min": acts[0][0],
+                "time_max": acts[-1][0],
+            }
+        )
+    rows.sort(key=lambda r: (-r["in_step"], -r["actor_count_distinct"], r["object"]))
+    return rows[:TOP_OBJECTS]
 
 
 def _strongest_evidence(edges: pa.Table, evidence: pa.Table, texts: dict) -> list[dict]:
