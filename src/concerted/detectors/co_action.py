@@ -256,11 +256,15 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
         n_groups = len(set(members["group"].to_pylist()))
         tested = significance.combine_windows([hits], n_actors * n_groups, keys=("group", "actor"))
         rows = {(r["actor"], r["group"]): r for r in tested.to_pylist()}
-        best: dict[str, tuple[float, int]] = {}
+        # Each actor joins the group it is most significantly tied to, a proven group before
+        # any candidate (a campaign that pairs found in part grows from there, not in a copy).
+        doubtful = set(unproven.to_pylist())
+        best: dict[str, tuple[bool, float, int]] = {}
         for (a, g), r in rows.items():
-            if r["q_value"] <= alpha and (a not in best or r["p_value"] < best[a][0]):
-                best[a] = (r["p_value"], g)
-        new = {a: g for a, (_, g) in best.items()} | core
+            rank = (g in doubtful, r["p_value"], g)
+            if r["q_value"] <= alpha and (a not in best or rank < best[a]):
+                best[a] = rank
+        new = {a: g for a, (_, _, g) in best.items()} | core
         if new == membership:
             break
         membership = new
