@@ -214,13 +214,19 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
     }
     # A group found as a group (no member pair significant on its own) is described by its
     # members' group tests instead: their observed and expected counts, their strength.
+    # A member no pair proves adds the strength of its own group test to the group's score.
     tests: dict[int, dict] = {}
+    by_group_test: dict[int, float] = {}
     if "evidence" in actors.column_names:
-        for r in actors.select(["group", "observed", "expected", "p_value"]).to_pylist():
+        columns = ["group", "observed", "expected", "p_value", "evidence"]
+        for r in actors.select(columns).to_pylist():
             t = tests.setdefault(r["group"], {"observed": 0, "expected": 0.0, "strength": 0.0})
+            strength = min(-math.log10(max(r["p_value"] or 1.0, 1e-300)), MAX_LOG10)
             t["observed"] += r["observed"] or 0
             t["expected"] += r["expected"] or 0.0
-            t["strength"] += min(-math.log10(max(r["p_value"] or 1.0, 1e-300)), MAX_LOG10)
+            t["strength"] += strength
+            if r["evidence"] == "group":
+                by_group_test[r["group"]] = by_group_test.get(r["group"], 0.0) + strength
     size = dict(zip(*np.unique(actors["group"].to_numpy(), return_counts=True), strict=True))
     joined: dict[int, int] = {}
     if "evidence" in actors.column_names:
@@ -252,7 +258,11 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
                 "median_delay_seconds": stats.get("median_delay_seconds_approximate_median"),
                 "observed": stats.get(f"{observed}_sum"),
                 "expected": round(stats["expected_sum"], 3) if "expected_sum" in stats else None,
-                "score": round(stats.get("strength_sum", 0.0), 3),
+                "score": round(
+                    stats.get("strength_sum", 0.0)
+                    + (by_group_test.get(g, 0.0) if n_edges else 0.0),
+                    3,
+                ),
                 "joined_by_group_test": joined.get(g, 0),
             }
         )
