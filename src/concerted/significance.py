@@ -266,15 +266,19 @@ def score_memberships(
     )
     own = group_objects["member_actions"].to_numpy() / np.maximum(in_step_actions, 1.0)
     hit_key = pa.table({"group": hits["group"], "object": hits["object"]})
-    shares: dict[float, np.ndarray] = {}
+    # Per threshold on the group's own share: each stratum's share of in-step objects, and which
+    # hits fall on those objects.
+    by_own: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     for tau, min_own in views:
-        pushed = np.ones(hits.num_rows, dtype=bool)
-        chosen = group_objects.filter(pa.array(own >= min_own)) if min_own else group_objects
-        if min_own not in shares:
-            shares[min_own] = model.group_shares(keys, chosen)
-        if min_own:
-            pushed = _is_in(hit_key, chosen.select(["group", "object"]))
-        share = shares[min_own]
+        if min_own not in by_own:
+            chosen = group_objects.filter(pa.array(own >= min_own)) if min_own else group_objects
+            pushed = (
+                _is_in(hit_key, chosen.select(["group", "object"]))
+                if min_own
+                else np.ones(hits.num_rows, dtype=bool)
+            )
+            by_own[min_own] = (model.group_shares(keys, chosen), pushed)
+        share, pushed = by_own[min_own]
         view = share <= tau
         keep = view[row, stratum] & pushed
         observed = _distinct_count(row[keep], source[keep], len(keys))
@@ -285,7 +289,7 @@ def score_memberships(
         better = p < best_p
         best_p[better], best_obs[better] = p[better], observed[better]
         best_exp[better] = (t * q).sum(axis=1)[better]
-    share = shares.get(0.0, model.group_shares(keys, group_objects))
+    share = by_own[0.0][0] if 0.0 in by_own else model.group_shares(keys, group_objects)
     best_exp[best_p >= 1.0] = (trials * share).sum(axis=1)[best_p >= 1.0]
     if sources_all is None:
         sources_all = _distinct_count(row, source, len(keys))

@@ -211,12 +211,15 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
     objects is still obvious as a group acting on the same objects in the same minutes.
 
     Core groups are the communities of the significant pairs that co-acted at least twice (each
-    member already proven to coordinate with another). Then every actor who acted on a group's
-    objects (those two or more members acted on in step) within the widest window of a member
-    is tested against the group: how many of those objects (distinct sources) it acted on,
-    against how many its activity would hit by chance (:func:`significance.score_memberships`),
+    member already proven to coordinate with another); candidate groups come from recurring
+    bursts (:func:`_burst_candidates`), for campaigns no pair reveals. Then every actor who
+    acted on a group's objects (those two or more members acted on in step) within the widest
+    window of a member is tested against the group: how many of those objects (distinct
+    sources) it acted on, against how many its activity would hit by chance
+    (:func:`significance.score_memberships`; a candidate group on the objects it pushed only),
     with Benjamini-Hochberg over every (actor, group). Actors significant for a group join it
-    (the one they are most significantly tied to); core members stay in their core group. This
+    (a proven group before a candidate, then the one they are most significantly tied to); core
+    members stay in their core group, and a candidate's other actors only define it. This
     repeats with the grown groups until they stop changing (at most ``MAX_ROUNDS`` times).
 
     Returns one row per member: ``group, actor, observed, expected, p_value, q_value, strength``
@@ -237,7 +240,8 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
     )
     n_actors = widest.actors.num_rows
     membership, rows = dict(core), {}
-    unproven = pa.array(sorted(set(candidates.values())), pa.int64())
+    doubtful = set(candidates.values())
+    unproven = pa.array(sorted(doubtful), pa.int64())
     for _ in range(MAX_ROUNDS):
         # A candidate group is defined by all its actors, but only those who pass the test
         # are members.
@@ -258,7 +262,6 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
         rows = {(r["actor"], r["group"]): r for r in tested.to_pylist()}
         # Each actor joins the group it is most significantly tied to, a proven group before
         # any candidate (a campaign that pairs found in part grows from there, not in a copy).
-        doubtful = set(unproven.to_pylist())
         best: dict[str, tuple[bool, float, int]] = {}
         for (a, g), r in rows.items():
             rank = (g in doubtful, r["p_value"], g)
