@@ -213,7 +213,8 @@ def _within_span(times: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[
         return dated, []
     named = ", ".join(str(int(r)) for r in np.sort(rows[~dated])[:5])
     return dated, [
-        f"{outside:,} registration(s) dated far outside the others (row {named}"
+        f"{outside:,} registration(s) dated far outside the others "
+        f"({'row' if outside == 1 else 'rows'} {named}"
         f"{', ...' if outside > 5 else ''}): left out of the surges and the timeline; check "
         "their time values"
     ]
