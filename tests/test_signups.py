@@ -347,6 +347,24 @@ def test_a_registration_dated_far_away_is_left_out_of_timing(world, scored):
     ]
 
 
+def test_many_registrations_dated_1970_are_left_out_of_timing(world, scored):
+    # 3 % of the rows with a blank date read as 1970 and one typed as year 9999: more than the
+    # 1 % the robust span allows for, so the span alone would stretch over 8,000 years of bins.
+    t = world.registrations
+    times = t["time"].to_numpy().copy()
+    wrong = np.arange(0, t.num_rows, 33)
+    times[wrong] = 0.0
+    times[1] = 253_402_300_000.0
+    r = score_signups(t.set_column(t.column_names.index("time"), "time", pa.array(times)),
+                      venue_postcode="74103", bootstrap=0)  # fmt: skip
+    notes = " ".join(r.summary["notes"])
+    assert f"{wrong.size + 1:,} registration(s) dated far outside the others" in notes
+    assert r.summary["first_time"] > 1e9
+    assert r.timeline["by_channel"].shape[1] <= scored.timeline["by_channel"].shape[1]
+    fake = np.array(world.truth["fake"].to_pylist())
+    assert auc(r.risk, fake) > 0.98
+
+
 def test_a_log_without_time_is_scored_from_identity_alone(world):
     # Six registrations, no time: too few for the model to learn anything, yet the obvious
     # fakes (Donald Duck on a disposable address; a random name with an invalid number; an

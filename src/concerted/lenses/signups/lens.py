@@ -200,14 +200,25 @@ def score_signups(
 # whichever is more) is a typing or clock error, not a moment: it takes no part in timing.
 SPAN_MARGIN = 0.5
 SPAN_MARGIN_SECONDS = 7 * 86_400
+# More than 1 % of the rows can be wrong in the same way (a column of blank dates read as 1970):
+# the log's timing is its largest run of registrations without a month's silence, and at most
+# the last two years of it. Surges are measured in dense (cells x bins) arrays, so the span
+# bounds their memory whatever the times say.
+GAP_SECONDS = 30 * 86_400
+MAX_SPAN_SECONDS = 730 * 86_400
 
 
 def _within_span(times: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Which registrations lie within the log's robust span, and a note naming the file rows
     of those that do not."""
-    lo, hi = np.quantile(times, [0.01, 0.99])
+    finite = np.isfinite(times)
+    if not finite.any():
+        return finite, []
+    lo, hi = np.quantile(times[finite], [0.01, 0.99])
     margin = max(SPAN_MARGIN * (hi - lo), SPAN_MARGIN_SECONDS)
-    dated = (times >= lo - margin) & (times <= hi + margin)
+    dated = finite & (times >= lo - margin) & (times <= hi + margin)
+    lo, hi = _densest_run(times[dated])
+    dated &= (times >= max(lo, hi - MAX_SPAN_SECONDS)) & (times <= hi)
     outside = int((~dated).sum())
     if not outside:
         return dated, []
@@ -218,6 +229,15 @@ def _within_span(times: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[
         f"{', ...' if outside > 5 else ''}): left out of the surges and the timeline; check "
         "their time values"
     ]
+
+
+def _densest_run(times: np.ndarray) -> tuple[float, float]:
+    """First and last time of the largest run of registrations with no gap over GAP_SECONDS."""
+    t = np.sort(times)
+    cuts = np.flatnonzero(np.diff(t) > GAP_SECONDS) + 1
+    starts, ends = np.r_[0, cuts], np.r_[cuts, t.size]
+    k = int(np.argmax(ends - starts))
+    return float(t[starts[k]]), float(t[ends[k] - 1])
 
 
 def _per_registration(surge: Surge | None, dated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
