@@ -171,7 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--seeds", type=int, default=7)
     parser.add_argument("--skip-1m", action="store_true")
     parser.add_argument("--child-score", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -201,6 +201,12 @@ def main() -> None:
             f"{np.mean([r['hand_auc_careful'] for r in sel]):.4f}   |error| mean {np.mean([abs(r['error_pct']) for r in sel]):.2f} %, "
             f"max {max(abs(r['error_pct']) for r in sel):.2f} %, interval covers {sum(r['covered'] for r in sel)}/{len(sel)}"
         )
+    covered = sum(r["covered"] for r in rows)
+    print(
+        f"  interval coverage over {len(rows)} logs: {covered}/{len(rows)} "
+        f"({100 * covered / len(rows):.0f} %; nominal 95 %, target >= 90 %): "
+        f"{'met' if covered >= 0.9 * len(rows) else 'NOT met'}"
+    )
     ok_auc = all(r["auc_all"] >= 0.99 and r["auc_careful"] >= 0.97 for r in rows)
     ok_est = all(abs(r["error_pct"]) <= 5 and r["covered"] for r in rows)
     print(

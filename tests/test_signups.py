@@ -310,6 +310,26 @@ def test_genuine_estimate_is_close_and_its_interval_holds_the_truth(world, score
     assert s["turnout_estimate"] == pytest.approx(0.5 * s["genuine_estimate"], abs=0.2)
 
 
+@pytest.mark.parametrize(
+    ("seed", "size"),
+    [(21, {"genuine": 1500, "fakes": 4500, "days": 5}), (22, {"genuine": 5000, "fakes": 1000})],
+)
+def test_genuine_interval_holds_the_truth_off_the_default_world(seed, size):
+    # Other sizes and fake shares than the module's world: the interval must widen with what
+    # is estimated there, not only hold on the world it was tuned on.
+    world = simulate_signups(seed=seed, **size)
+    r = score_signups(world.registrations, venue_postcode="74103", bootstrap=10, seed=seed)
+    fake = np.array(world.truth["fake"].to_pylist())
+    truth = len(set(r.signals.person[fake == 0].tolist()))
+    s = r.summary
+    assert abs(s["genuine_estimate"] - truth) / truth < 0.05
+    assert s["genuine_low"] <= truth <= s["genuine_high"], (
+        s["genuine_low"],
+        truth,
+        s["genuine_high"],
+    )
+
+
 def test_surges_are_found_where_the_calls_were(world, scored):
     starts = [w["start"] for w in scored.summary["surges"]]
     for call in world.calls:
