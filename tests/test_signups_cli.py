@@ -235,3 +235,19 @@ def test_the_input_folder_is_never_replaced_by_results(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert log.read_text() == content
     assert (tmp_path / "signups-results" / "summary.json").exists()
+
+
+def test_a_log_without_times_gets_its_report_and_the_note(tmp_path):
+    # It used to fail in the report (its suspects have no time) with a traceback.
+    path = tmp_path / "form.csv"
+    path.write_text(
+        "email,name\nann.lee@gmail.com,Ann Lee\nx@mailinator.com,Donald Duck\n"
+        "bo.li@yahoo.com,Bo Li\nqq@mailinator.com,Mickey Mouse\n"
+    )
+    out = tmp_path / "o"
+    result = CliRunner().invoke(main, ["signups", str(path), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "note: no time column" in result.output
+    report = (out / "report.html").read_text()
+    assert "<td>suspect</td><td>-</td>" in report
+    assert "None" not in report

@@ -65,7 +65,11 @@ def render_signups_report(
     s = result.summary
     order = pc.sort_indices(table, [("risk", "descending"), ("id", "ascending")])
     suspects = table.take(order.slice(0, TOP_SUSPECTS))
-    suspects = suspects.filter(pc.not_equal(suspects["verdict"], "genuine")).to_pylist()
+    # A log without times has no time column to show: each row says "-" there.
+    suspects = [
+        {"time": None, **r}
+        for r in suspects.filter(pc.not_equal(suspects["verdict"], "genuine")).to_pylist()
+    ]
     return _env.get_template("signups.html").render(
         title=title,
         s=s,
