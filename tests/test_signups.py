@@ -487,3 +487,17 @@ def test_load_registrations_uses_any_part_of_a_split_name(tmp_path):
     t = load_registrations(both)
     assert t["name"].to_pylist() == ["Mary Smith", "Jones", "Ann", None]
     assert compute_signals(t).features["name"].tolist() == [0, 3, 3, 1]
+
+
+def test_bad_show_rate_and_bootstrap_are_refused_before_any_work(monkeypatch):
+    # On a million rows the refusal used to come after a minute of scoring.
+    from concerted.lenses.signups import lens
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("scored before checking the parameters")
+
+    monkeypatch.setattr(lens, "compute_signals", no_work)
+    with pytest.raises(ParameterError, match=r"show_rate \(--show-rate\) must be in \(0, 1\]"):
+        score_signups(hand_table(), show_rate=0)
+    with pytest.raises(ParameterError, match=r"bootstrap \(--bootstrap\) must be >= 0"):
+        score_signups(hand_table(), bootstrap=-1)

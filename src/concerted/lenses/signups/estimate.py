@@ -57,6 +57,18 @@ def person_risk(risk: np.ndarray, person: np.ndarray, n_people: int) -> np.ndarr
     return np.bincount(person, risk, n_people) / np.maximum(np.bincount(person, None, n_people), 1)
 
 
+def check_estimate_params(show_rate: float | None, bootstrap: int) -> None:
+    """Refuse a show rate outside (0, 1] or a negative number of refits (before any work)."""
+    if show_rate is not None and not 0 < show_rate <= 1:
+        raise ParameterError(
+            f"show_rate (--show-rate) must be in (0, 1], e.g. --show-rate 0.5. Got {show_rate}."
+        )
+    if bootstrap < 0:
+        raise ParameterError(
+            f"bootstrap (--bootstrap) must be >= 0 (0 skips the refits). Got {bootstrap}."
+        )
+
+
 def estimate_genuine(
     patterns: Patterns,
     fit: Fit,
@@ -72,14 +84,11 @@ def estimate_genuine(
     """Genuine people and turnout with 95 % intervals (see the module's docstring). ``draws``:
     the estimate in each draw of a bootstrap the caller ran (one that re-measures the surges
     too); without them, the fit alone is bootstrapped here."""
+    check_estimate_params(show_rate, bootstrap)
     if show_rate is None:
         rate, rate_lo, rate_hi = DEFAULT_SHOW_RATE
     else:
-        if not 0 < show_rate <= 1:
-            raise ParameterError(f"show_rate (--show-rate) must be in (0, 1]. Got {show_rate}.")
         rate = rate_lo = rate_hi = float(show_rate)
-    if bootstrap < 0:
-        raise ParameterError(f"bootstrap (--bootstrap) must be >= 0. Got {bootstrap}.")
     n_people = int(person.max()) + 1 if person.size else 0
     post = class_posteriors(patterns, fit, surge_share)
     risk = risk_of(post)[patterns.of_row]

@@ -14,7 +14,7 @@ import pyarrow as pa
 from ... import __version__
 from ...errors import ParameterError
 from . import geo
-from .estimate import Estimate, estimate_genuine, person_risk
+from .estimate import Estimate, check_estimate_params, estimate_genuine, person_risk
 from .model import N_OBVIOUS, Fit, class_posteriors, collapse, fit_model, risk_of
 from .signals import FEATURES, REASONS, Signals, compute_signals
 from .surge import BIN_SECONDS, N_BUCKETS, Surge, measure_surges
@@ -88,6 +88,7 @@ def score_signups(
     say = progress or (lambda message: None)
     started = _time.perf_counter()
     venue_postcode, country = check_event(venue_postcode, country)
+    check_estimate_params(show_rate, bootstrap)
     n = table.num_rows
     say(f"signals of {n:,} registrations")
     signals = compute_signals(table, venue_postcode=venue_postcode, country=country)
