@@ -8,7 +8,9 @@ of their registrations' risks. Its uncertainty has three parts, added as varianc
   times, the surges measured again, the model refitted, the estimate recomputed; with no time
   column, the pattern counts are resampled the same way);
 * how much the answer depends on choices the data cannot make: the largest change of the
-  estimate when surges are measured in shorter or longer bins or the obvious fakes are modelled
+  estimate when surges are measured in shorter or longer bins or against a lower organic level
+  (the lower quartile of a cell's 3-hour rates, not their median: long or frequent waves lift
+  the median, and the wave is then larger than measured), or the obvious fakes are modelled
   with fewer or more sub-classes (``structural``), taken as one more standard deviation.
 
 Turnout = genuine x show-up rate. Free events see 40-60 % no-shows, so with no rate given the

@@ -2,7 +2,8 @@
 organic rate at the moment it arrives.
 
 A cell's organic rate is its robust level (the median of its 3-hour counts over the surrounding
-three days, with the log's daily rhythm divided out) times the daily rhythm. A wave that follows
+three days, with the log's daily rhythm divided out; ``level_quantile`` picks another quantile)
+times the daily rhythm. A wave that follows
 a call lasts hours, not days, so it cannot move that median; a cell that is always busy is not a
 surge. The *surge ratio* of a bin is the share of its registrations above the organic rate,
 ``(n - baseline) / n``, set to 0 unless the excess is beyond Poisson noise (p < 0.001): it is the
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
-from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.ndimage import percentile_filter, uniform_filter1d
 
 BIN_SECONDS = 900
 DAY_SECONDS = 86_400
@@ -45,9 +46,12 @@ def measure_surges(
     *,
     bin_seconds: int = BIN_SECONDS,
     weights: np.ndarray | None = None,
+    level_quantile: float = 50.0,
 ) -> Surge:
     """Surge ratio of each registration, given its time (epoch seconds) and cell index.
     ``weights``: how many times each registration counts (a bootstrap's draw), 1 by default.
+    ``level_quantile``: the percentile of the 3-hour rates taken as a cell's level (the median
+    by default; lower holds when waves fill much of the surrounding days).
 
     Example
     -------
@@ -70,7 +74,7 @@ def measure_surges(
     n_bins = int(b.max()) + 1
     counts = np.bincount(cells * n_bins + b, weights, minlength=n_cells * n_bins)
     counts = np.rint(counts).astype(np.int64).reshape(n_cells, n_bins)
-    baseline = _baseline(counts.astype(float), start, bin_seconds)
+    baseline = _baseline(counts.astype(float), start, bin_seconds, level_quantile)
     # Judge each bin with its neighbours (45 minutes): steadier, still sharp enough for a wave.
     n3 = uniform_filter1d(counts.astype(float), 3, axis=1, mode="nearest") * 3
     b3 = uniform_filter1d(baseline, 3, axis=1, mode="nearest") * 3
@@ -90,14 +94,16 @@ def bucket_of(ratio):
     return np.where(r <= 0, 0, 1 + np.searchsorted(BUCKET_EDGES, r, side="right"))
 
 
-def _baseline(counts: np.ndarray, start: float, bin_seconds: int) -> np.ndarray:
+def _baseline(
+    counts: np.ndarray, start: float, bin_seconds: int, level_quantile: float = 50.0
+) -> np.ndarray:
     n_cells, n_bins = counts.shape
     per_day = DAY_SECONDS // bin_seconds
     slot = ((start // bin_seconds + np.arange(n_bins)) % per_day).astype(np.int64)
     profile = _daily_profile(counts.sum(axis=0), slot, per_day)
     rhythm = profile[slot]
     deseason = counts / rhythm
-    # Robust level: median of 3-hour block rates over the surrounding three days.
+    # Robust level: median (or level_quantile) of 3-hour block rates over the surrounding days.
     n_blocks = -(-n_bins // BLOCK_BINS)
     padded = np.zeros((n_cells, n_blocks * BLOCK_BINS))
     padded[:, :n_bins] = deseason
@@ -106,7 +112,7 @@ def _baseline(counts: np.ndarray, start: float, bin_seconds: int) -> np.ndarray:
         blocks[:, -1] *= BLOCK_BINS / (n_bins - (n_blocks - 1) * BLOCK_BINS)
     width = max(3, int(WINDOW_HOURS * 3600 / bin_seconds / BLOCK_BINS) | 1)
     width = min(width, n_blocks if n_blocks % 2 else max(n_blocks - 1, 1))
-    level = median_filter(blocks, size=(1, width), mode="nearest") / BLOCK_BINS
+    level = percentile_filter(blocks, level_quantile, size=(1, width), mode="nearest") / BLOCK_BINS
     # A floor: a cell never expected at less than a tenth of its quietest typical rate, nor
     # below one registration a day.
     floor = np.maximum(
