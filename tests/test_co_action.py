@@ -90,6 +90,58 @@ def test_co_action_hot_object_is_sampled_and_flagged():
     assert "sampled" in f.notes[0]
 
 
+def _crowd_tables(crowd_partners):
+    # 30 actors on "crowd", one every 10 s: each action has 29 others within 600 s and about
+    # 10.6 within 60 s (pairs within 60 s: 25 + 26 + ... + 29 = 159; 2 * 159 / 30 = 10.6).
+    rows = [{"actor": f"a{i:02d}", "object": "crowd", "time": 10.0 * i} for i in range(30)]
+    # a00 and a20 also meet 200 s apart on a quiet object.
+    rows += [
+        {"actor": a, "object": "quiet", "time": t} for a, t in (("a00", 5e4), ("a20", 5e4 + 200))
+    ]
+    return DuckDBEngine().co_action_windows(
+        make_log(rows),
+        windows=[10.0, 60.0, 600.0],
+        max_bucket_events=2000,
+        evidence_per_pair=5,
+        select=lambda counted: [t.pairs.select(["actor", "actor_y"]) for t in counted],
+        crowd_partners=crowd_partners,
+    )
+
+
+def test_co_action_crowd_counts_within_a_narrower_window():
+    plain, crowded = _crowd_tables(None), _crowd_tables(12)
+    wide = {r["object"]: r for r in crowded[2].objects.to_pylist()}
+    # 29 partners each at 600 s > 12: "crowd" is a crowd there (10.6 <= 12 at 60 s); the null
+    # model still sees all its pairs within 600 s; the quiet object is no crowd.
+    assert wide["crowd"]["crowd"] is True
+    assert wide["crowd"]["close_pairs"] == 30 * 29 // 2
+    assert wide["quiet"]["crowd"] is False
+    assert [r["crowd"] for r in crowded[1].objects.to_pylist()] == [False, False]
+    weight = {(r["actor"], r["actor_y"]): r["weight"] for r in crowded[2].pairs.to_pylist()}
+    plain_weight = {(r["actor"], r["actor_y"]): r["weight"] for r in plain[2].pairs.to_pylist()}
+    # Without the rule, a00 and a20 (200 s apart) met on both objects at 600 s; with it, their
+    # meeting on the crowd counts only within 60 s, so on the quiet object alone.
+    assert plain_weight[("a00", "a20")] == 2
+    assert weight[("a00", "a20")] == 1
+    assert weight[("a00", "a05")] == 1  # 50 s apart on the crowd: within 60 s
+    assert ("a00", "a07") not in weight  # 70 s apart on the crowd, nowhere else
+    assert len(plain_weight) == 30 * 29 // 2
+    # The narrower windows are untouched.
+    assert crowded[1].pairs.equals(plain[1].pairs)
+    assert [r["crowd"] for r in plain[2].objects.to_pylist()] == [False, False]
+
+
+def test_co_action_default_notes_crowds():
+    rows = [{"actor": f"a{i:03d}", "object": "crowd", "time": 2.0 * i} for i in range(300)]
+    rows += [{"actor": "a000", "object": "other", "time": 1e5}]
+    f = CoAction().detect(make_log(rows))
+    assert f.params["crowd_partners"] == 100
+    assert any("1 object(s) were crowds at 600 s" in n for n in f.notes)
+    assert not any(
+        "crowds" in n for n in CoAction(crowd_partners=1000).detect(make_log(rows)).notes
+    )
+
+
 def test_co_action_does_not_modify_input(tiny_log):
     before = tiny_log.table.to_pylist()
     CoAction().detect(tiny_log)
@@ -120,6 +172,8 @@ def test_co_action_empty_log():
         ({"alpha": 1.5}, r"alpha must be a number between 0 and 1\. Got 1\.5"),
         ({"alpha": 0.05, "significance": False}, r"alpha applies only with significance on"),
         ({"max_bucket_events": 1}, r"max_bucket_events must be an integer >= 2"),
+        ({"crowd_partners": 0}, r"crowd_partners must be an integer >= 1"),
+        ({"crowd_partners": 50, "significance": False}, r"crowd_partners applies only with"),
     ],
 )
 def test_co_action_bad_parameters(tiny_log, params, message):

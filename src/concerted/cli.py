@@ -155,6 +155,12 @@ def main() -> None:
     help="Cap on one object's actions within one window; busier windows are sampled. Default 2000.",
 )
 @click.option(
+    "--crowd-partners",
+    type=int,
+    help="With significance on: an object whose actions have more than this many others each "
+    "within a window is a crowd there, counted within a narrower window. Default 100.",
+)
+@click.option(
     "--min-group-size", type=int, default=2, show_default=True, help="Smallest group reported."
 )
 @click.option(
@@ -192,6 +198,7 @@ def detect(
     significance,
     alpha,
     max_bucket_events,
+    crowd_partners,
     min_group_size,
     engine_name,
     reveal,
@@ -229,6 +236,7 @@ def detect(
         significance=significance,
         alpha=alpha,
         max_bucket_events=max_bucket_events,
+        crowd_partners=crowd_partners,
     )
     options = dict(detector=detector, engine=get_engine(engine_name), min_group_size=min_group_size)
     if store_dir is not None:

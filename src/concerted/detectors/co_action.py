@@ -20,6 +20,13 @@ DEFAULT_WINDOW_SECONDS = 60
 DEFAULT_WINDOWS = (10.0, 60.0, 600.0)
 DEFAULT_ALPHA = 0.01
 DEFAULT_MAX_BUCKET_EVENTS = 2000
+# With several windows, an object whose actions have more than this many others each within a
+# window, on average, is a crowd there: a pair's co-actions on it count only within a narrower
+# window where it is not, against the chance expectation of the wider one (see
+# Engine.co_action_windows). The test can only grow more cautious, and the join no longer holds
+# the square of every crowd: on bench_coaction's generator (300k actions) the 600 s join held
+# 7.0M pairs of actions, 5.2M of them from its 8 busiest objects.
+DEFAULT_CROWD_PARTNERS = 100
 # Rounds of the group membership test (each admits the actors tied to the groups of the last).
 MAX_ROUNDS = 6
 # Candidate groups that no pair reveals: bursts on one object (actions at most the default window
@@ -64,6 +71,12 @@ class CoAction(Detector):
         (deterministically) so a viral object cannot exhaust memory. Default 2000.
     evidence_per_pair
         How many co-actions to keep as evidence per pair. Default 5.
+    crowd_partners
+        With significance on and several windows: an object whose actions have more than this
+        many others each within a window (on average) is a crowd there, and a pair's
+        co-actions on it count at that window only if they fall within a narrower window where
+        it is not one, while chance is still reckoned at the wider window (more cautious, and
+        a crowd's pairs are never all enumerated). Default 100.
 
     References
     ----------
@@ -95,6 +108,7 @@ class CoAction(Detector):
         alpha: float | None = None,
         max_bucket_events: int | None = None,
         evidence_per_pair: int = 5,
+        crowd_partners: int | None = None,
     ) -> None:
         self.window_seconds = window_seconds
         self.min_repeat = min_repeat
@@ -102,6 +116,7 @@ class CoAction(Detector):
         self.alpha = alpha
         self.max_bucket_events = max_bucket_events
         self.evidence_per_pair = evidence_per_pair
+        self.crowd_partners = crowd_partners
 
     def _check_params(self) -> None:
         w = self.window_seconds
@@ -111,6 +126,7 @@ class CoAction(Detector):
             ("min_repeat", self.min_repeat, 1),
             ("max_bucket_events", self.max_bucket_events, 2),
             ("evidence_per_pair", self.evidence_per_pair, 1),
+            ("crowd_partners", self.crowd_partners, 1),
         ):
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < low
@@ -125,6 +141,10 @@ class CoAction(Detector):
             raise ParameterError(f"CoAction: alpha must be a number between 0 and 1. Got {a!r}.")
         if a is not None and not self.significance:
             raise ParameterError("CoAction: alpha applies only with significance on; drop one.")
+        if self.crowd_partners is not None and not self.significance:
+            raise ParameterError(
+                "CoAction: crowd_partners applies only with significance on; drop one."
+            )
 
     def _detect(self, log: Log, engine: Engine) -> Findings:
         min_repeat = self.min_repeat or 2
@@ -141,6 +161,9 @@ class CoAction(Detector):
             "significance": self.significance,
             "max_bucket_events": cap,
         }
+        crowd = None
+        if self.significance and len(windows) > 1:
+            params["crowd_partners"] = crowd = self.crowd_partners or DEFAULT_CROWD_PARTNERS
         alpha = self.alpha or DEFAULT_ALPHA
         tested: dict[str, pa.Table] = {}
 
@@ -163,6 +186,7 @@ class CoAction(Detector):
             evidence_per_pair=self.evidence_per_pair,
             min_weight=min_repeat,
             select=select if self.significance else None,
+            crowd_partners=crowd,
         )
         runs = [
             (window, tables, _with_window(tables.pairs, window))
@@ -191,6 +215,14 @@ class CoAction(Detector):
                 f"{capped} object(s) had more than {cap} actions within one window; those windows "
                 "were sampled, so their pair counts are lower bounds"
             )
+        if crowd:
+            n_crowds = pc.sum(pc.cast(widest.objects["crowd"], pa.int64())).as_py() or 0
+            if n_crowds:
+                notes.append(
+                    f"{n_crowds} object(s) were crowds at {windows[-1]:g} s (more than {crowd} "
+                    "other actions within the window of each of theirs, on average): co-actions "
+                    "on them count there only within a narrower window"
+                )
         # Pairs arrive ordered by (actor, actor_y); a stable sort keeps that order among ties.
         pairs = pairs.take(pc.array_sort_indices(pairs["strength"], order="descending"))
         return Findings(

@@ -48,10 +48,11 @@ class CoActionTables:
     actors
         One row per actor: ``actor, actions, objects``.
     objects
-        One row per object: ``object, actions, actors, close_pairs, capped`` where
-        ``close_pairs`` counts pairs of its actions within the window (its burst tightness)
-        and ``capped`` says that a window of it held more than ``max_bucket_events`` actions
-        and was sampled.
+        One row per object: ``object, actions, actors, close_pairs, capped, crowd`` where
+        ``close_pairs`` counts pairs of its actions within the window (its burst tightness),
+        ``capped`` says that a window of it held more than ``max_bucket_events`` actions and
+        was sampled, and ``crowd`` that it is a crowd at this window (see
+        :meth:`Engine.co_action_windows`).
     """
 
     candidate_pairs: int
@@ -115,9 +116,19 @@ class Engine(ABC):
         evidence_per_pair: int,
         min_weight: int = 1,
         select: Selector | None = None,
+        crowd_partners: int | None = None,
     ) -> list[CoActionTables]:
         """:meth:`co_action` at each of ``windows``, in order. Engines may share the work (one
         join at the widest window holds every narrower one).
+
+        With ``crowd_partners``, an object whose actions have more than that many others each
+        within a window, on average, is a crowd at that window: there, a pair's co-actions on
+        it count only if they fall within the widest narrower window where it is not a crowd
+        (or the narrowest), while its ``close_pairs`` stay those of the window itself. Pair
+        counts can only fall and the null model's expectations stay, so a test on them can
+        only grow more cautious, never bolder; and the crowd's square of pairs is never
+        enumerated. An engine that cannot do this counts every pair in full (as this default
+        does).
 
         With ``select``, only the pairs it chooses are described (``co_actions``, delays,
         times, evidence): it is called once with every window's pairs and their counts
@@ -134,6 +145,13 @@ class Engine(ABC):
             )
             for w in windows
         ]
+        tables = [
+            t if "crowd" in t.objects.column_names else CoActionTables(
+                t.candidate_pairs, t.pairs, t.evidence, t.actors,
+                t.objects.append_column("crowd", pa.array([False] * t.objects.num_rows)),
+            )
+            for t in tables
+        ]  # fmt: skip
         if select is None:
             return tables
         chosen = select(

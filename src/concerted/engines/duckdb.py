@@ -100,41 +100,45 @@ class DuckDBEngine(Engine):
         evidence_per_pair: int,
         min_weight: int = 1,
         select: Selector | None = None,
+        crowd_partners: int | None = None,
     ) -> list[CoActionTables]:
         """One join at the widest window serves them all: a pair co-acts on an object within a
-        narrower window exactly when its closest co-action there is within it. (Busy buckets are
-        those of the widest window, so sampling, when it happens, is the same for all.)"""
+        narrower window exactly when its closest co-action there is within it. A crowd (see
+        ``crowd_partners``) joins on the buckets of the window it is counted within. (Busy
+        buckets are those of that join, so sampling, when it happens, is the same for all.)"""
         con = self._connect()
         w = float(max(windows))
         actors, objects = _load_events(con, log, w)
+        lean = select is not None
+        _object_windows(con, windows, crowd_partners if len(windows) > 1 else None)
         con.execute(
-            f"CREATE TEMP TABLE hot AS SELECT o, b FROM ev GROUP BY o, b HAVING count(*) > {int(max_bucket_events)}"
+            f"""CREATE TEMP TABLE hot AS SELECT o, b FROM evw GROUP BY o, b
+            HAVING count(*) > {int(max_bucket_events)}"""
         )
         if con.execute("SELECT count(*) FROM hot").fetchone()[0]:
             con.execute(
                 f"""CREATE TEMP TABLE evc AS
-                SELECT * FROM ev ANTI JOIN hot USING (o, b)
+                SELECT * FROM evw ANTI JOIN hot USING (o, b)
                 UNION ALL
-                SELECT i, a, o, t, b, s FROM (
-                    SELECT ev.*, row_number() OVER (PARTITION BY o, b ORDER BY hash(i)) AS rn
-                    FROM ev SEMI JOIN hot USING (o, b)) WHERE rn <= {int(max_bucket_events)}"""
+                SELECT i, a, o, t, b, s, w FROM (
+                    SELECT evw.*, row_number() OVER (PARTITION BY o, b ORDER BY hash(i)) AS rn
+                    FROM evw SEMI JOIN hot USING (o, b)) WHERE rn <= {int(max_bucket_events)}"""
             )
         else:
-            con.execute("CREATE TEMP VIEW evc AS SELECT * FROM ev")
+            con.execute("CREATE TEMP VIEW evc AS SELECT * FROM evw")
         # One row per (pair, object). With ``select`` (the test reads only counts), just the
         # shortest delay ``d`` between the pair's actions on it: the pair co-acted on it within
         # window x exactly when d <= x. The full description (closest co-action, counts, first
         # and last times per window) is then built for the pairs the test keeps only; without
         # ``select`` every counted pair is described, so it is built for all at once.
-        lean = select is not None
         if lean:
             con.execute(
-                f"""CREATE TEMP TABLE po AS {_pairs_on_objects_sql("evc", w)}
+                f"""CREATE TEMP TABLE po AS {_pairs_on_objects_sql("evc")}
                 SELECT lo, hi, o, min(th - tl) AS d FROM u GROUP BY lo, hi, o"""
             )
         else:
             con.execute(
-                f"CREATE TEMP TABLE po AS {_pairs_on_objects_sql('evc', w)} "
+                f"CREATE TEMP TABLE po AS {_pairs_on_objects_sql('evc')} "
                 f"{_describe_pair_objects_sql(windows, w)}"
             )
         actor_stats = con.sql(
@@ -150,7 +154,7 @@ class DuckDBEngine(Engine):
         counted = []
         within = [f"d <= {float(x)}" if lean else f"n{k} > 0" for k, x in enumerate(windows)]
         all_candidates = _count_pairs(con, within, sources=lean, min_weight=min_weight)
-        for k, x in enumerate(windows):
+        for k in range(len(windows)):
             candidates = all_candidates[k]
             # The counts are only read by ``select``; without it every pair is described anyway.
             counts = (
@@ -162,17 +166,10 @@ class DuckDBEngine(Engine):
                 else _NO_COUNTS
             )
             object_stats = con.sql(
-                f"""
-                WITH c AS (
-                    SELECT o, a, count(*) OVER (
-                        PARTITION BY o ORDER BY t RANGE BETWEEN CURRENT ROW AND {float(x)} FOLLOWING) - 1 AS n
-                    FROM ev
-                )
-                SELECT c.o, count(*) AS actions, count(DISTINCT c.a) AS actors,
-                       sum(c.n) AS close_pairs, bool_or(h.o IS NOT NULL) AS capped
-                FROM c LEFT JOIN (SELECT DISTINCT o FROM hot) h ON c.o = h.o
-                GROUP BY c.o ORDER BY c.o
-                """
+                f"""SELECT o, actions, actors,
+                    c{k} AS close_pairs,
+                    o IN (SELECT o FROM hot) AS capped, kw < {k} AS crowd
+                FROM ostat ORDER BY o"""
             ).to_arrow_table()
             counted.append(
                 CoActionTables(
@@ -194,6 +191,7 @@ class DuckDBEngine(Engine):
                             "actors": object_stats["actors"],
                             "close_pairs": pc.cast(object_stats["close_pairs"], pa.int64()),
                             "capped": object_stats["capped"],
+                            "crowd": object_stats["crowd"],
                         }
                     ),
                 )
@@ -396,9 +394,9 @@ class DuckDBEngine(Engine):
         return out
 
 
-def _pairs_on_objects_sql(events: str, w: float) -> str:
-    """``WITH ... u``: every two actions of different actors on one object within ``w``
-    seconds, from the table ``events`` (bucketed by ``w``), as ``lo, hi, o, s, tl, th, tlo,
+def _pairs_on_objects_sql(events: str) -> str:
+    """``WITH ... u``: every two actions of different actors on one object within its window
+    ``w``, from the table ``events`` (bucketed by ``w``), as ``lo, hi, o, s, tl, th, tlo,
     thi`` (the pair's codes in order, the object and its source, the earlier and later time,
     and the times of ``lo``'s and ``hi``'s actions)."""
     return f"""
@@ -409,7 +407,7 @@ def _pairs_on_objects_sql(events: str, w: float) -> str:
             UNION ALL
             SELECT x.a, y.a, x.o, x.s, x.t, y.t
             FROM {events} x JOIN {events} y ON x.o = y.o AND y.b = x.b + 1
-            WHERE x.a <> y.a AND y.t - x.t <= {w}
+            WHERE x.a <> y.a AND y.t - x.t <= x.w
         ), u AS (
             SELECT least(a1, a2) AS lo, greatest(a1, a2) AS hi, o, s,
                    least(t1, t2) AS tl, greatest(t1, t2) AS th,
@@ -419,9 +417,52 @@ def _pairs_on_objects_sql(events: str, w: float) -> str:
         )"""
 
 
+def _object_windows(con: duckdb.DuckDBPyConnection, windows: list[float], crowd: int | None):
+    """Tables ``ostat(o, actions, actors, c{k}, kw)``: each object's actions, actors and pairs of
+    actions within each window ``k`` (its burst tightness), and ``kw``, the index of the widest
+    window it is counted at; ``evw``: ``ev`` bucketed by that window (column ``w``).
+
+    With ``crowd``, an object whose actions have more than ``crowd`` others each within a window
+    (on average) is a crowd there: every actor in it meets dozens of others by chance, and
+    enumerating them costs the square of its size. At such a window its co-actions are only
+    enumerated within ``kw``, the widest window where it is not a crowd (or the narrowest),
+    while ``c{k}`` keep its pairs at the window itself for the null model."""
+    ks = range(len(windows))
+    frames = ", ".join(
+        f"""count(*) OVER (PARTITION BY o ORDER BY t
+            RANGE BETWEEN CURRENT ROW AND {float(x)} FOLLOWING) - 1 AS n{k}"""
+        for k, x in enumerate(windows)
+    )
+    last = len(windows) - 1
+    if crowd:
+        kw = (
+            "CASE "
+            + " ".join(f"WHEN 2 * c{k} <= {int(crowd)} * actions THEN {k}" for k in reversed(ks))
+            + " ELSE 0 END"
+        )
+    else:
+        kw = str(last)
+    con.execute(
+        f"""CREATE TEMP TABLE ostat AS
+        SELECT *, {kw} AS kw FROM (
+            SELECT o, count(*) AS actions, count(DISTINCT a) AS actors,
+                   {", ".join(f"sum(n{k}) AS c{k}" for k in ks)}
+            FROM (SELECT o, a, {frames} FROM ev) GROUP BY o)"""
+    )
+    width = (
+        "CASE kw " + " ".join(f"WHEN {k} THEN {float(x)}" for k, x in enumerate(windows)) + " END"
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE evw AS
+        SELECT i, a, ev.o, t, floor(t / w)::BIGINT AS b, s, w
+        FROM ev JOIN (SELECT o, {width} AS w FROM ostat) USING (o)"""
+    )
+
+
 def _describe_pair_objects_sql(windows: list[float], w: float, where: str = "") -> str:
     """From ``u``: per (pair, object) the pair's closest co-action and, per window ``k``, how
     many pairs of actions fall within it (``n{k}``) and when the first and last did."""
+
     per_window = ",\n".join(
         f"""count(*) FILTER (WHERE th - tl <= {float(x)}) AS n{k},
                min(tl) FILTER (WHERE th - tl <= {float(x)}) AS f{k},
@@ -463,7 +504,7 @@ def _describe_chosen(
         WHERE a IN (SELECT lo FROM chosen_all UNION SELECT hi FROM chosen_all)"""
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE pok AS {_pairs_on_objects_sql('evk', w)} "
+        f"CREATE OR REPLACE TEMP TABLE pok AS {_pairs_on_objects_sql('evk')} "
         + _describe_pair_objects_sql(windows, w, "SEMI JOIN chosen_all USING (lo, hi)")
     )
 
