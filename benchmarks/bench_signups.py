@@ -1,12 +1,14 @@
 """Accuracy and speed of the sign-up lens.
 
-    python benchmarks/bench_signups.py [--seeds 5] [--skip-1m]
+    python benchmarks/bench_signups.py [--seeds 7] [--skip-1m]
 
 1. On logs from concerted's simulator (seeds the tests never use) and from a second, separately
    written generator (signups_other_world.py: other surge shapes and proportions, genuine people
    on TikTok, careful fakes on residential IPs): AUC of risk, fake vs genuine, for all fakes and
-   for the careful fakes alone, next to a plain hand-weighted score of the obvious signals; the
-   genuine-people estimate against the truth, and whether its 95 % interval holds it.
+   for the careful fakes alone, next to a plain hand-weighted score of the obvious signals; how
+   well risk is calibrated (the share of fakes among registrations of risk about r should be
+   about r: expected calibration error over 10 bins, and the Brier score); the genuine-people
+   estimate against the truth, and whether its 95 % interval holds it.
 2. Time and peak memory to score 1M registrations (in a child process), and the whole
    ``concerted signups`` command on them (read CSV, score, write the three files).
 Targets (issue 5): AUC >= 0.99 all, >= 0.97 careful; estimate within 5 % with an interval that
@@ -70,6 +72,15 @@ def auc(score: np.ndarray, label: np.ndarray) -> float:
     return float((r[label == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+def calibration(risk: np.ndarray, label: np.ndarray, bins: int = 10) -> tuple[float, float]:
+    """Expected calibration error (the registration-weighted mean gap between the mean risk and
+    the share of fakes, in 10 equal-width bins of risk) and the Brier score."""
+    slot = np.minimum((risk * bins).astype(int), bins - 1)
+    n = np.bincount(slot, minlength=bins)
+    gap = np.abs(np.bincount(slot, risk, bins) - np.bincount(slot, label, bins))
+    return float(gap.sum() / max(n.sum(), 1)), float(np.mean((risk - label) ** 2))
+
+
 def hand_score(table) -> np.ndarray:
     s = compute_signals(table, venue_postcode="74103")
     score = np.zeros(table.num_rows)
@@ -91,6 +102,7 @@ def evaluate(name: str, seed: int, table, truth) -> dict:
     careful = (kind == "careful") | (fake == 0)
     person = result.signals.person
     genuine_truth = len(set(person[fake == 0].tolist()))
+    ece, brier = calibration(risk, fake)
     s = result.summary
     row = {
         "world": name,
@@ -100,6 +112,8 @@ def evaluate(name: str, seed: int, table, truth) -> dict:
         "auc_careful": auc(risk[careful], fake[careful]),
         "hand_auc_all": auc(hand, fake),
         "hand_auc_careful": auc(hand[careful], fake[careful]),
+        "ece": ece,
+        "brier": brier,
         "genuine_truth": genuine_truth,
         "genuine_estimate": s["genuine_estimate"],
         "genuine_low": s["genuine_low"],
@@ -112,7 +126,8 @@ def evaluate(name: str, seed: int, table, truth) -> dict:
         f"  {name:<8} seed {seed:>3}  AUC lens {row['auc_all']:.4f} / careful {row['auc_careful']:.4f}   "
         f"hand-weighted {row['hand_auc_all']:.4f} / {row['hand_auc_careful']:.4f}   "
         f"genuine {row['genuine_estimate']:,.0f} [{row['genuine_low']:,.0f}-{row['genuine_high']:,.0f}] "
-        f"truth {genuine_truth:,} ({row['error_pct']:+.2f} %, {'covered' if row['covered'] else 'NOT covered'})",
+        f"truth {genuine_truth:,} ({row['error_pct']:+.2f} %, {'covered' if row['covered'] else 'NOT covered'})   "
+        f"calibration error {ece:.3f}, Brier {brier:.3f}",
         flush=True,
     )
     return row
@@ -204,7 +219,8 @@ def main() -> None:
             f"  {name:<8} mean     AUC lens {np.mean([r['auc_all'] for r in sel]):.4f} / careful "
             f"{np.mean([r['auc_careful'] for r in sel]):.4f}   hand-weighted {np.mean([r['hand_auc_all'] for r in sel]):.4f} / "
             f"{np.mean([r['hand_auc_careful'] for r in sel]):.4f}   |error| mean {np.mean([abs(r['error_pct']) for r in sel]):.2f} %, "
-            f"max {max(abs(r['error_pct']) for r in sel):.2f} %, interval covers {sum(r['covered'] for r in sel)}/{len(sel)}"
+            f"max {max(abs(r['error_pct']) for r in sel):.2f} %, interval covers {sum(r['covered'] for r in sel)}/{len(sel)}, "
+            f"calibration error max {max(r['ece'] for r in sel):.3f}"
         )
     covered = sum(r["covered"] for r in rows)
     print(

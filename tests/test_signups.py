@@ -293,6 +293,20 @@ def test_fakes_rank_above_genuine_people(world, scored):
     assert np.median(risk[kind == "careful"]) > 0.9
 
 
+def test_risk_is_calibrated(world, scored):
+    fake = np.array(world.truth["fake"].to_pylist(), dtype=float)
+    risk = scored.risk
+    slot = np.minimum((risk * 10).astype(int), 9)
+    gaps = np.abs(np.bincount(slot, risk, 10) - np.bincount(slot, fake, 10))
+    assert gaps.sum() / risk.size < 0.02  # expected calibration error over 10 bins
+    # The uncertain ones: as many fakes among them as their risks add up to, within the spread
+    # of a sum of Bernoulli draws with those risks.
+    mid = (risk > 0.1) & (risk < 0.9)
+    assert mid.sum() >= 30
+    z = (fake[mid].sum() - risk[mid].sum()) / np.sqrt((risk[mid] * (1 - risk[mid])).sum())
+    assert abs(z) < 3
+
+
 def test_duplicates_of_genuine_people_are_marked_duplicate(world, scored):
     kind = np.array(world.truth["kind"].to_pylist())
     verdict = np.array(scored.registrations["verdict"].to_pylist())
