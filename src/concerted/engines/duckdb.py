@@ -462,7 +462,6 @@ def _object_windows(con: duckdb.DuckDBPyConnection, windows: list[float], crowd:
 def _describe_pair_objects_sql(windows: list[float], w: float, where: str = "") -> str:
     """From ``u``: per (pair, object) the pair's closest co-action and, per window ``k``, how
     many pairs of actions fall within it (``n{k}``) and when the first and last did."""
-
     per_window = ",\n".join(
         f"""count(*) FILTER (WHERE th - tl <= {float(x)}) AS n{k},
                min(tl) FILTER (WHERE th - tl <= {float(x)}) AS f{k},
