@@ -137,3 +137,28 @@ def test_the_report_explains_a_group_found_as_a_group():
     top = view["top_objects"]
     assert top[0]["object"] in pushed and top[0]["in_step"] >= 5
     assert sum(o["object"] in pushed for o in top[:5]) >= 4
+
+
+def test_a_lone_significant_pair_stays_an_edge_and_is_no_group_by_default():
+    log, members = _campaign_in_crowd(seed=14, participation=0.5)
+    organic = log.table.filter(pc.invert(pc.starts_with(log.table["actor"], "camp"))).to_pylist()
+    rng = np.random.default_rng(14)
+    for j in range(8):  # two accounts push eight posts of eight authors within seconds
+        onset = rng.uniform(3600, 6 * 86400)
+        organic += [
+            {"actor": f"org{j}", "object": f"pair{j}", "time": onset - 3600},
+            {"actor": "p1", "object": f"pair{j}", "time": onset},
+            {"actor": "p2", "object": f"pair{j}", "time": onset + 5},
+        ]
+    log = make_log([{k: r[k] for k in ("actor", "object", "time")} for r in organic])
+    result = detect(log, detector=CoAction())
+    pairs = result.edges.select(["actor", "actor_y", "group"]).to_pylist()
+    assert pairs == [{"actor": "p1", "actor_y": "p2", "group": None}]
+    assert result.actors.num_rows == 0 and result.groups.num_rows == 0
+    assert result.summary["min_group_size"] == 3
+    assert any(
+        "1 coordinated pair(s) of accounts in no group of 3" in n for n in result.summary["notes"]
+    )
+    as_pair = detect(log, detector=CoAction(), min_group_size=2)
+    assert sorted(as_pair.actors["actor"].to_pylist()) == ["p1", "p2"]
+    assert not any("no group" in n for n in as_pair.summary["notes"])

@@ -161,7 +161,10 @@ def main() -> None:
     "within a window is a crowd there, counted within a narrower window. Default 100.",
 )
 @click.option(
-    "--min-group-size", type=int, default=2, show_default=True, help="Smallest group reported."
+    "--min-group-size",
+    type=int,
+    help="Smallest group reported. Default 3 with significance on (a lone significant pair stays "
+    "in edges.csv), 2 without.",
 )
 @click.option(
     "--engine",
@@ -221,7 +224,7 @@ def detect(
     from .pipeline import detect as run
 
     check_formats(_split(formats))
-    if min_group_size < 2:
+    if min_group_size is not None and min_group_size < 2:
         raise ParameterError(f"--min-group-size must be at least 2. Got {min_group_size}.")
     if (file is None) == (store_dir is None):
         raise ParameterError("Give either FILE or --store DIR (one of them).")

@@ -66,7 +66,7 @@ def detect(
     *,
     detector: Detector | None = None,
     engine: Engine | None = None,
-    min_group_size: int = 2,
+    min_group_size: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
     """Find coordinated groups in ``log``.
@@ -81,7 +81,9 @@ def detect(
     engine
         Where joins run; embedded DuckDB when omitted.
     min_group_size
-        Groups smaller than this are not reported. Default 2 (a pair).
+        Groups smaller than this are not reported. Default: 3 when the detector tests its
+        findings (a lone significant pair is the weakest evidence there is, and stays in
+        ``edges`` with its p-value), 2 (a pair) in classic mode, as the peer tools report.
     progress
         Called with a short message at each step (the CLI prints them to stderr).
 
@@ -101,6 +103,8 @@ def detect(
     engine = engine or default_engine()
     say(f"{detector.name}: {len(log):,} actions")
     findings = detector.detect(log, engine)
+    if min_group_size is None:
+        min_group_size = 3 if findings.groups is not None else 2
     say(f"{findings.pairs.num_rows:,} coordinated pairs of {findings.candidate_pairs:,} candidates")
     if findings.groups is not None:
         membership = _number_groups(findings.groups, min_group_size)
@@ -116,6 +120,19 @@ def detect(
     actors = _actor_table(edges, membership, findings.actors, findings.groups)
     groups = _group_table(edges, actors, group_actions)
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
+    summary["min_group_size"] = min_group_size
+    grouped = pa.array(list(membership), pa.string())
+    lone = pc.sum(
+        pc.and_(
+            pc.invert(pc.is_in(edges["actor"], value_set=grouped)),
+            pc.invert(pc.is_in(edges["actor_y"], value_set=grouped)),
+        ).cast(pa.int64())
+    ).as_py()
+    if lone:
+        summary["notes"].append(
+            f"{lone:,} coordinated pair(s) of accounts in no group of {min_group_size} or more: "
+            "edges.csv lists them with an empty group (--min-group-size 2 makes them groups)"
+        )
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
 
 
