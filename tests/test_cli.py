@@ -37,6 +37,16 @@ def test_cli_detect_tiny_classic(tiny_csv, tmp_path):
     ]
 
 
+def test_cli_detect_shows_the_run_notes_even_when_quiet(tmp_path):
+    path = tmp_path / "hot.csv"
+    rows = [f"u{i},viral,{i % 30}" for i in range(60)]
+    path.write_text("actor,object,time\n" + "\n".join(rows) + "\n")
+    args = ["--window-seconds", 60, "--no-significance", "--max-bucket-events", 10, "-q"]
+    result = run("detect", path, "--out", tmp_path / "res", *args)
+    assert result.exit_code == 0, result.output
+    assert "Note: 1 object(s) had more than 10 actions within one window" in result.output
+
+
 def test_cli_detect_writes_the_formats_asked_for(tiny_csv, tmp_path):
     out = tmp_path / "res"
     result = run("detect", tiny_csv, "--out", out, "--formats", "json,gexf", "-q")

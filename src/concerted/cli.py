@@ -284,6 +284,9 @@ def detect(
             f"  group {g['group']:>3}: {g['size']:>4} actors, {g['objects']:>4} shared objects, "
             f"{timing}, score {g['score']:.1f}"
         )
+    for note in s["notes"]:  # the run's own notes (the input's were shown while reading)
+        if note not in result.log.notes:
+            click.echo(f"Note: {note}")
     click.echo(f"Results in {out_dir}/ (open report.html)")
     if store_dir is not None:
         click.echo(
