@@ -158,7 +158,8 @@ def main() -> None:
     "--crowd-partners",
     type=int,
     help="With significance on: an object whose actions have more than this many others each "
-    "within a window is a crowd there, counted within a narrower window. Default 100.",
+    "within a window is a crowd there, and co-actions on it count there only within a narrower "
+    "window. Default 100.",
 )
 @click.option(
     "--min-group-size",

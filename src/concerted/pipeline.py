@@ -121,19 +121,24 @@ def detect(
     groups = _group_table(edges, actors, group_actions)
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
     summary["min_group_size"] = min_group_size
-    grouped = pa.array(list(membership), pa.string())
-    lone = pc.sum(
-        pc.and_(
-            pc.invert(pc.is_in(edges["actor"], value_set=grouped)),
-            pc.invert(pc.is_in(edges["actor_y"], value_set=grouped)),
-        ).cast(pa.int64())
-    ).as_py()
-    if lone:
-        summary["notes"].append(
-            f"{lone:,} coordinated pair(s) of accounts in no group of {min_group_size} or more: "
-            "edges.csv lists them with an empty group (--min-group-size 2 makes them groups)"
-        )
+    summary["notes"] += _lone_pairs(edges, membership, min_group_size)
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
+
+
+def _lone_pairs(edges: pa.Table, membership: dict[str, int], min_size: int) -> list[str]:
+    """A note on the coordinated pairs whose accounts are in no reported group, if any."""
+    grouped = pa.array(list(membership), pa.string())
+    outside = pc.and_(
+        pc.invert(pc.is_in(edges["actor"], value_set=grouped)),
+        pc.invert(pc.is_in(edges["actor_y"], value_set=grouped)),
+    )
+    lone = pc.sum(outside.cast(pa.int64())).as_py()
+    if not lone:
+        return []
+    return [
+        f"{lone:,} coordinated pair(s) of accounts in no group of {min_size} or more: "
+        "edges.csv lists them with an empty group (--min-group-size 2 makes them groups)"
+    ]
 
 
 def _number_groups(tested: pa.Table, min_size: int) -> dict[str, int]:

@@ -449,6 +449,9 @@ def _object_windows(con: duckdb.DuckDBPyConnection, windows: list[float], crowd:
                    {", ".join(f"sum(n{k}) AS c{k}" for k in ks)}
             FROM (SELECT o, a, {frames} FROM ev) GROUP BY o)"""
     )
+    if not crowd:  # every object at the widest window: ev's own buckets
+        con.execute(f"CREATE TEMP VIEW evw AS SELECT *, {float(max(windows))} AS w FROM ev")
+        return
     width = (
         "CASE kw " + " ".join(f"WHEN {k} THEN {float(x)}" for k, x in enumerate(windows)) + " END"
     )

@@ -3,9 +3,8 @@ organic rate at the moment it arrives.
 
 A cell's organic rate is its robust level (the median of its 3-hour counts over the surrounding
 three days, with the log's daily rhythm divided out; ``level_quantile`` picks another quantile)
-times the daily rhythm. A wave that follows
-a call lasts hours, not days, so it cannot move that median; a cell that is always busy is not a
-surge. The *surge ratio* of a bin is the share of its registrations above the organic rate,
+times the daily rhythm. A wave that follows a call lasts hours, not days, so it cannot move that
+median; a cell that is always busy is not a surge. The *surge ratio* of a bin is the share of its registrations above the organic rate,
 ``(n - baseline) / n``, set to 0 unless the excess is beyond Poisson noise (p < 0.001): it is the
 probability that a registration in that cell and bin would not have come organically.
 """
