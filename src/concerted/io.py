@@ -80,6 +80,34 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "post_text",
         "caption",
     ),
+    # Who authored the object acted on: the column platform exports name the reshared, quoted or
+    # replied-to post's author in. A bare ``source`` is taken only when it is not a client app
+    # (Twitter's ``source`` is "<a href=...>Twitter for iPhone</a>"): see _is_client_app.
+    "source": (
+        "source",
+        "source_id",
+        "source_actor",
+        "source_author",
+        "original_author",
+        "original_author_id",
+        "author_of_object",
+        "object_author",
+        "retweeted_user_id",
+        "retweeted_screen_name",
+        "retweeted_user_screen_name",
+        "retweeted_user",
+        "retweeted_author_id",
+        "retweet_userid",
+        "retweet_user_id",
+        "rt_user_id",
+        "reshared_author",
+        "shared_from",
+        "quoted_user_id",
+        "quoted_screen_name",
+        "in_reply_to_user_id",
+        "in_reply_to_userid",
+        "in_reply_to_screen_name",
+    ),
 }
 FORMATS = ("csv", "jsonl", "parquet")
 _TIME_FORMATS = ("%a %b %d %H:%M:%S %z %Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S%z")
@@ -135,6 +163,8 @@ def load_log(
     con = connect()
     raw = read_text_table(path, format=format)
     source = _resolve_columns(raw.column_names, mapping, object_columns, kinds, name)
+    if "source" in source and "source" not in mapping and _is_client_app(raw[source["source"]]):
+        del source["source"]
     table, notes = _to_canonical(con, raw, source, object_columns, kinds, name)
     return make_log(table, name, notes)
 
@@ -380,7 +410,10 @@ def _to_canonical(
     def col(canon: str) -> str:
         return f"NULLIF(trim({identifier(source[canon])}), '')" if canon in source else "NULL"
 
-    base = f"{col('actor')} AS actor, {col('action')} AS action, {col('text')} AS text, __time AS time, __row AS row"
+    base = (
+        f"{col('actor')} AS actor, {col('action')} AS action, {col('text')} AS text, "
+        f"{col('source')} AS source, __time AS time, __row AS row"
+    )
     parts = []
     if "object" in source:
         parts.append(f"SELECT {base}, {col('object')} AS object FROM parsed")
@@ -418,6 +451,13 @@ def _to_canonical(
         )
     table = table.sort_by([("time", "ascending"), ("row", "ascending")])
     return table, notes
+
+
+def _is_client_app(column: pa.ChunkedArray) -> bool:
+    """Whether a column found by the name ``source`` names the app a post was sent from (as in
+    Twitter's exports) rather than an author: its first values are HTML links."""
+    head = column.slice(0, 1000).drop_null().to_pylist()
+    return any(v.lstrip().startswith("<a ") for v in head)
 
 
 def _time_sql(t: str) -> str:

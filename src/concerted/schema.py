@@ -11,6 +11,8 @@ object     string    what they acted on; objects of different kinds are prefixed
                      with their kind (``url_id:123`` never equals ``hashtag_id:123``)
 time       float64   Unix epoch seconds, UTC
 text       string    the text of the action; optional
+source     string    who authored the object acted on (the reshared post's author); optional:
+                     when missing, an object's source is whoever acted on it first
 row        int64     the row (1-based, header excluded) in the source file
 =========  ========  ===========================================================
 """
@@ -24,7 +26,7 @@ import pyarrow as pa
 
 from .errors import SchemaError
 
-CANONICAL = ("actor", "action", "object", "time", "text")
+CANONICAL = ("actor", "action", "object", "time", "text", "source")
 REQUIRED = ("actor", "object", "time")
 
 SCHEMA = pa.schema(
@@ -34,6 +36,7 @@ SCHEMA = pa.schema(
         ("object", pa.string()),
         ("time", pa.float64()),
         ("text", pa.string()),
+        ("source", pa.string()),
         ("row", pa.int64()),
     ]
 )

@@ -133,11 +133,15 @@ class World:
         The members' coordinated actions on each object fall within ``window_seconds`` of each
         other; members may also act on these objects at other times (organically, or deleting
         the calls they posted).
+    roles
+        ``actor, role`` for the accounts of a world with a part of their own to play (see
+        :func:`concerted.simulate_audiences.simulate_audiences`), else None.
     """
 
     log: Log
     truth: pa.Table
     campaigns: pa.Table
+    roles: pa.Table | None = None
 
 
 class _Rows:
@@ -557,21 +561,24 @@ def simulate_world(
 def write_world(world: World, out_dir: str | Path) -> dict[str, Path]:
     """Write a world as ``actions.csv``, ``truth.csv`` and ``campaigns.csv`` in ``out_dir``.
 
-    ``actions.csv`` has the columns ``actor, action, object, time, text``, with ``time`` in Unix
+    ``actions.csv`` has the columns ``actor, action, object, time, text`` (and ``source`` when
+    the log names the authors of the objects), with ``time`` in Unix
     epoch seconds with three decimals; ``campaigns.csv`` joins each campaign's objects with
     spaces. Existing files of these names are overwritten.
 
     Returns
     -------
     dict
-        ``{"actions": path, "truth": path, "campaigns": path}``.
+        ``{"actions": path, "truth": path, "campaigns": path}`` (and ``"roles"`` when the world
+        has them).
     """
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"write_world: cannot create the folder {str(out)!r}: {exc}") from None
-    actions = world.log.table.select(["actor", "action", "object", "time", "text"])
+    columns = ["actor", "action", "object", "time", "text"]
+    actions = world.log.table.select(columns + (["source"] if world.log.has("source") else []))
     # Fixed three decimals from integer milliseconds: exact, and no exponent notation.
     ms = pc.cast(pc.round(pc.multiply(actions["time"], 1000.0)), pa.int64())
     sec = pc.cast(pc.floor(pc.divide(pc.cast(ms, pa.float64()), 1000.0)), pa.int64())
@@ -583,9 +590,12 @@ def write_world(world: World, out_dir: str | Path) -> dict[str, Path]:
         "objects",
         pc.binary_join(world.campaigns["objects"], " "),
     )
-    paths = {name: out / f"{name}.csv" for name in ("actions", "truth", "campaigns")}
+    tables = {"actions": actions, "truth": world.truth, "campaigns": campaigns}
+    if world.roles is not None:
+        tables["roles"] = world.roles
+    paths = {name: out / f"{name}.csv" for name in tables}
     try:
-        for name, table in (("actions", actions), ("truth", world.truth), ("campaigns", campaigns)):
+        for name, table in tables.items():
             pacsv.write_csv(table, paths[name])
     except OSError as exc:
         raise OutputError(f"write_world: cannot write into {str(out)!r}: {exc}") from None

@@ -173,7 +173,12 @@ class CoAction(Detector):
             for window, tables in zip(windows, counted, strict=True):
                 pairs = _with_window(tables.pairs, window)
                 model = significance.NullModel.fit(log, tables.objects)
-                scored.append(significance.score_pairs(pairs, model))
+                audience = (
+                    significance.AudienceModel.fit(log, tables.objects, window)
+                    if "source" in tables.objects.column_names
+                    else None
+                )
+                scored.append(significance.score_pairs(pairs, model, audience))
             n_actors = counted[-1].actors.num_rows
             kept = significance.combine_windows(scored, n_actors * (n_actors - 1) // 2)
             tested["pairs"] = kept = significance.keep_significant(kept, alpha)
@@ -199,7 +204,9 @@ class CoAction(Detector):
             params["alpha"] = alpha
             described = pa.concat_tables([p for _, _, p in runs])
             keys = ["actor", "actor_y", "window_seconds"]
-            test = tested["pairs"].select([*keys, "expected", "p_value", "q_value", "strength"])
+            test = tested["pairs"].select(
+                [*keys, "observed", "expected", "p_value", "q_value", "strength", "test"]
+            )
             pairs = described.join(test, keys=keys, join_type="inner")
             pairs = pairs.sort_by([("actor", "ascending"), ("actor_y", "ascending")])
             groups = _grow_groups(log, engine, pairs, runs, alpha, cap)

@@ -26,6 +26,8 @@ PAIR_COLUMNS = (
     "last_time",
 )
 EVIDENCE_COLUMNS = ("actor", "actor_y", "object", "time", "time_y")
+# A source has an audience when the log holds actions on at least this many of its objects.
+MIN_AUDIENCE_POSTS = 2
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,10 @@ class Engine(ABC):
 
         With ``select``, only the pairs it chooses are described (``co_actions``, delays,
         times, evidence): it is called once with every window's pairs and their counts
-        (``actor, actor_y, weight, sources``) and object statistics, and returns the pairs to
-        keep at each window. A significance test keeps a few thousand of millions this way.
+        (``actor, actor_y, weight, sources, audience``: ``audience`` counts the objects
+        co-acted on whose source has an audience, :data:`MIN_AUDIENCE_POSTS` objects or more,
+        and is neither of the pair) and object statistics, and returns the pairs to keep at
+        each window. A significance test keeps a few thousand of millions this way.
         """
         tables = [
             self.co_action(
@@ -156,7 +160,8 @@ class Engine(ABC):
             return tables
         chosen = select(
             [CoActionTables(t.candidate_pairs, t.pairs.select(["actor", "actor_y", "weight",
-             "sources"]), t.evidence, t.actors, t.objects) for t in tables]
+             "sources", *(["audience"] if "audience" in t.pairs.column_names else [])]),
+             t.evidence, t.actors, t.objects) for t in tables]
         )  # fmt: skip
         out = []
         for t, keep in zip(tables, chosen, strict=True):

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import Log
-from .base import CoActionTables, Engine, GroupCoActionTables, Selector
+from .base import MIN_AUDIENCE_POSTS, CoActionTables, Engine, GroupCoActionTables, Selector
 from .sql import connect, literal
 
 _NO_EVIDENCE = pa.schema(
@@ -31,8 +31,9 @@ _NO_EVIDENCE = pa.schema(
 
 
 _NO_COUNTS = pa.schema(
-    [("lo", pa.int32()), ("hi", pa.int32()), ("weight", pa.int64()), ("sources", pa.int64())]
-).empty_table()
+    [("lo", pa.int32()), ("hi", pa.int32()), ("weight", pa.int64()), ("sources", pa.int64()),
+     ("audience", pa.int64())]
+).empty_table()  # fmt: skip
 
 
 class DuckDBEngine(Engine):
@@ -159,14 +160,14 @@ class DuckDBEngine(Engine):
             # The counts are only read by ``select``; without it every pair is described anyway.
             counts = (
                 con.sql(
-                    f"""SELECT lo, hi, w{k} AS weight, s{k} AS sources FROM pws
-                    WHERE w{k} >= {int(min_weight)} ORDER BY lo, hi"""
+                    f"""SELECT lo, hi, w{k} AS weight, s{k} AS sources, a{k} AS audience
+                    FROM pws WHERE w{k} >= {int(min_weight)} ORDER BY lo, hi"""
                 ).to_arrow_table()
                 if select
                 else _NO_COUNTS
             )
             object_stats = con.sql(
-                f"""SELECT o, actions, actors,
+                f"""SELECT o, actions, actors, s,
                     c{k} AS close_pairs,
                     o IN (SELECT o FROM hot) AS capped, kw < {k} AS crowd
                 FROM ostat ORDER BY o"""
@@ -180,6 +181,7 @@ class DuckDBEngine(Engine):
                             "actor_y": actors.dictionary.take(counts["hi"]),
                             "weight": pc.cast(counts["weight"], pa.int64()),
                             "sources": pc.cast(counts["sources"], pa.int64()),
+                            "audience": pc.cast(counts["audience"], pa.int64()),
                         }
                     ),
                     evidence=_NO_EVIDENCE,
@@ -192,6 +194,7 @@ class DuckDBEngine(Engine):
                             "close_pairs": pc.cast(object_stats["close_pairs"], pa.int64()),
                             "capped": object_stats["capped"],
                             "crowd": object_stats["crowd"],
+                            "source": actors.dictionary.take(object_stats["s"]),
                         }
                     ),
                 )
@@ -445,9 +448,9 @@ def _object_windows(con: duckdb.DuckDBPyConnection, windows: list[float], crowd:
     con.execute(
         f"""CREATE TEMP TABLE ostat AS
         SELECT *, {kw} AS kw FROM (
-            SELECT o, count(*) AS actions, count(DISTINCT a) AS actors,
+            SELECT o, any_value(s) AS s, count(*) AS actions, count(DISTINCT a) AS actors,
                    {", ".join(f"sum(n{k}) AS c{k}" for k in ks)}
-            FROM (SELECT o, a, {frames} FROM ev) GROUP BY o)"""
+            FROM (SELECT o, a, s, {frames} FROM ev) GROUP BY o)"""
     )
     if not crowd:  # every object at the widest window: ev's own buckets
         con.execute(f"CREATE TEMP VIEW evw AS SELECT *, {float(max(windows))} AS w FROM ev")
@@ -533,7 +536,14 @@ def _count_pairs(
     candidates = list(con.execute(f"SELECT {counts} FROM pw0").fetchall()[0])
     last = len(within) - 1
     per_source = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS c{k}" for k in ks)
-    per_pair = ", ".join(f"sum(c{k}) AS w{k}, count(*) FILTER (WHERE c{k} > 0) AS s{k}" for k in ks)
+    # a{k}: the objects co-acted on whose source has an audience (two objects or more) and is
+    # neither of the pair, each counted (see significance.AudienceModel).
+    per_pair = ", ".join(
+        f"""sum(c{k}) AS w{k}, count(*) FILTER (WHERE c{k} > 0) AS s{k},
+        coalesce(sum(c{k}) FILTER (WHERE posts >= {MIN_AUDIENCE_POSTS} AND s <> lo AND s <> hi),
+                 0) AS a{k}"""
+        for k in ks
+    )
     con.execute(
         f"""CREATE TEMP TABLE pws AS
         SELECT lo, hi, {per_pair} FROM (
@@ -541,6 +551,7 @@ def _count_pairs(
             SEMI JOIN (SELECT lo, hi FROM pw0 WHERE w{last} >= {int(min_weight)}) USING (lo, hi)
             JOIN (SELECT DISTINCT o, s FROM ev) USING (o)
             GROUP BY lo, hi, s)
+        JOIN (SELECT s, count(DISTINCT o) AS posts FROM ev GROUP BY s) USING (s)
         GROUP BY lo, hi"""
     )
     con.execute("DROP TABLE pw0")
@@ -581,28 +592,35 @@ def _load_events(
     con: duckdb.DuckDBPyConnection, log: Log, window: float
 ) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
     """Create table ``ev(i, a, o, t, b, s)``: row, actor and object codes, time, bucket
-    ``floor(t / window)`` and the object's source. Returns the actor and object codes."""
-    actors = _sorted_codes(log.table["actor"])
+    ``floor(t / window)`` and the object's source. Returns the actor and object codes.
+
+    An object's source is its author as the log's ``source`` column names it (the most common
+    value among its actions), else whoever acted on it first (the author of a post whose
+    original is in the log, the first sharer of a link). Authors who never act in the log get
+    codes too, after no actor's: the actors' dictionary holds them, in name order."""
+    has_source = log.has("source")
+    actors = _sorted_codes(log.table["actor"], log.table["source"] if has_source else None)
     objects = _sorted_codes(log.table["object"])
+    columns = {
+        "i": pa.array(np.arange(len(log), dtype=np.int64)),
+        "a": actors.indices.slice(0, len(log)),
+        "o": objects.indices,
+        "t": log.table["time"],
+    }
+    if has_source:
+        columns["sc"] = actors.indices.slice(len(log))
     # Integer keys make the join several times faster than joining on strings.
-    con.register(
-        "ev_in",
-        pa.table(
-            {
-                "i": pa.array(np.arange(len(log), dtype=np.int64)),
-                "a": actors.indices,
-                "o": objects.indices,
-                "t": log.table["time"],
-            }
-        ),
-    )
-    # Each action carries its object's source: who acted on it first (the author of a post, the
-    # first sharer of a link). Reactions to one source are following it.
+    con.register("ev_in", pa.table(columns))
+    named = "mode(sc), " if has_source else ""
     con.execute(
         f"""CREATE TEMP TABLE ev AS
-        WITH src AS (SELECT o, arg_min(a, [t, i]) AS s FROM ev_in GROUP BY o)
+        WITH src AS (SELECT o, coalesce({named}arg_min(a, [t, i])) AS s FROM ev_in GROUP BY o)
         SELECT i, a, o, t, floor(t / {window})::BIGINT AS b, s FROM ev_in JOIN src USING (o)"""
     )
+    if has_source:
+        actors = pa.DictionaryArray.from_arrays(
+            actors.indices.slice(0, len(log)), actors.dictionary
+        )
     return actors, objects
 
 
@@ -614,14 +632,23 @@ def _default_memory_limit() -> str:
     return f"{max(1, int(total * 0.4) // 2**30)}GB"
 
 
-def _sorted_codes(column: pa.ChunkedArray) -> pa.DictionaryArray:
+def _sorted_codes(
+    column: pa.ChunkedArray, more: pa.ChunkedArray | None = None
+) -> pa.DictionaryArray:
     """Dictionary-encode with the dictionary in sorted order, so that code order is name order
-    and ``actor < actor_y`` holds for names as it does for codes."""
-    enc = pc.dictionary_encode(column).combine_chunks()
+    and ``actor < actor_y`` holds for names as it does for codes. With ``more``, its values are
+    encoded after ``column``'s in the same dictionary (nulls stay null)."""
+    values = column if more is None else pa.chunked_array(column.chunks + more.chunks)
+    enc = pc.dictionary_encode(values).combine_chunks()
     order = pc.array_sort_indices(enc.dictionary).to_numpy()
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order), dtype=order.dtype)
-    indices = pa.array(rank[enc.indices.to_numpy(zero_copy_only=False)].astype(np.int32))
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    valid = pc.is_valid(enc.indices)
+    codes = (
+        np.where(np.isnan(codes), 0, codes).astype(np.int64) if codes.dtype.kind == "f" else codes
+    )
+    indices = pa.array(rank[codes].astype(np.int32), mask=pc.invert(valid).to_numpy(False))
     return pa.DictionaryArray.from_arrays(indices, enc.dictionary.take(pa.array(order)))
 
 
