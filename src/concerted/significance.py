@@ -53,7 +53,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import sparse, special, stats
 
-from .engines.base import MIN_AUDIENCE_POSTS
 from .schema import Log
 
 # -log10 p is capped here so that scores stay finite when p underflows.
@@ -86,9 +85,13 @@ class NullModel:
     stratum: np.ndarray
 
     @classmethod
-    def fit(cls, log: Log, objects: pa.Table) -> NullModel:
+    def fit(cls, log: Log, objects: pa.Table, *, outside_audiences: bool = False) -> NullModel:
         """The model of ``log`` given the object statistics of one window (``actions``,
-        ``close_pairs``)."""
+        ``close_pairs``). With ``outside_audiences``, of the objects of no audience source
+        only (:func:`in_audiences`): what the log says of who authored what is then trusted,
+        and reactions to an account's posts are the audience model's to judge."""
+        if outside_audiences:
+            objects = objects.filter(pa.array(~in_audiences(objects)))
         n_o = objects["actions"].to_numpy().astype(float)
         stratum_of_object = np.floor(np.log2(np.maximum(n_o, 1.0))).astype(np.int64)
         n_strata = int(stratum_of_object.max()) + 1 if len(n_o) else 1
@@ -99,9 +102,12 @@ class NullModel:
         o_idx = pc.index_in(log.table["object"], value_set=objects["object"]).to_numpy(
             zero_copy_only=False
         )
-        stratum = stratum_of_object[o_idx]
         names = pc.unique(log.table["actor"])
         a_idx = pc.index_in(log.table["actor"], value_set=names).to_numpy(zero_copy_only=False)
+        if outside_audiences:  # the actions on the objects kept
+            known = ~np.isnan(np.asarray(o_idx, dtype=float))
+            o_idx, a_idx = o_idx[known].astype(np.int64), a_idx[known]
+        stratum = stratum_of_object[o_idx]
         counts = np.zeros((len(names), n_strata))
         np.add.at(counts, (a_idx, stratum), 1.0)
         n_s = np.bincount(stratum, minlength=n_strata).astype(float)
@@ -235,18 +241,19 @@ class AudienceModel:
         n_o = objects["actions"].to_numpy().astype(float)
         src = pc.dictionary_encode(objects["source"]).combine_chunks()
         s_idx = src.indices.to_numpy(zero_copy_only=False)
-        posts = np.bincount(s_idx, minlength=len(src.dictionary))
-        audience = posts >= MIN_AUDIENCE_POSTS
+        posts = in_audiences(objects)
+        audience = np.bincount(s_idx, weights=posts, minlength=len(src.dictionary)) > 0
         column = np.cumsum(audience) - 1  # source -> its column among audience sources
-        n_s = np.bincount(s_idx, weights=n_o, minlength=len(posts))
+        n_o = np.where(posts, n_o, 0.0)  # the source's posts only
+        n_s = np.bincount(s_idx, weights=n_o, minlength=len(audience))
         close = objects["close_pairs"].to_numpy().astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             # n**2 * q = n**2 * close / (n (n-1) / 2) = 2 * close * n / (n - 1)
             tight = np.where(n_o > 1, 2.0 * close * n_o / (n_o - 1.0), 0.0)
             rate = np.stack(
                 [
-                    np.bincount(s_idx, weights=n_o**2, minlength=len(posts)) / n_s**2,
-                    np.bincount(s_idx, weights=tight, minlength=len(posts)) / n_s**2,
+                    np.bincount(s_idx, weights=n_o**2, minlength=len(audience)) / n_s**2,
+                    np.bincount(s_idx, weights=tight, minlength=len(audience)) / n_s**2,
                 ],
                 axis=1,
             )
@@ -256,7 +263,7 @@ class AudienceModel:
             zero_copy_only=False
         )
         a_idx = pc.index_in(log.table["actor"], value_set=names).to_numpy(zero_copy_only=False)
-        col = np.where(audience[s_idx], column[s_idx], -1)[o_idx]
+        col = np.where(posts, column[s_idx], -1)[o_idx]
         is_source = pc.index_in(names, value_set=src.dictionary).to_numpy(zero_copy_only=False)
         is_source = np.nan_to_num(np.asarray(is_source, dtype=float), nan=-1).astype(np.int64)
         actor_source = np.where(
@@ -318,6 +325,12 @@ class AudienceModel:
 HUMAN_DELAY_SECONDS = 30.0
 
 
+def in_audiences(objects: pa.Table) -> np.ndarray:
+    """Which of the engine's ``objects`` are posts of a source with an audience (their
+    ``audience`` column: see :meth:`~concerted.engines.base.Engine.co_action_windows`)."""
+    return objects["audience"].to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _reaction_habits(
     log: Log,
     o_idx: np.ndarray,
@@ -330,7 +343,8 @@ def _reaction_habits(
     audience sources, sparse): its median delay after the first action on them (the post itself
     when the log holds it), floored at :data:`HUMAN_DELAY_SECONDS`, and the spread of its log
     delays around it (robust: 1.4826 x the median absolute deviation), drawn towards the
-    audience's typical spread when it reacted only a few times."""
+    audience's typical spread when it reacted only a few times, and at least that typical spread
+    when its median was floored (a habit faster than a person's is modelled as a person's)."""
     t = log.table["time"].to_numpy()
     first = np.full(int(o_idx.max()) + 1 if len(o_idx) else 1, np.inf)
     np.minimum.at(first, o_idx, t)
@@ -354,6 +368,9 @@ def _reaction_habits(
     typical = float(np.clip(typical, 0.3, 2.0))
     spread = np.sqrt((sizes * own**2 + _PRIOR_REACTIONS * typical**2) / (sizes + _PRIOR_REACTIONS))
     rows, cols = keys // width, keys % width
+    # Faster than a person: modelled as a typical person at the fastest human pace.
+    superhuman = median < np.log(HUMAN_DELAY_SECONDS)
+    spread = np.where(superhuman, np.maximum(spread, typical), spread)
     delay = np.exp(np.maximum(median, np.log(HUMAN_DELAY_SECONDS)))
     return (
         sparse.csr_matrix((delay, (rows, cols)), shape=shape),
@@ -406,7 +423,10 @@ def bh_qvalues(pvalues: np.ndarray, n_tests: int) -> np.ndarray:
 
 
 def score_pairs(
-    pairs: pa.Table, model: NullModel, audience: AudienceModel | None = None
+    pairs: pa.Table,
+    model: NullModel,
+    audience: AudienceModel | None = None,
+    sources: str = "sources",
 ) -> pa.Table:
     """Add ``observed``, ``expected``, ``p_value`` and ``test`` to the co-action pairs of one
     window.
@@ -422,11 +442,14 @@ def score_pairs(
       (:class:`AudienceModel`): an amplification network reacts to one account's posts far
       tighter than its audience does.
 
-    Without ``audience`` (or without the column), the first test alone, undoubled, on
-    ``sources`` when present, else ``weight``.
+    ``sources`` names the column the first test counts: ``other_sources`` (the sources of the
+    objects outside audiences, against a ``model`` fitted outside them) when the log names the
+    authors, so that a community that follows the same accounts is judged by the audience
+    model alone. Without ``audience`` (or without the column), the first test alone,
+    undoubled, on ``sources`` when present, else ``weight``.
     """
     expected = model.pair_expected(pairs["actor"], pairs["actor_y"])
-    observed = pairs["sources" if "sources" in pairs.column_names else "weight"].to_numpy()
+    observed = pairs[sources if sources in pairs.column_names else "weight"].to_numpy()
     p = poisson_pvalues(observed, expected)
     test = np.full(len(p), "sources", dtype=object)
     if audience is not None and "audience" in pairs.column_names:

@@ -166,19 +166,24 @@ class CoAction(Detector):
             params["crowd_partners"] = crowd = self.crowd_partners or DEFAULT_CROWD_PARTNERS
         alpha = self.alpha or DEFAULT_ALPHA
         tested: dict[str, pa.Table] = {}
+        # When the log names who authored each object, an object's source is known, not
+        # guessed: reactions to an account's posts are then judged by its audience alone.
+        named = log.has("source")
+        params["sources"] = "column" if named else "first actor"
 
         def select(counted: list) -> list[pa.Table]:
             """Test every pair at every window on its counts; describe only the kept ones."""
             scored = []
             for window, tables in zip(windows, counted, strict=True):
                 pairs = _with_window(tables.pairs, window)
-                model = significance.NullModel.fit(log, tables.objects)
+                model = significance.NullModel.fit(log, tables.objects, outside_audiences=named)
                 audience = (
                     significance.AudienceModel.fit(log, tables.objects, window)
                     if "source" in tables.objects.column_names
                     else None
                 )
-                scored.append(significance.score_pairs(pairs, model, audience))
+                sources = "other_sources" if named else "sources"
+                scored.append(significance.score_pairs(pairs, model, audience, sources))
             n_actors = counted[-1].actors.num_rows
             kept = significance.combine_windows(scored, n_actors * (n_actors - 1) // 2)
             tested["pairs"] = kept = significance.keep_significant(kept, alpha)
@@ -209,7 +214,7 @@ class CoAction(Detector):
             )
             pairs = described.join(test, keys=keys, join_type="inner")
             pairs = pairs.sort_by([("actor", "ascending"), ("actor_y", "ascending")])
-            groups = _grow_groups(log, engine, pairs, runs, alpha, cap)
+            groups = _grow_groups(log, engine, pairs, runs, alpha, cap, named)
         else:
             groups = None
             pairs = runs[0][2].append_column(
@@ -245,7 +250,9 @@ class CoAction(Detector):
         )
 
 
-def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: float, cap: int):
+def _grow_groups(
+    log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: float, cap: int, named: bool
+):
     """Groups tested as groups: a campaign of 150 accounts where any two share only a couple of
     objects is still obvious as a group acting on the same objects in the same minutes.
 
@@ -261,6 +268,10 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
     members stay in their core group, and a candidate's other actors only define it. This
     repeats with the grown groups until they stop changing (at most ``MAX_ROUNDS`` times).
 
+    When the log names the objects' authors (``named``), the group test looks only at the
+    objects of no audience source: reacting to the same accounts' posts is what their audience
+    does, and the pair test has judged it against the audience's habits already.
+
     Returns one row per member: ``group, actor, observed, expected, p_value, q_value, strength``
     of its test against its group, and ``evidence``: ``pairs`` (a core member), ``group``
     (admitted by the group test) or ``pairs+group`` (both).
@@ -271,7 +282,12 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
     if not core and not candidates:
         return _EMPTY_GROUPS
     window, widest, _ = runs[-1]
-    model = significance.NullModel.fit(log, widest.objects)
+    model = significance.NullModel.fit(log, widest.objects, outside_audiences=named)
+    posts = (
+        widest.objects.filter(pa.array(significance.in_audiences(widest.objects)))["object"]
+        if named
+        else None
+    )
     popularity = dict(
         zip(
             widest.objects["object"].to_pylist(), widest.objects["actions"].to_pylist(), strict=True
@@ -286,6 +302,11 @@ def _grow_groups(log: Log, engine: Engine, pairs: pa.Table, runs: list, alpha: f
         # are members.
         members = member_table(candidates | membership)
         found = engine.group_co_action(log, members, window_seconds=window, max_bucket_events=cap)
+        if posts is not None:
+            found = GroupCoActionTables(
+                hits=found.hits.filter(pc.invert(pc.is_in(found.hits["object"], posts))),
+                objects=found.objects.filter(pc.invert(pc.is_in(found.objects["object"], posts))),
+            )
         proven = pc.invert(pc.is_in(found.objects["group"], value_set=unproven))
         merged = _merge_overlapping(found.objects.filter(proven), popularity)
         if merged:  # one campaign split into several cores: test it whole

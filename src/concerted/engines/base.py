@@ -134,10 +134,11 @@ class Engine(ABC):
 
         With ``select``, only the pairs it chooses are described (``co_actions``, delays,
         times, evidence): it is called once with every window's pairs and their counts
-        (``actor, actor_y, weight, sources, audience``: ``audience`` counts the objects
-        co-acted on whose source has an audience, :data:`MIN_AUDIENCE_POSTS` objects or more,
-        and is neither of the pair) and object statistics, and returns the pairs to keep at
-        each window. A significance test keeps a few thousand of millions this way.
+        (``actor, actor_y, weight, sources, audience, other_sources``: ``audience`` counts
+        the objects co-acted on whose source has an audience, :data:`MIN_AUDIENCE_POSTS`
+        objects or more, and is neither of the pair; ``other_sources`` the distinct sources of
+        the others) and object statistics, and returns the pairs to keep at each window. A
+        significance test keeps a few thousand of millions this way.
         """
         tables = [
             self.co_action(
@@ -160,7 +161,7 @@ class Engine(ABC):
             return tables
         chosen = select(
             [CoActionTables(t.candidate_pairs, t.pairs.select(["actor", "actor_y", "weight",
-             "sources", *(["audience"] if "audience" in t.pairs.column_names else [])]),
+             "sources", *[c for c in ("audience", "other_sources") if c in t.pairs.column_names]]),
              t.evidence, t.actors, t.objects) for t in tables]
         )  # fmt: skip
         out = []

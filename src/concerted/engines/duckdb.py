@@ -32,7 +32,7 @@ _NO_EVIDENCE = pa.schema(
 
 _NO_COUNTS = pa.schema(
     [("lo", pa.int32()), ("hi", pa.int32()), ("weight", pa.int64()), ("sources", pa.int64()),
-     ("audience", pa.int64())]
+     ("audience", pa.int64()), ("other_sources", pa.int64())]
 ).empty_table()  # fmt: skip
 
 
@@ -160,17 +160,18 @@ class DuckDBEngine(Engine):
             # The counts are only read by ``select``; without it every pair is described anyway.
             counts = (
                 con.sql(
-                    f"""SELECT lo, hi, w{k} AS weight, s{k} AS sources, a{k} AS audience
+                    f"""SELECT lo, hi, w{k} AS weight, s{k} AS sources, a{k} AS audience,
+                        x{k} AS other_sources
                     FROM pws WHERE w{k} >= {int(min_weight)} ORDER BY lo, hi"""
                 ).to_arrow_table()
                 if select
                 else _NO_COUNTS
             )
             object_stats = con.sql(
-                f"""SELECT o, actions, actors, s,
+                f"""SELECT o, actions, actors, s, aud,
                     c{k} AS close_pairs,
                     o IN (SELECT o FROM hot) AS capped, kw < {k} AS crowd
-                FROM ostat ORDER BY o"""
+                FROM ostat JOIN (SELECT o, aud FROM osrc) USING (o) ORDER BY o"""
             ).to_arrow_table()
             counted.append(
                 CoActionTables(
@@ -182,6 +183,7 @@ class DuckDBEngine(Engine):
                             "weight": pc.cast(counts["weight"], pa.int64()),
                             "sources": pc.cast(counts["sources"], pa.int64()),
                             "audience": pc.cast(counts["audience"], pa.int64()),
+                            "other_sources": pc.cast(counts["other_sources"], pa.int64()),
                         }
                     ),
                     evidence=_NO_EVIDENCE,
@@ -195,6 +197,7 @@ class DuckDBEngine(Engine):
                             "capped": object_stats["capped"],
                             "crowd": object_stats["crowd"],
                             "source": actors.dictionary.take(object_stats["s"]),
+                            "audience": object_stats["aud"],
                         }
                     ),
                 )
@@ -536,22 +539,22 @@ def _count_pairs(
     candidates = list(con.execute(f"SELECT {counts} FROM pw0").fetchall()[0])
     last = len(within) - 1
     per_source = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS c{k}" for k in ks)
-    # a{k}: the objects co-acted on whose source has an audience (two objects or more) and is
-    # neither of the pair, each counted (see significance.AudienceModel).
+    # a{k}: the objects co-acted on that are posts of a source with an audience (osrc.aud) other
+    # than the pair, each counted (see significance.AudienceModel); x{k}: the distinct sources of
+    # the objects that are no such posts.
     per_pair = ", ".join(
-        f"""sum(c{k}) AS w{k}, count(*) FILTER (WHERE c{k} > 0) AS s{k},
-        coalesce(sum(c{k}) FILTER (WHERE posts >= {MIN_AUDIENCE_POSTS} AND s <> lo AND s <> hi),
-                 0) AS a{k}"""
+        f"""sum(c{k}) AS w{k}, count(DISTINCT s) FILTER (WHERE c{k} > 0) AS s{k},
+        coalesce(sum(c{k}) FILTER (WHERE aud AND s <> lo AND s <> hi), 0) AS a{k},
+        count(DISTINCT s) FILTER (WHERE c{k} > 0 AND NOT aud) AS x{k}"""
         for k in ks
     )
     con.execute(
         f"""CREATE TEMP TABLE pws AS
         SELECT lo, hi, {per_pair} FROM (
-            SELECT lo, hi, s, {per_source} FROM po
+            SELECT lo, hi, s, aud, {per_source} FROM po
             SEMI JOIN (SELECT lo, hi FROM pw0 WHERE w{last} >= {int(min_weight)}) USING (lo, hi)
-            JOIN (SELECT DISTINCT o, s FROM ev) USING (o)
-            GROUP BY lo, hi, s)
-        JOIN (SELECT s, count(DISTINCT o) AS posts FROM ev GROUP BY s) USING (s)
+            JOIN osrc USING (o)
+            GROUP BY lo, hi, s, aud)
         GROUP BY lo, hi"""
     )
     con.execute("DROP TABLE pw0")
@@ -611,11 +614,24 @@ def _load_events(
         columns["sc"] = actors.indices.slice(len(log))
     # Integer keys make the join several times faster than joining on strings.
     con.register("ev_in", pa.table(columns))
-    named = "mode(sc), " if has_source else ""
+    named = "mode(sc)" if has_source else "NULL::INTEGER"
+    con.execute(
+        f"""CREATE TEMP TABLE src AS
+        SELECT o, coalesce(named, first) AS s, named IS NOT NULL AS named
+        FROM (SELECT o, {named} AS named, arg_min(a, [t, i]) AS first FROM ev_in GROUP BY o)"""
+    )
     con.execute(
         f"""CREATE TEMP TABLE ev AS
-        WITH src AS (SELECT o, coalesce({named}arg_min(a, [t, i])) AS s FROM ev_in GROUP BY o)
         SELECT i, a, o, t, floor(t / {window})::BIGINT AS b, s FROM ev_in JOIN src USING (o)"""
+    )
+    # An object is a post of a source with an audience when its source has at least
+    # MIN_AUDIENCE_POSTS objects; when the log names authors, only the objects it names count.
+    con.execute(
+        f"""CREATE TEMP TABLE osrc AS
+        SELECT o, s, {"named AND " if has_source else ""}
+            count(*) FILTER (WHERE named = {has_source}) OVER (PARTITION BY s)
+                >= {MIN_AUDIENCE_POSTS} AS aud
+        FROM src"""
     )
     if has_source:
         actors = pa.DictionaryArray.from_arrays(
