@@ -24,6 +24,7 @@ HOSTILE = '<img src=x onerror="alert(1)">'
 FORMULA = '=HYPERLINK("http://evil","click")'
 CLASSIC = "--no-significance --window-seconds 10 --min-repeat 2"
 WRITE = {"X-Concerted": "1"}
+TOKEN = "0123456789abcdef"  # the shortest token accepted
 
 
 def hostile_log() -> bytes:
@@ -168,19 +169,27 @@ def test_web_failed_run_is_recorded_and_harms_nothing(app, project):
 
 def test_web_refuses_bad_runs_before_starting_them(tmp_path):
     with client(tmp_path) as c:
+        c.put("/api/uploads/log.csv", content=hostile_log(), headers=WRITE)
         for body, message in (
-            ({"command": "rm", "input": "x.csv"}, "Unknown command 'rm'"),
+            ({"command": "rm", "input": "log.csv"}, "Unknown command 'rm'"),
             ({"command": "detect", "input": "nope.csv"}, "no such file on the server"),
             ({"command": "detect", "input": ""}, "Give an input"),
+            ({"input": "log.csv", "options": "--out /etc"}, "--out is set by the app"),
+            ({"input": "log.csv", "options": "--store=/tmp"}, "--store is set by the app"),
+            ({"input": "log.csv", "options": "--help"}, "--help is not offered here"),
+            ({"input": "log.csv", "options": "'unclosed"}, "Cannot read"),
+            ({"input": "log.csv", "options": "--rm-rf /"}, "detect: No such option"),
+            ({"input": "log.csv", "options": "--window-seconds"}, "requires an argument"),
+            ({"input": "log.csv", "options": "/etc/passwd"}, "Unexpected /etc/passwd"),
             (
-                {"command": "detect", "input": __file__, "options": "--out /etc"},
-                "--out is set by the app",
+                {"command": "ingest", "input": "log.csv", "options": "-q --salt-file /tmp/x"},
+                "--salt-file /tmp/x: outside the project folder",
             ),
-            ({"command": "detect", "input": __file__, "options": "'unclosed"}, "Cannot read"),
         ):
             r = c.post("/api/runs", json=body, headers=WRITE)
             assert r.status_code == 400 and message in r.json()["error"]["message"], r.text
         assert c.get("/api/runs").json() == []
+        assert list((tmp_path / "runs").iterdir()) == []
         c.app.state.project.close()
 
 
@@ -218,12 +227,12 @@ def test_web_guards_host_token_and_cross_site_writes(tmp_path):
         }
         c.app.state.project.close()
     with TestClient(
-        create_app(tmp_path, token="s3cret", loopback_only=False), base_url="http://example.org"
+        create_app(tmp_path, token=TOKEN, host="0.0.0.0"), base_url="http://example.org"
     ) as c:
         assert c.get("/api/runs").status_code == 401
         assert c.get("/api/runs", headers={"authorization": "Bearer wrong"}).status_code == 401
-        assert c.get("/api/runs", headers={"authorization": "Bearer s3cret"}).status_code == 200
-        c.get("/login", params={"token": "s3cret"}, follow_redirects=False)
+        assert c.get("/api/runs", headers={"authorization": f"Bearer {TOKEN}"}).status_code == 200
+        c.get("/login", params={"token": TOKEN}, follow_redirects=False)
         assert c.get("/api/runs").status_code == 200  # the cookie /login set
         c.app.state.project.close()
 
