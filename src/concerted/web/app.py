@@ -285,9 +285,9 @@ def create_app(
     @app.post("/api/runs", status_code=201)
     async def api_start(request: Request):
         body = await _json_body(request)
-        command = str(body.get("command", "detect"))
-        options = parse_options(str(body.get("options", "")))
-        run = start_run(project, command, str(body.get("input", "")), options, access)
+        command, source = _text(body, "command", "detect"), _text(body, "input", "")
+        options = parse_options(_text(body, "options", ""))
+        run = start_run(project, command, source, options, access)
         return project.run(run)
 
     @app.put("/api/uploads/{name}", status_code=201)
@@ -349,6 +349,13 @@ async def _json_body(request: Request) -> dict:
     if not isinstance(body, dict):
         raise ParameterError("The request body must be a JSON object.")
     return body
+
+
+def _text(body: dict, key: str, default: str) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str):
+        raise ParameterError(f"{key} must be a text; got {type(value).__name__}.")
+    return value
 
 
 def _check_log(path: Path, name: str) -> list[str]:

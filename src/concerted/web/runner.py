@@ -18,6 +18,7 @@ server marks it done or failed, or watches it until it ends (:func:`watch_orphan
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -46,6 +47,14 @@ def parse_options(text: str) -> list[str]:
         return shlex.split(text or "")
     except ValueError as exc:
         raise ParameterError(f"Cannot read the options: {exc}.") from None
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` is a file (False, not an error, for a name too long to be one)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -84,7 +93,7 @@ class Access:
         uploads = self.project.uploads_dir
         if "/" not in source and "\\" not in source and source not in (".", ".."):
             candidate = uploads / source
-            if not (candidate.is_file() or candidate.is_symlink()):
+            if not os.path.lexists(candidate):  # a link counts, to be refused below
                 raise ParameterError(
                     f"{source}: no such file on the server. Give the name of an uploaded log, or "
                     f"a full path inside an allowed folder ({self._where()})."
@@ -106,7 +115,7 @@ class Access:
                     f"{source}: outside the folders this app may read: the project's uploads; "
                     f"{self._where()}. Upload the file instead."
                 )
-        if not path.is_file():
+        if not _exists(path):
             raise ParameterError(f"{source}: no such file on the server.")
         return path
 
@@ -121,7 +130,7 @@ class Access:
                 raise ParameterError(f"{option} {value}: the app's own records; refused.")
             return
         if self._allowed(path):
-            if path.is_file():
+            if _exists(path):
                 return
             raise ParameterError(
                 f"{option} {value}: not an existing file. Outside the project, runs only read "
