@@ -421,8 +421,8 @@ def evaluate(results_dir, truth_path, as_json):
 @click.option(
     "--token",
     envvar="CONCERTED_TOKEN",
-    help="Require this secret on every request (also read from CONCERTED_TOKEN). Needed to "
-    "listen on anything but a loopback address.",
+    help="Require this secret (16 characters or more) on every request (also read from "
+    "CONCERTED_TOKEN). Needed to listen on anything but a loopback address.",
 )
 @click.option(
     "--max-upload-mb",
