@@ -532,6 +532,14 @@ def test_web_refuses_a_short_token(tmp_path):
     assert not (tmp_path / "p").exists()
 
 
+def test_serve_refuses_a_missing_allowed_folder(tmp_path):
+    result = CliRunner().invoke(
+        main, ["serve", "--project", str(tmp_path / "p"), "--allow-dir", str(tmp_path / "nope")]
+    )
+    assert result.exit_code == 1, result.output
+    assert f"--allow-dir {tmp_path / 'nope'}: no such folder." in result.output
+
+
 def test_web_limits_wrong_token_attempts(tmp_path, monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(httpguard, "_now", lambda: clock[0])

@@ -89,7 +89,11 @@ def create_app(
             "--host 127.0.0.1."
         )
     project = Project(project_dir)
-    access = Access(project, allow_dirs)
+    try:
+        access = Access(project, allow_dirs)
+    except ParameterError:
+        project.close()
+        raise
     app = FastAPI(title="concerted", version=__version__, docs_url=None, redoc_url=None)
     app.state.project = project
     app.add_middleware(

@@ -167,12 +167,18 @@ class Project:
             return path
 
     def uploads(self) -> list[dict]:
-        files = sorted((self.root / "uploads").iterdir(), key=lambda p: p.stat().st_mtime)
-        return [
-            {"name": p.name, "path": str(p), "bytes": p.stat().st_size}
-            for p in reversed(files)
-            if p.is_file() and not p.name.startswith(".")
-        ]
+        """The kept uploads, newest first (not those being received, which may vanish)."""
+        found = []
+        for p in self.uploads_dir.iterdir():
+            if p.name.startswith("."):
+                continue
+            try:
+                st = p.stat()
+            except OSError:  # removed meanwhile, or a link to nothing
+                continue
+            if p.is_file():
+                found.append((st.st_mtime, {"name": p.name, "path": str(p), "bytes": st.st_size}))
+        return [entry for _, entry in sorted(found, key=lambda f: f[0], reverse=True)]
 
     # runs --------------------------------------------------------------------------------------
     def new_run(self, command: str, input: str, options: list[str]) -> str:
