@@ -448,11 +448,15 @@ def test_web_reattaches_the_runs_of_a_stopped_server(tmp_path):
     ended = p.new_run("detect", "y.csv", [])
     killed = p.new_run("detect", "z.csv", [])
     sleeper = [sys.executable, "-c", "import time; time.sleep(2); raise SystemExit(3)"]
+    signalled = p.new_run("detect", "s.csv", [])  # killed by a signal, recorded as such
+    suicide = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
     procs = {
         slow: spawn(p.run_dir(slow), sleeper, cwd=tmp_path),
         ended: spawn(p.run_dir(ended), [sys.executable, "-c", "print('ok')"], cwd=tmp_path),
         killed: spawn(p.run_dir(killed), sleeper, cwd=tmp_path),
+        signalled: spawn(p.run_dir(signalled), [sys.executable, "-c", suicide], cwd=tmp_path),
     }
+    procs[signalled].wait()
     _wait_for(lambda: p.is_running(slow) and p.is_running(killed))
     procs[ended].wait()
     procs[killed].kill()  # the run's wrapper dies without recording anything
@@ -463,6 +467,7 @@ def test_web_reattaches_the_runs_of_a_stopped_server(tmp_path):
         assert runs[slow]["status"] == "running"
         assert (runs[ended]["status"], runs[ended]["exit_code"]) == ("done", 0)
         assert runs[killed]["status"] == "interrupted"
+        assert (runs[signalled]["status"], runs[signalled]["exit_code"]) == ("interrupted", -15)
         _wait_for(lambda: c.get(f"/api/runs/{slow}").json()["status"] != "running")
         info = c.get(f"/api/runs/{slow}").json()
         assert (info["status"], info["exit_code"]) == ("failed", 3)

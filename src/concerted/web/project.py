@@ -221,7 +221,9 @@ class Project:
             )
 
     def finish_run(self, run: str, exit_code: int) -> None:
-        status = "done" if exit_code == 0 else "failed"
+        """Record how a run ended: done (0), failed (a code of its own), or interrupted (a
+        negative code: killed by that signal, by Ctrl-C or for want of memory, say)."""
+        status = "done" if exit_code == 0 else "interrupted" if exit_code < 0 else "failed"
         with self._tx() as con:
             con.execute(
                 "UPDATE runs SET status = ?, exit_code = ?, finished = ? WHERE id = ?",
