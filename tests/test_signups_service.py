@@ -48,6 +48,11 @@ GENUINE = {
 }
 
 
+def serve(app) -> TestClient:
+    """A client of the service as it listens by default (on 127.0.0.1, answering that name)."""
+    return TestClient(app, base_url="http://127.0.0.1")
+
+
 @pytest.fixture(scope="module")
 def model():
     world = simulate_signups(seed=2, genuine=1500, fakes=1500, days=5)
@@ -55,7 +60,7 @@ def model():
 
 
 def test_service_scores_flags_and_merges(tmp_path, model):
-    with TestClient(create_app(tmp_path / "s.db", venue_postcode="74103", model=model)) as client:
+    with serve(create_app(tmp_path / "s.db", venue_postcode="74103", model=model)) as client:
         fake = client.post("/v1/registrations", json=FAKE).json()
         assert fake["verdict"] == "suspect" and fake["risk"] > 0.9
         assert {
@@ -93,7 +98,7 @@ def test_service_scores_flags_and_merges(tmp_path, model):
     ],
 )
 def test_service_bad_input_answers_one_json_shape(tmp_path, model, body, message):
-    with TestClient(create_app(tmp_path / "s.db", model=model)) as client:
+    with serve(create_app(tmp_path / "s.db", model=model)) as client:
         r = client.post(
             "/v1/registrations", content=body, headers={"content-type": "application/json"}
         )
@@ -118,14 +123,14 @@ def test_state_survives_a_restart(tmp_path, model):
         }
         for i in range(30)
     ]
-    with TestClient(create_app(path, model=model)) as client:
+    with serve(create_app(path, model=model)) as client:
         for reg in [GENUINE, *wave]:
             assert client.post("/v1/registrations", json=reg).status_code == 200
         live = client.app.state.live
         velocity = {c: dict(v) for c, v in live.state.velocity.items()}
         shared = len(live.state.block_people)
         summary = client.get("/v1/summary").json()
-    with TestClient(create_app(path, model=model)) as client:
+    with serve(create_app(path, model=model)) as client:
         live = client.app.state.live
         assert {c: dict(v) for c, v in live.state.velocity.items()} == velocity
         assert len(live.state.block_people) == shared
@@ -141,7 +146,7 @@ def test_state_survives_a_restart(tmp_path, model):
 
 def test_state_file_holds_no_address_or_number(tmp_path, model):
     path = tmp_path / "s.db"
-    with TestClient(create_app(path, model=model)) as client:
+    with serve(create_app(path, model=model)) as client:
         client.post("/v1/registrations", json=GENUINE)
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     for value in (b"johnson", b"5960134", b"596-0134", b"68.1.2.3", b"gmail"):
@@ -260,7 +265,7 @@ def test_service_fits_its_own_model_from_a_large_enough_state(tmp_path):
     ]
     state.commit(recs)
     state.close()
-    with TestClient(create_app(tmp_path / "s.db", venue_postcode="74103")) as client:
+    with serve(create_app(tmp_path / "s.db", venue_postcode="74103")) as client:
         assert client.get("/v1/health").json() == {
             "status": "ok",
             "registrations": n,
@@ -317,7 +322,7 @@ def test_a_bad_time_is_refused_alone_and_the_others_are_stored(tmp_path, model):
     # What memory held is what the file holds.
     _, velocity_again, ids_again = _run_live(path, model, [])
     assert velocity_again == velocity and ids_again == ids
-    with TestClient(create_app(tmp_path / "t.db", model=model)) as client:
+    with serve(create_app(tmp_path / "t.db", model=model)) as client:
         r = client.post("/v1/registrations", json={**GENUINE, "time": "9999-01-01T00:00:00Z"})
         assert r.status_code == 422 and "time" in r.json()["error"]["message"]
 
@@ -341,14 +346,14 @@ def test_a_failed_commit_leaves_nothing_in_memory_that_is_not_stored(tmp_path, m
 def test_state_keeps_no_registration_id_and_its_key_apart(tmp_path, model):
     path = tmp_path / "s.db"
     reg = {**GENUINE, "id": "mary.johnson-2020"}
-    with TestClient(create_app(path, model=model)) as client:
+    with serve(create_app(path, model=model)) as client:
         first = client.post("/v1/registrations", json=reg).json()
     assert first["id"] == "mary.johnson-2020"
     key = tmp_path / "s.db.key"
     assert key.exists() and key.stat().st_mode & 0o077 == 0
     state = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p != key)
     assert b"mary.johnson-2020" not in state and key.read_bytes().strip() not in state
-    with TestClient(create_app(path, model=model)) as client:  # recognised after a restart
+    with serve(create_app(path, model=model)) as client:  # recognised after a restart
         again = client.post("/v1/registrations", json=reg).json()
         assert again["repeat"] is True and again["id"] == reg["id"]
     key.unlink()  # without its key the state cannot be read: a clear error, nothing changed
@@ -356,3 +361,100 @@ def test_state_keeps_no_registration_id_and_its_key_apart(tmp_path, model):
     with pytest.raises(ParameterError, match="key file"):
         create_app(path, model=model)
     assert path.read_bytes() == before
+
+
+# The guards the service shares with the web app (concerted.httpguard), attack by attack.
+
+
+def test_service_refuses_a_time_too_large_for_a_float(tmp_path, model):
+    with serve(create_app(tmp_path / "s.db", model=model)) as client:
+        body = b'{"id": "t1", "time": 1' + b"0" * 400 + b"}"  # 10**400
+        r = client.post(
+            "/v1/registrations", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "invalid_registration"
+        assert "time is not between 1970 and 2100" in r.json()["error"]["message"]
+        assert client.get("/v1/summary").json()["registrations"] == 0
+
+
+def test_service_refuses_json_nested_too_deeply(tmp_path, model):
+    # 200 KB: over the default limit, so the limit is raised to reach the parser.
+    with serve(create_app(tmp_path / "s.db", model=model, max_body_bytes=1 << 20)) as client:
+        body = b'{"id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        r = client.post(
+            "/v1/registrations", content=body, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["message"] == (
+            "the body is JSON nested too deeply: send a flat JSON object"
+        )
+
+
+def test_service_refuses_a_body_over_its_limit_declared_or_not(tmp_path, model):
+    with serve(create_app(tmp_path / "s.db", model=model, max_body_bytes=1000)) as client:
+        big = json.dumps({**GENUINE, "padding": "x" * 2000}).encode()
+        declared = client.post(
+            "/v1/registrations", content=big, headers={"content-type": "application/json"}
+        )
+        assert declared.status_code == 413
+        assert declared.json()["error"] == {
+            "code": "too_large",
+            "message": "The request body is larger than the limit of 1,000 bytes.",
+            "details": [],
+        }
+        # Sent in chunks with no length: counted as it arrives, refused all the same.
+        chunked = client.post(
+            "/v1/registrations",
+            content=iter([big[:600], big[600:]]),
+            headers={"content-type": "application/json"},
+        )
+        assert chunked.status_code == 413 and chunked.json()["error"]["code"] == "too_large"
+        assert client.post("/v1/registrations", json=GENUINE).status_code == 200
+        assert client.get("/v1/summary").json()["registrations"] == 1
+
+
+def test_service_answers_only_its_own_host_names(tmp_path, model):
+    with serve(create_app(tmp_path / "s.db", model=model)) as client:
+        rebound = client.post("/v1/registrations", json=GENUINE, headers={"host": "evil.example"})
+        assert rebound.status_code == 421 and rebound.json()["error"]["code"] == "wrong_host"
+        assert client.get("/v1/health", headers={"host": "localhost:8000"}).status_code == 200
+        assert client.get("/v1/summary").json()["registrations"] == 0
+    with TestClient(
+        create_app(tmp_path / "t.db", model=model, host="127.0.0.2"),
+        base_url="http://127.0.0.2:8000",
+    ) as client:  # its own address, bound with --host
+        assert client.get("/v1/health").status_code == 200
+
+
+def test_service_refuses_a_post_another_site_could_forge(tmp_path, model):
+    with serve(create_app(tmp_path / "s.db", model=model)) as client:
+        # What a form or a simple fetch of another site sends: no preflight, so no consent.
+        for media in ("text/plain", "application/x-www-form-urlencoded", None):
+            headers = {"content-type": media} if media else {}
+            r = client.post("/v1/registrations", content=json.dumps(GENUINE), headers=headers)
+            assert r.status_code == 415, r.text
+            assert r.json()["error"]["code"] == "unsupported_media_type"
+        assert client.get("/v1/summary").json()["registrations"] == 0
+        ok = client.post(
+            "/v1/registrations",
+            content=json.dumps(GENUINE),
+            headers={"content-type": "application/json; charset=utf-8"},
+        )
+        assert ok.status_code == 200
+        assert ok.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in ok.headers["content-security-policy"]
+
+
+def test_service_answers_a_bug_as_json_not_plain_text(tmp_path, model):
+    app = create_app(tmp_path / "s.db", model=model)
+
+    async def broken(reg):
+        raise RuntimeError("a bug with a secret /home/path in it")
+
+    with serve(app) as client:
+        app.state.live.score = broken
+        r = client.post("/v1/registrations", json=GENUINE)
+        assert r.status_code == 500 and r.headers["content-type"] == "application/json"
+        assert r.json()["error"]["code"] == "internal_error"
+        assert "secret" not in r.text and "Traceback" not in r.text

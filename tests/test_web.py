@@ -7,23 +7,33 @@ Runs are real ``concerted`` processes on a hand-made log with a known answer: in
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import http.client
 import io
+import json
+import socket
+import subprocess
+import sys
+import threading
 import time
+import urllib.request
 
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from concerted import ParameterError
+from concerted import ParameterError, httpguard
 from concerted.cli import main
 from concerted.web import create_app
 from concerted.web.project import Project
+from concerted.web.runner import spawn
 
 HOSTILE = '<img src=x onerror="alert(1)">'
 FORMULA = '=HYPERLINK("http://evil","click")'
 CLASSIC = "--no-significance --window-seconds 10 --min-repeat 2"
 WRITE = {"X-Concerted": "1"}
+TOKEN = "0123456789abcdef"  # the shortest token accepted
 
 
 def hostile_log() -> bytes:
@@ -168,19 +178,27 @@ def test_web_failed_run_is_recorded_and_harms_nothing(app, project):
 
 def test_web_refuses_bad_runs_before_starting_them(tmp_path):
     with client(tmp_path) as c:
+        c.put("/api/uploads/log.csv", content=hostile_log(), headers=WRITE)
         for body, message in (
-            ({"command": "rm", "input": "x.csv"}, "Unknown command 'rm'"),
+            ({"command": "rm", "input": "log.csv"}, "Unknown command 'rm'"),
             ({"command": "detect", "input": "nope.csv"}, "no such file on the server"),
             ({"command": "detect", "input": ""}, "Give an input"),
+            ({"input": "log.csv", "options": "--out /etc"}, "--out is set by the app"),
+            ({"input": "log.csv", "options": "--store=/tmp"}, "--store is set by the app"),
+            ({"input": "log.csv", "options": "--help"}, "--help is not offered here"),
+            ({"input": "log.csv", "options": "'unclosed"}, "Cannot read"),
+            ({"input": "log.csv", "options": "--rm-rf /"}, "detect: No such option"),
+            ({"input": "log.csv", "options": "--window-seconds"}, "requires an argument"),
+            ({"input": "log.csv", "options": "/etc/passwd"}, "Unexpected /etc/passwd"),
             (
-                {"command": "detect", "input": __file__, "options": "--out /etc"},
-                "--out is set by the app",
+                {"command": "ingest", "input": "log.csv", "options": "-q --salt-file /tmp/x"},
+                "--salt-file /tmp/x: outside the project folder",
             ),
-            ({"command": "detect", "input": __file__, "options": "'unclosed"}, "Cannot read"),
         ):
             r = c.post("/api/runs", json=body, headers=WRITE)
             assert r.status_code == 400 and message in r.json()["error"]["message"], r.text
         assert c.get("/api/runs").json() == []
+        assert list((tmp_path / "runs").iterdir()) == []
         c.app.state.project.close()
 
 
@@ -218,12 +236,12 @@ def test_web_guards_host_token_and_cross_site_writes(tmp_path):
         }
         c.app.state.project.close()
     with TestClient(
-        create_app(tmp_path, token="s3cret", loopback_only=False), base_url="http://example.org"
+        create_app(tmp_path, token=TOKEN, host="0.0.0.0"), base_url="http://example.org"
     ) as c:
         assert c.get("/api/runs").status_code == 401
         assert c.get("/api/runs", headers={"authorization": "Bearer wrong"}).status_code == 401
-        assert c.get("/api/runs", headers={"authorization": "Bearer s3cret"}).status_code == 200
-        c.get("/login", params={"token": "s3cret"}, follow_redirects=False)
+        assert c.get("/api/runs", headers={"authorization": f"Bearer {TOKEN}"}).status_code == 200
+        c.get("/login", params={"token": TOKEN}, follow_redirects=False)
         assert c.get("/api/runs").status_code == 200  # the cookie /login set
         c.app.state.project.close()
 
@@ -266,4 +284,316 @@ def test_web_ingests_into_the_project_store_and_detects_on_it(tmp_path):
         info = wait(c, run)
         assert info["status"] == "done", info["log"]
         assert info["summary"]["groups"] == 1 and info["summary"]["coordinated_actors"] == 3
+        c.app.state.project.close()
+
+
+# Issue 13: what an attack on the web app found, each reproduced, each refused. ---------------
+
+
+@contextlib.contextmanager
+def live_server(app):
+    """``app`` served by uvicorn on a free port of 127.0.0.1, in a thread; yields the port."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the web app did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def put_start(port: int, name: str, length: int) -> http.client.HTTPConnection:
+    """An upload whose headers are sent and whose body is not yet."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.putrequest("PUT", f"/api/uploads/{name}")
+    conn.putheader("X-Concerted", "1")
+    conn.putheader("Content-Length", str(length))
+    conn.endheaders()
+    return conn
+
+
+def parts(folder) -> list[str]:
+    return sorted(p.name for p in (folder / "uploads").iterdir() if p.name.endswith(".part"))
+
+
+def csv_log(actor: str, rows: int) -> bytes:
+    return ("actor,object,time\n" + "".join(f"{actor},o{i},{i}\n" for i in range(rows))).encode()
+
+
+def test_web_keeps_two_same_name_uploads_whole(tmp_path):
+    # Two uploads named same.csv at once, their bodies interleaved on the wire: each used to be
+    # written to the same .same.csv.part, and the kept file mixed both (answered 201 all the same).
+    a, b = csv_log("alice", 20_000), csv_log("bob", 20_000)
+    app = create_app(tmp_path)
+    with live_server(app) as port:
+        ca, cb = put_start(port, "same.csv", len(a)), put_start(port, "same.csv", len(b))
+        for conn, body, half in ((ca, a, 0), (cb, b, 0), (ca, a, 1), (cb, b, 1)):
+            cut = len(body) // 2
+            conn.send(body[:cut] if half == 0 else body[cut:])
+            time.sleep(0.3)  # let the server write this half before the other upload's
+        answers = [json.loads(c.getresponse().read()) for c in (ca, cb)]
+    app.state.project.close()
+    assert sorted(r["name"] for r in answers) == ["same-1.csv", "same.csv"]
+    for answer, body in zip(answers, (a, b), strict=True):
+        assert (tmp_path / "uploads" / answer["name"]).read_bytes() == body
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["same-1.csv", "same.csv"]
+
+
+def test_web_leaves_no_part_file_of_a_cut_or_stale_upload(tmp_path):
+    app = create_app(tmp_path)
+    with live_server(app) as port:
+        conn = put_start(port, "cut.csv", 200_000)
+        conn.send(csv_log("x", 100)[:1000])
+        deadline = time.monotonic() + 10
+        while not parts(tmp_path):  # the server is receiving it
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        conn.sock.shutdown(socket.SHUT_RDWR)
+        conn.close()  # the client goes away mid-upload
+        deadline = time.monotonic() + 10
+        while parts(tmp_path):
+            assert time.monotonic() < deadline, parts(tmp_path)
+            time.sleep(0.05)
+    app.state.project.close()
+    assert list((tmp_path / "uploads").iterdir()) == []
+    # What a killed server leaves (old and new names of part files) goes at the next start.
+    (tmp_path / "uploads" / ".log.csv.part").write_bytes(b"half")
+    (tmp_path / "uploads" / ".upload-x1y2.part").write_bytes(b"half")
+    Project(tmp_path).close()
+    assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_web_runs_read_only_uploads_and_allowed_folders(tmp_path):
+    project, allowed, outside = tmp_path / "p", tmp_path / "allowed", tmp_path / "outside"
+    allowed.mkdir()
+    outside.mkdir()
+    (outside / "secret.csv").write_text("actor,object,time\nsecret-name,o,1\n")
+    (allowed / "log.csv").write_bytes(hostile_log())
+    (allowed / "escape.csv").symlink_to(outside / "secret.csv")
+    with client(project, allow_dirs=[allowed]) as c:
+        (project / "uploads" / "link.csv").symlink_to(outside / "secret.csv")
+        for source, message in (
+            ("/etc/passwd", "/etc/passwd: outside the folders this app may read"),
+            (str(outside / "secret.csv"), "outside the folders this app may read"),
+            (f"{allowed}/../outside/secret.csv", "outside the folders this app may read"),
+            (str(allowed / "escape.csv"), "outside the folders this app may read"),
+            ("link.csv", "link.csv: the upload is a link to a file outside the project"),
+            ("../outside/secret.csv", "give the name of an uploaded log, or a full path"),
+            (str(allowed / "missing.csv"), "no such file on the server"),
+        ):
+            r = c.post("/api/runs", json={"command": "detect", "input": source}, headers=WRITE)
+            assert r.status_code == 400, r.text
+            assert r.json()["error"]["code"] == "bad_request"
+            assert message in r.json()["error"]["message"], r.text
+        assert c.get("/api/runs").json() == []
+        assert list((project / "runs").iterdir()) == []  # no run, so no run log to leak into
+        assert "allowed" in c.get("/").text  # the page says which folders runs may read
+        info = wait(c, start(c, CLASSIC, input=str(allowed / "log.csv")))
+        assert info["status"] == "done", info["log"]
+        assert info["input"] == str((allowed / "log.csv").resolve())
+        assert info["summary"]["groups"] == 1
+        c.app.state.project.close()
+
+
+@pytest.mark.slow
+def test_web_path_options_stay_inside_the_project_or_read_an_allowed_file(tmp_path):
+    project, allowed, outside = tmp_path / "p", tmp_path / "allowed", tmp_path / "outside"
+    allowed.mkdir()
+    outside.mkdir()
+    (allowed / "salt").write_text("s" * 32)
+    ingest = {"command": "ingest", "input": "log.csv"}
+    with client(project, allow_dirs=[allowed]) as c:
+        c.put("/api/uploads/log.csv", content=hostile_log(), headers=WRITE)
+        for options, message in (
+            (f"--salt-file {outside}/new-salt", "outside the project folder"),
+            (f"--salt-file={outside}/new-salt", "outside the project folder"),
+            ("--salt-file ../../outside/new-salt", "outside the project folder"),
+            (f"--salt-file {allowed}/new-salt", "not an existing file"),  # would create it
+            ("--salt-file web.duckdb", "the app's own records"),
+        ):
+            r = c.post(
+                "/api/runs", json={**ingest, "options": f"--pseudonymise {options}"}, headers=WRITE
+            )
+            assert r.status_code == 400 and message in r.json()["error"]["message"], r.text
+        assert list(outside.iterdir()) == [] and sorted(p.name for p in allowed.iterdir()) == [
+            "salt"
+        ]
+        run = start(c, f"--pseudonymise --salt-file {allowed}/salt", command="ingest")
+        info = wait(c, run)
+        assert info["status"] == "done", info["log"]
+        c.app.state.project.close()
+
+
+def _wait_for(condition, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_web_reattaches_the_runs_of_a_stopped_server(tmp_path):
+    # A run outlives its server; a restarted server used to mark it interrupted for good.
+    p = Project(tmp_path)
+    slow = p.new_run("detect", "x.csv", [])
+    ended = p.new_run("detect", "y.csv", [])
+    killed = p.new_run("detect", "z.csv", [])
+    sleeper = [sys.executable, "-c", "import time; time.sleep(2); raise SystemExit(3)"]
+    signalled = p.new_run("detect", "s.csv", [])  # killed by a signal, recorded as such
+    suicide = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
+    procs = {
+        slow: spawn(p.run_dir(slow), sleeper, cwd=tmp_path),
+        ended: spawn(p.run_dir(ended), [sys.executable, "-c", "print('ok')"], cwd=tmp_path),
+        killed: spawn(p.run_dir(killed), sleeper, cwd=tmp_path),
+        signalled: spawn(p.run_dir(signalled), [sys.executable, "-c", suicide], cwd=tmp_path),
+    }
+    procs[signalled].wait()
+    _wait_for(lambda: p.is_running(slow) and p.is_running(killed))
+    procs[ended].wait()
+    procs[killed].kill()  # the run's wrapper dies without recording anything
+    procs[killed].wait()
+    p.close()  # the server stops; no one waits for the runs
+    with client(tmp_path) as c:
+        runs = {r["id"]: r for r in c.get("/api/runs").json()}
+        assert runs[slow]["status"] == "running"
+        assert (runs[ended]["status"], runs[ended]["exit_code"]) == ("done", 0)
+        assert runs[killed]["status"] == "interrupted"
+        assert (runs[signalled]["status"], runs[signalled]["exit_code"]) == ("interrupted", -15)
+        _wait_for(lambda: c.get(f"/api/runs/{slow}").json()["status"] != "running")
+        info = c.get(f"/api/runs/{slow}").json()
+        assert (info["status"], info["exit_code"]) == ("failed", 3)
+        c.app.state.project.close()
+    procs[slow].wait()
+
+
+@pytest.mark.slow
+def test_web_run_survives_a_killed_server_and_is_recorded_done(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+
+    def serve() -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "concerted.cli", "serve", "--project", str(tmp_path)]
+            + ["--port", str(port)],
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for(lambda: _get(base + "/api/runs") is not None)
+        return proc
+
+    def call(method, path, body: bytes | None = None):
+        req = urllib.request.Request(base + path, data=body, method=method, headers=WRITE)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    server = serve()
+    try:
+        call("PUT", "/api/uploads/log.csv", hostile_log())
+        run = call(
+            "POST",
+            "/api/runs",
+            json.dumps({"command": "detect", "input": "log.csv", "options": CLASSIC}).encode(),
+        )["id"]
+    finally:
+        server.kill()  # no clean shutdown: the run goes on without its server
+        server.wait()
+    server = serve()
+    try:
+        assert call("GET", f"/api/runs/{run}")["status"] in ("running", "done")
+        _wait_for(lambda: call("GET", f"/api/runs/{run}")["status"] != "running", 120)
+        info = call("GET", f"/api/runs/{run}")
+        assert info["status"] == "done" and info["summary"]["groups"] == 1, info["log"]
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _get(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            return r.read()
+    except OSError:
+        return None
+
+
+def test_web_refuses_a_short_token(tmp_path):
+    with pytest.raises(ParameterError, match="at least 16 characters long; got 1"):
+        create_app(tmp_path / "p", token="x")
+    result = CliRunner().invoke(
+        main, ["serve", "--project", str(tmp_path / "p"), "--token", "short"], env={}
+    )
+    assert result.exit_code == 1, result.output
+    assert "The token must be at least 16 characters long; got 5" in result.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_serve_refuses_a_missing_allowed_folder(tmp_path):
+    result = CliRunner().invoke(
+        main, ["serve", "--project", str(tmp_path / "p"), "--allow-dir", str(tmp_path / "nope")]
+    )
+    assert result.exit_code == 1, result.output
+    assert f"--allow-dir {tmp_path / 'nope'}: no such folder." in result.output
+
+
+def test_web_limits_wrong_token_attempts(tmp_path, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(httpguard, "_now", lambda: clock[0])
+    wrong, right = {"authorization": "Bearer " + "x" * 16}, {"authorization": f"Bearer {TOKEN}"}
+    with client(tmp_path, token=TOKEN) as c:
+        for _ in range(20):  # no token at all: refused, not counted as a guess
+            assert c.get("/api/runs").status_code == 401
+        for _ in range(10):
+            assert c.get("/api/runs", headers=wrong).status_code == 401
+        blocked = c.get("/api/runs", headers=right)  # even the right one, for the window
+        assert blocked.status_code == 429 and blocked.headers["retry-after"] == "60"
+        assert blocked.json()["error"]["code"] == "too_many_attempts"
+        clock[0] += 61
+        assert c.get("/api/runs", headers=right).status_code == 200
+        c.app.state.project.close()
+
+
+def test_web_answers_the_address_it_is_bound_to(tmp_path):
+    with TestClient(create_app(tmp_path, host="127.0.0.2"), base_url="http://127.0.0.2:8000") as c:
+        assert c.get("/api/runs").status_code == 200
+        assert c.get("/api/runs", headers={"host": "localhost:8000"}).status_code == 200
+        refused = c.get("/api/runs", headers={"host": "127.0.0.3:8000"})
+        assert refused.status_code == 421 and refused.json()["error"]["code"] == "wrong_host"
+        c.app.state.project.close()
+
+
+def test_web_answers_every_error_as_json(tmp_path):
+    with client(tmp_path) as c:
+        deep = b'{"input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        r = c.post("/api/runs", content=deep, headers=WRITE)
+        assert r.status_code == 400 and "nested too deeply" in r.json()["error"]["message"]
+        r = c.post("/api/runs", json={"input": ["x" * 5000]}, headers=WRITE)
+        assert r.status_code == 400 and r.json()["error"]["message"] == (
+            "input must be a text; got list."
+        )
+        r = c.post("/api/runs", json={"input": "x" * 5000}, headers=WRITE)  # too long a name
+        assert r.status_code == 400 and "no such file on the server" in r.text
+        c.app.state.project.close()
+    with client(tmp_path, max_body_bytes=1000) as c:
+        big = c.post("/api/runs", json={"input": "x" * 2000}, headers=WRITE)
+        assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
+        invalid = c.get("/runs/x/groups/not-a-number")
+        assert invalid.status_code == 422 and invalid.json()["error"]["code"] == "invalid"
+
+        def broken():
+            raise RuntimeError("a bug")
+
+        c.app.state.project.runs = broken
+        bug = c.get("/api/runs")
+        assert bug.status_code == 500 and bug.json()["error"]["code"] == "internal_error"
+        assert "Traceback" not in bug.text
         c.app.state.project.close()

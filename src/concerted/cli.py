@@ -421,8 +421,8 @@ def evaluate(results_dir, truth_path, as_json):
 @click.option(
     "--token",
     envvar="CONCERTED_TOKEN",
-    help="Require this secret on every request (also read from CONCERTED_TOKEN). Needed to "
-    "listen on anything but a loopback address.",
+    help="Require this secret (16 characters or more) on every request (also read from "
+    "CONCERTED_TOKEN). Needed to listen on anything but a loopback address.",
 )
 @click.option(
     "--max-upload-mb",
@@ -431,38 +431,38 @@ def evaluate(results_dir, truth_path, as_json):
     type=click.IntRange(1),
     help="Largest upload accepted.",
 )
+@click.option(
+    "--allow-dir",
+    "allow_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder whose files runs may read, besides the project's uploads. Repeatable; none "
+    "by default.",
+)
 @click.pass_context
 @_friendly
-def serve(ctx, host, port, project_dir, token, max_upload_mb) -> None:
+def serve(ctx, host, port, project_dir, token, max_upload_mb, allow_dirs) -> None:
     """The web app (with no subcommand), or a service over the library.
 
     \b
     Examples:
       concerted serve                       # http://127.0.0.1:8000, project in ./concerted-project
-      concerted serve --project rally/ --port 8080
+      concerted serve --project rally/ --port 8080 --allow-dir /data/exports
       CONCERTED_TOKEN=$(openssl rand -hex 16) concerted serve --host 0.0.0.0
       concerted serve signups --state rally.db
     """
     if ctx.invoked_subcommand is not None:
         return
-    import ipaddress
-
     import uvicorn
 
     from .web import create_app
 
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback and not token:
-        raise ParameterError(
-            f"Refusing to listen on {host} without a token: anyone who can reach it could read "
-            "the data and run commands. Set --token (or CONCERTED_TOKEN), or keep the default "
-            "--host 127.0.0.1."
-        )
     app = create_app(
-        project_dir, token=token, loopback_only=loopback, max_upload_bytes=max_upload_mb << 20
+        project_dir,
+        host=host,
+        token=token,
+        allow_dirs=allow_dirs,
+        max_upload_bytes=max_upload_mb << 20,
     )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + ("login?token=" + token if token else "")

@@ -6,19 +6,20 @@ exported as CSV or JSON), compare two runs. The app is a thin layer: runs are th
 browsing reads the files they wrote, comparing is :func:`concerted.evaluate.compare_runs`.
 
 Safe by default: the server binds to 127.0.0.1 and then answers only requests addressed to a
-loopback name (no DNS rebinding); with a token it requires it on every request; requests that
-change anything must carry the ``X-Concerted`` header, which another site's page cannot send
-(no cross-site request forgery); every page escapes what it shows and runs only its own script.
+loopback name or its own address (no DNS rebinding); with a token it requires it on every request;
+requests that change anything must carry the ``X-Concerted`` header, which another site's page
+cannot send (no cross-site request forgery); every page escapes what it shows and runs only its
+own script. These guards are :mod:`concerted.httpguard`'s, shared with the sign-up service. Runs
+read only uploads and the folders the server was started with ``--allow-dir``, and write only
+inside the project (:class:`.runner.Access`).
 """
 
 from __future__ import annotations
 
 import csv
 import gzip
-import hmac
 import io
 import json
-import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -33,73 +35,92 @@ from .. import __version__
 from ..engines.sql import literal
 from ..errors import ConcertedError, ParameterError, SchemaError
 from ..evaluate import compare_runs
+from ..httpguard import HttpGuard, allowed_hosts, check_token, error_body, is_loopback, load_json
 from ..io import read_text_table
 from ..outputs import guard_cell
 from ..report import fmt_time, template_env
 from ..store.store import STORE_FILE
 from .project import LABELS, NotFound, Project
-from .runner import COMMANDS, parse_options, run_log, start_run
+from .runner import COMMANDS, Access, parse_options, run_log, start_run, watch_orphans
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]", "::1")
 PAGE_ROWS = 100
 SAMPLE_BYTES = 1 << 20  # what an upload's check reads of a text log
 _STATIC = Path(__file__).parent / "static"
 _REPORT_ASSETS = Path(__file__).parent.parent / "report" / "templates"
-_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 
 _env = template_env("web/templates")
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def create_app(
     project_dir: str | Path,
     *,
+    host: str = "127.0.0.1",
     token: str | None = None,
-    loopback_only: bool = True,
+    allow_dirs: tuple[str | Path, ...] = (),
     max_upload_bytes: int = 1 << 30,
+    max_body_bytes: int = 1 << 20,
 ) -> FastAPI:
     """The web app over the project folder ``project_dir`` (created if missing).
 
     Parameters
     ----------
+    host
+        The address the server listens on. On a loopback address the app answers only requests
+        addressed to a loopback name or to that address; on any other it needs a token.
     token
-        If set, every request must carry it (``Authorization: Bearer TOKEN``, or the cookie set
-        by opening ``/login?token=TOKEN``).
-    loopback_only
-        Answer only requests addressed to 127.0.0.1 / localhost (true when the server listens on
-        a loopback address; ``concerted serve`` sets it).
+        If set (at least 16 characters), every request must carry it (``Authorization: Bearer
+        TOKEN``, or the cookie set by opening ``/login?token=TOKEN``).
+    allow_dirs
+        Folders on the server whose files runs may read (besides the project's uploads).
     max_upload_bytes
         Uploads larger than this are refused (and nothing of them is kept).
+    max_body_bytes
+        The largest body of any other request.
     """
+    check_token(token)
+    if not is_loopback(host) and not token:
+        raise ParameterError(
+            f"Refusing to listen on {host} without a token: anyone who can reach it could read "
+            "the data and run commands. Set --token (or CONCERTED_TOKEN), or keep the default "
+            "--host 127.0.0.1."
+        )
     project = Project(project_dir)
+    try:
+        access = Access(project, allow_dirs)
+    except ParameterError:
+        project.close()
+        raise
     app = FastAPI(title="concerted", version=__version__, docs_url=None, redoc_url=None)
     app.state.project = project
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        try:
-            _check_request(request, token, loopback_only)
-        except _Refused as exc:
-            return _error(request, exc.status, exc.code, exc.message)
-        response = await call_next(request)
-        for k, v in _HEADERS.items():
-            response.headers.setdefault(k, v)
-        return response
+    app.add_middleware(
+        HttpGuard,
+        hosts=allowed_hosts(host),
+        token=token,
+        token_exempt=("/login",),
+        write_header=("x-concerted", "1"),
+        max_body_bytes=max_body_bytes,
+        body_limits={"/api/uploads/": max_upload_bytes},
+        csp=_CSP,
+        render_error=_error,
+    )
+    watch_orphans(project)
 
     @app.exception_handler(ConcertedError)
     async def concerted_error(request: Request, exc: ConcertedError):
         status = 404 if isinstance(exc, NotFound) else 400
         return _error(request, status, "not_found" if status == 404 else "bad_request", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        where = "; ".join(
+            f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()
+        )
+        return _error(request, 422, "invalid", f"The request is not valid ({where}).")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
@@ -118,6 +139,7 @@ def create_app(
             commands=COMMANDS,
             has_store=(project.root / STORE_FILE).is_file(),
             max_upload_mb=max_upload_bytes / 2**20,
+            allow_dirs=access.allow_dirs,
         )
 
     @app.get("/runs/{run}", response_class=HTMLResponse)
@@ -267,35 +289,28 @@ def create_app(
     @app.post("/api/runs", status_code=201)
     async def api_start(request: Request):
         body = await _json_body(request)
-        command = str(body.get("command", "detect"))
-        source = str(body.get("input", "")).strip()
-        if not source:
-            raise ParameterError("Give an input: an uploaded file or a path on the server.")
-        upload = project.root / "uploads" / Path(source).name
-        path = upload if upload.is_file() and "/" not in source else Path(source)
-        run = start_run(project, command, str(path), parse_options(str(body.get("options", ""))))
+        command, source = _text(body, "command", "detect"), _text(body, "input", "")
+        options = parse_options(_text(body, "options", ""))
+        run = start_run(project, command, source, options, access)
         return project.run(run)
 
     @app.put("/api/uploads/{name}", status_code=201)
     async def api_upload(name: str, request: Request):
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_upload_bytes:
-            raise _too_big(max_upload_bytes)
-        path = project.upload_path(name)
-        tmp = path.with_name(f".{path.name}.part")
+        # The guard limits the size; a file of its own per upload, whatever its name, and a
+        # final name claimed atomically, so that uploads at once of one name are all kept whole.
+        base = project.upload_name(name)
+        tmp = project.upload_tmp()
         size = 0
         try:
             with open(tmp, "wb") as f:
                 async for chunk in request.stream():
                     size += len(chunk)
-                    if size > max_upload_bytes:
-                        raise _too_big(max_upload_bytes)
                     f.write(chunk)
             if size == 0:
                 raise ParameterError(f"{name} is empty.")
-            columns = _check_log(tmp, path.name)
-            os.replace(tmp, path)
-        finally:
+            columns = _check_log(tmp, base)
+            path = project.keep_upload(tmp, base)
+        finally:  # refused, failed or cut off: nothing of it is kept
             tmp.unlink(missing_ok=True)
         return {"name": path.name, "path": str(path), "bytes": size, "columns": columns}
 
@@ -317,52 +332,13 @@ def create_app(
 _CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid"}
 
 
-def _check_request(request: Request, token: str | None, loopback_only: bool) -> None:
-    if loopback_only:
-        host = (request.headers.get("host") or "").rsplit(":", 1)[0].lower()
-        if host.startswith("[::1]"):
-            host = "[::1]"
-        if host not in LOOPBACK_NAMES:
-            raise _Refused(
-                421, "wrong_host", "This server answers only requests to 127.0.0.1 or localhost."
-            )
-    if token and request.url.path != "/login":
-        given = request.cookies.get("concerted_token", "")
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            given = auth[7:]
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise _Refused(
-                401,
-                "unauthorized",
-                "This server needs its token: open the link `concerted serve` printed, or send "
-                "Authorization: Bearer TOKEN.",
-            )
-    if (
-        request.method not in ("GET", "HEAD", "OPTIONS")
-        and request.headers.get("x-concerted") != "1"
-    ):
-        raise _Refused(
-            403,
-            "forbidden",
-            "Requests that change anything must carry the header X-Concerted: 1 (the app's "
-            "pages do; another site's cannot).",
-        )
-
-
 def _error(request: Request, status: int, code: str, message: str) -> Response:
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-        return JSONResponse(
-            {"error": {"code": code, "message": message, "details": []}}, status_code=status
-        )
+        return JSONResponse(error_body(code, message), status_code=status)
     return HTMLResponse(
         _env.get_template("error.html").render(status=status, message=message, version=__version__),
         status_code=status,
     )
-
-
-def _too_big(limit: int) -> HTTPException:
-    return HTTPException(413, f"The upload is larger than the limit of {limit / 2**20:,.0f} MB.")
 
 
 def _page(template: str, **context) -> HTMLResponse:
@@ -371,12 +347,19 @@ def _page(template: str, **context) -> HTMLResponse:
 
 async def _json_body(request: Request) -> dict:
     try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise ParameterError("The request body is not JSON.") from None
+        body = load_json(await request.body() or b"{}")
+    except ValueError as exc:
+        raise ParameterError(f"The request body is not usable: {exc}.") from None
     if not isinstance(body, dict):
         raise ParameterError("The request body must be a JSON object.")
     return body
+
+
+def _text(body: dict, key: str, default: str) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str):
+        raise ParameterError(f"{key} must be a text; got {type(value).__name__}.")
+    return value
 
 
 def _check_log(path: Path, name: str) -> list[str]:

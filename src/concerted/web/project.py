@@ -2,14 +2,17 @@
 
 ``DIR/web.duckdb`` holds the runs and the analysts' labels; ``DIR/uploads/`` the logs uploaded
 through the app; ``DIR/runs/<id>/`` each run's output (``results/``, written whole or not at all by
-the command itself, and ``log.txt``, what the command printed). The evidence store, when there is
-one, lives beside them (``DIR/store.duckdb``). Every change to ``web.duckdb`` is one transaction,
-so a crash or a failed run never leaves it half-written.
+the command itself, ``log.txt``, what the command printed, and ``exit-code``, how it ended, written
+by the run itself so that a server restarted meanwhile still knows). The evidence store, when
+there is one, lives beside them (``DIR/store.duckdb``). Every change to ``web.duckdb`` is one
+transaction, so a crash or a failed run never leaves it half-written.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
 import time
 import uuid
@@ -21,7 +24,15 @@ import duckdb
 
 from ..errors import ConcertedError, ParameterError
 
+try:  # a lock held by a live run; where there is no fcntl, a stopped server's runs are lost
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
 LABELS = ("confirmed", "organic", "unsure")
+EXIT_FILE = "exit-code"  # a run's exit code, written by the run when it ends
+LOCK_FILE = "running.lock"  # locked by a run for as long as it runs
+UPLOAD_TMP = (".upload-", ".part")  # an upload being received: prefix and suffix
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".json", ".ndjson", ".parquet")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -66,16 +77,34 @@ class Project:
                 "`concerted serve` using this folder?"
             ) from None
         self._lock = threading.Lock()
+        self.closed = False
         with self._tx() as con:
             con.execute(_SCHEMA)
-            # A run still marked running belonged to a server that stopped: it will never finish.
-            con.execute(
-                "UPDATE runs SET status = 'interrupted', finished = ? WHERE status = 'running'",
-                [time.time()],
-            )
+        # Only one server opens the project (web.duckdb is locked), so a part-file now is the
+        # remains of an upload that a stopped server was receiving.
+        for stale in (self.root / "uploads").glob(f".*{UPLOAD_TMP[1]}"):
+            stale.unlink(missing_ok=True)
+        self.orphans = self._settle_runs()
 
     def close(self) -> None:
+        self.closed = True
         self._con.close()
+
+    def _settle_runs(self) -> list[str]:
+        """Runs still marked running belonged to a server that stopped. Each run outlives its
+        server and records how it ended: a run that ended meanwhile is marked done or failed, one
+        still running is returned (to be watched), and one that left no trace is interrupted."""
+        alive = []
+        for row in self._query("SELECT id FROM runs WHERE status = 'running'"):
+            run = row["id"]
+            code = self.exit_code(run)
+            if code is not None:
+                self.finish_run(run, code)
+            elif self.is_running(run):
+                alive.append(run)
+            else:
+                self.interrupt_run(run)
+        return alive
 
     @contextmanager
     def _tx(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -97,29 +126,59 @@ class Project:
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     # uploads -----------------------------------------------------------------------------------
-    def upload_path(self, name: str) -> Path:
-        """Where an uploaded file called ``name`` goes: its base name made safe, kept unique."""
+    @property
+    def uploads_dir(self) -> Path:
+        return self.root / "uploads"
+
+    def upload_name(self, name: str) -> str:
+        """The name an uploaded file called ``name`` is kept under: its base name made safe.
+        Raises ParameterError for a file that is not a log concerted reads."""
         base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).lstrip(".") or "upload"
         if not base.lower().removesuffix(".gz").endswith(UPLOAD_SUFFIXES):
             raise ParameterError(
                 f"{name!r} is not a log concerted reads. Upload a CSV, TSV, JSONL or Parquet "
                 "file (gzip-compressed or not)."
             )
-        path = self.root / "uploads" / base
-        n = 1
-        while path.exists():
-            stem, dot, rest = base.partition(".")
-            path = self.root / "uploads" / f"{stem}-{n}{dot}{rest}"
-            n += 1
-        return path
+        return base
+
+    def upload_tmp(self) -> Path:
+        """A new, empty file of its own for an upload to be received into (hidden, removed at
+        start if a server stopped while receiving it)."""
+        fd, path = tempfile.mkstemp(
+            prefix=UPLOAD_TMP[0], suffix=UPLOAD_TMP[1], dir=self.uploads_dir
+        )
+        os.close(fd)
+        return Path(path)
+
+    def keep_upload(self, tmp: Path, base: str) -> Path:
+        """Keep the received file ``tmp`` as ``base``, or ``stem-1.ext``, ``stem-2.ext``... if
+        that name is taken. The name is claimed atomically (a hard link fails if the name
+        exists), so two uploads of the same name at once are both kept whole, under two names."""
+        stem, dot, rest = base.partition(".")
+        n = 0
+        while True:
+            path = self.uploads_dir / (base if n == 0 else f"{stem}-{n}{dot}{rest}")
+            try:
+                _claim(tmp, path)
+            except FileExistsError:
+                n += 1
+                continue
+            tmp.unlink(missing_ok=True)
+            return path
 
     def uploads(self) -> list[dict]:
-        files = sorted((self.root / "uploads").iterdir(), key=lambda p: p.stat().st_mtime)
-        return [
-            {"name": p.name, "path": str(p), "bytes": p.stat().st_size}
-            for p in reversed(files)
-            if p.is_file() and not p.name.startswith(".")
-        ]
+        """The kept uploads, newest first (not those being received, which may vanish)."""
+        found = []
+        for p in self.uploads_dir.iterdir():
+            if p.name.startswith("."):
+                continue
+            try:
+                st = p.stat()
+            except OSError:  # removed meanwhile, or a link to nothing
+                continue
+            if p.is_file():
+                found.append((st.st_mtime, {"name": p.name, "path": str(p), "bytes": st.st_size}))
+        return [entry for _, entry in sorted(found, key=lambda f: f[0], reverse=True)]
 
     # runs --------------------------------------------------------------------------------------
     def new_run(self, command: str, input: str, options: list[str]) -> str:
@@ -132,8 +191,39 @@ class Project:
             )
         return run
 
+    def exit_code(self, run: str) -> int | None:
+        """The exit code the run recorded when it ended; None if it has not (yet)."""
+        try:
+            return int((self.root / "runs" / run / EXIT_FILE).read_text("ascii"))
+        except (OSError, ValueError):
+            return None
+
+    def is_running(self, run: str) -> bool:
+        """Whether the run's process still holds its lock (still runs), whichever server
+        started it. A lock, not a process id: an id can be reused by another process."""
+        path = self.root / "runs" / run / LOCK_FILE
+        if fcntl is None or not path.exists():
+            return False
+        with open(path, "rb") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+    def interrupt_run(self, run: str) -> None:
+        """Mark a run that ended without recording how (its process was killed)."""
+        with self._tx() as con:
+            con.execute(
+                "UPDATE runs SET status = 'interrupted', finished = ? WHERE id = ?",
+                [time.time(), run],
+            )
+
     def finish_run(self, run: str, exit_code: int) -> None:
-        status = "done" if exit_code == 0 else "failed"
+        """Record how a run ended: done (0), failed (a code of its own), or interrupted (a
+        negative code: killed by that signal, by Ctrl-C or for want of memory, say)."""
+        status = "done" if exit_code == 0 else "interrupted" if exit_code < 0 else "failed"
         with self._tx() as con:
             con.execute(
                 "UPDATE runs SET status = ?, exit_code = ?, finished = ? WHERE id = ?",
@@ -172,3 +262,14 @@ class Project:
     def labels(self, run: str) -> dict[int, dict]:
         rows = self._query('SELECT * FROM labels WHERE run = ? ORDER BY "group"', [run])
         return {r["group"]: r for r in rows}
+
+
+def _claim(tmp: Path, path: Path) -> None:
+    """Give ``tmp``'s content the name ``path``, failing with FileExistsError if it is taken."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: reserve the name, then fill it
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        os.replace(tmp, path)

@@ -195,6 +195,7 @@ def serve_signups(host, port, state_path, model_path, venue_postcode, country, s
         country=country,
         model=model,
         synchronous=synchronous,
+        host=host,
     )
     # What was loaded (the state, the model) lives as long as the process: keep it out of the
     # garbage collector's full passes, and make those rarer, so that they do not stall answers.

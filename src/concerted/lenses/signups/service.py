@@ -10,7 +10,12 @@ verdict and reasons, the way the batch lens would with what it has seen so far.
 * The model: the one given (``model.json`` from a batch run); otherwise one fitted to the state
   itself once it holds enough registrations, refitted as more arrive; before that, a cold-start
   model fitted to a simulated log (:mod:`.simulate`), which the summary names as such.
-* Errors answer one JSON shape: ``{"error": {"code", "message", "details"}}``.
+* Errors answer one JSON shape: ``{"error": {"code", "message", "details"}}``, whatever goes
+  wrong (never a plain-text 500).
+* Guarded as the web app is (:mod:`concerted.httpguard`): bound to a loopback address it answers
+  only requests addressed to it (no DNS rebinding); a POST must be ``application/json``, which a
+  page of another site cannot send without the service's consent (no cross-site forgery); a body
+  is at most ``max_body_bytes`` (64 KB by default; a registration is under 6,000 characters).
 
 Run it with ``concerted serve signups`` (bound to 127.0.0.1 by default).
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -27,9 +33,10 @@ from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from ...errors import ParameterError
+from ...httpguard import HttpGuard, allowed_hosts, json_error, load_json
 from .lens import N_CELLS, SUSPECT_AT, check_event
 from .live import LiveState, identify, ip_category, parse_time, reasons_of
 from .model import Fit, collapse, fit_model
@@ -40,6 +47,7 @@ from .vocab import CHANNELS, DEVICES
 MIN_REGISTRATIONS_TO_FIT = 1000
 REFIT_MIN_SECONDS = 60.0
 CHECKPOINT_SECONDS = 5.0  # refit at most this often, whatever the rate of registrations
+MAX_BODY_BYTES = 64 << 10  # the longest registration: under 6,000 characters, 33 KB if all escaped
 
 
 FIELDS = {  # field -> longest accepted text
@@ -61,10 +69,7 @@ def parse_registration(body: bytes) -> dict:
 
     Parsed by hand rather than through a schema library: this is the hot path of the service.
     """
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("the body is not JSON: send one registration as a JSON object") from None
+    data = load_json(body)
     if not isinstance(data, dict):
         raise ValueError('the body must be a JSON object, e.g. {"id": "r1", "email": "a@b.com"}')
     out = {}
@@ -73,6 +78,15 @@ def parse_registration(body: bytes) -> dict:
         if value is None:
             continue
         if field == "time" and isinstance(value, int | float) and not isinstance(value, bool):
+            try:  # JSON numbers have no bound: 10**400 is an int no float holds
+                finite = math.isfinite(float(value))
+            except OverflowError:
+                finite = False
+            if not finite:
+                raise ValueError(
+                    "time is not between 1970 and 2100: send ISO 8601 (2020-06-20T18:00:00Z) or "
+                    "Unix seconds or milliseconds"
+                )
             out[field] = value
             continue
         if not isinstance(value, str):
@@ -93,8 +107,12 @@ def create_app(
     model: dict | None = None,
     refit_every: int = 5000,
     synchronous: str = "normal",
+    host: str = "127.0.0.1",
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> FastAPI:
-    """The FastAPI app. ``model``: a ``model.json`` document (``concerted signups`` writes one)."""
+    """The FastAPI app. ``model``: a ``model.json`` document (``concerted signups`` writes one);
+    ``host``: the address the server listens on (on a loopback one, only requests addressed to
+    it are answered); ``max_body_bytes``: the largest request body accepted."""
     venue_postcode, country = check_event(venue_postcode, country)
     if refit_every < 1:
         raise ParameterError(f"refit_every must be >= 1. Got {refit_every}.")
@@ -110,8 +128,20 @@ def create_app(
         finally:
             await live.stop()
 
-    app = FastAPI(title="concerted sign-up scoring", version="1", lifespan=lifespan)
+    app = FastAPI(
+        title="concerted sign-up scoring",
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,  # pages that load scripts from a CDN: not on a JSON service
+    )
     app.state.live = live
+    app.add_middleware(
+        HttpGuard,
+        hosts=allowed_hosts(host),
+        write_media_type="application/json",
+        max_body_bytes=max_body_bytes,
+    )
 
     async def register(request: Request):
         try:
@@ -154,10 +184,8 @@ def create_app(
     return app
 
 
-def _error(status: int, code: str, message: str, details: list) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message, "details": details}}, status_code=status
-    )
+def _error(status: int, code: str, message: str, details: list) -> Response:
+    return json_error(status, code, message, details)
 
 
 class _NotStored(Exception):
