@@ -100,6 +100,18 @@ def test_a_pruned_pack_fails_offline_with_the_head_and_against_the_store(pack, s
     assert script.returncode == 1 and "the pack is not complete" in script.stdout
 
 
+def test_evidence_verify_cli_says_whether_the_pack_is_complete(pack, store):
+    runner = CliRunner()
+    head = verify_store(store).chain
+    ok = runner.invoke(main, ["evidence", "verify", str(pack), "--chain-head", head])
+    assert ok.exit_code == 0, ok.output
+    assert "OK: 6 actions, all of group 1 of run-1;" in ok.output
+    prune(pack, "a3")
+    bad = runner.invoke(main, ["evidence", "verify", str(pack), "--store", str(store)])
+    assert bad.exit_code == 1 and "the pack is not complete" in bad.output, bad.output
+    assert "Traceback" not in bad.output
+
+
 def test_a_pruned_pack_with_a_forged_commitment_fails_against_the_head_and_store(pack, store):
     """The attacker also rewrites the commitment, the run's digest and the chain from the run
     on: the pack is consistent in itself (no published head: nothing to hold it to), but the

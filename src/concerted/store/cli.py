@@ -263,6 +263,7 @@ def verify_pack_command(pack_dir, store_dir, published_head):
     ]
     shown = "; ".join(text for text, yes in also if yes)
     click.echo(
-        f"OK: {report.actions:,} actions, Merkle root {report.merkle_root}, chain head "
+        f"OK: {report.actions:,} actions, all of group {report.group} of {report.run}; Merkle "
+        f"root {report.merkle_root}, chain head "
         f"{report.chain_head}" + (f"; {shown}." if shown else ".")
     )

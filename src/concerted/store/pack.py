@@ -80,6 +80,8 @@ class PackReport:
     merkle_root: str = ""
     chain_head: str = ""
     against_store: bool = False
+    group: int | None = None
+    run: str | None = None
 
 
 def export_evidence(
@@ -377,7 +379,17 @@ def verify_pack(
             problems += _against_store(store_dir, manifest)
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"manifest.json lacks what a pack manifest holds ({exc})")
-    return PackReport(not problems, problems, len(hashes), root, chain, store_dir is not None)
+    run = manifest.get("run")
+    return PackReport(
+        not problems,
+        problems,
+        len(hashes),
+        root,
+        chain,
+        store_dir is not None,
+        manifest.get("group"),
+        run.get("run") if isinstance(run, dict) else None,
+    )
 
 
 def _against_store(store_dir, manifest: dict) -> list[str]:

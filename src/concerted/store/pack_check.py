@@ -318,7 +318,10 @@ def main(argv):
     for problem in problems:
         print("FAILED:", problem)
     if not problems:
-        print("OK: every file, action hash, Merkle root, proof and the snapshot chain check out.")
+        print(
+            "OK: every file, action hash, Merkle root, proof and the chain check out, and the "
+            "pack holds every action its run committed to for the group."
+        )
     return 1 if problems else 0
 
 
