@@ -117,14 +117,40 @@ def test_ingest_reappearing_action_is_no_longer_deleted(store, tmp_path):
     assert verify_store(store).ok
 
 
-def test_ingest_duplicate_rows_are_one_action(tmp_path):
+def test_ingest_identical_rows_are_as_many_actions(tmp_path):
+    """Issue 13: identical rows of one file were stored as one action. Each is an action of its
+    own (told apart by its occurrence); re-ingesting changes nothing; a later snapshot holding
+    the row once marks the second occurrence deleted."""
+    folder = tmp_path / "p"
     log = write_log(tmp_path / "d.csv", [("a", "x", 1), ("a", "x", 1), ("b", "x", 2)])
-    r = ingest(log, tmp_path / "p", snapshot_time=10)
-    assert (r.actions, r.new) == (2, 2)
-    assert rows(tmp_path / "p", 'SELECT actor, "row" FROM actions ORDER BY id') == [
-        ("a", 1),
-        ("b", 3),
+    r = ingest(log, folder, snapshot_time=10)
+    assert (r.actions, r.new) == (3, 3)
+    assert rows(folder, 'SELECT actor, "row", occurrence FROM actions ORDER BY id') == [
+        ("a", 1, 0),
+        ("a", 2, 1),
+        ("b", 3, 0),
     ]
+    assert ingest(log, folder, snapshot_time=20).already
+    # Another file with the same two rows and one more: only the new row is new.
+    more = write_log(
+        tmp_path / "e.csv", [("a", "x", 1), ("b", "x", 2), ("a", "x", 1), ("c", "x", 2)]
+    )
+    r = ingest(more, folder, snapshot_time=30)
+    assert (r.actions, r.new, r.deleted) == (4, 1, 0)
+    once = write_log(tmp_path / "f.csv", [("a", "x", 1), ("b", "x", 2), ("c", "x", 2)])
+    r = ingest(once, folder, snapshot_time=40)
+    assert (r.actions, r.new, r.deleted) == (3, 0, 1)
+    assert rows(
+        folder,
+        "SELECT actor, occurrence, deleted_after, deleted_before FROM actions "
+        "WHERE deleted_before IS NOT NULL",
+    ) == [("a", 1, 30.0, 40.0)]
+    report = verify_store(folder)
+    assert report.ok, report.problems
+    assert report.counts["actions"] == 4
+    from concerted.store import load_store_log
+
+    assert load_store_log(folder).table["actor"].to_pylist() == ["a", "a", "b", "c"]
 
 
 def test_ingest_collections_are_judged_apart(tmp_path, snaps):
@@ -292,6 +318,17 @@ def test_verify_missing_store_is_a_clear_error(tmp_path):
         verify_store(tmp_path / "empty")
     r = CliRunner().invoke(main, ["verify", "--store", str(tmp_path / "empty")])
     assert r.exit_code == 1 and "concerted ingest FILE --store" in r.output
+
+
+def test_store_of_the_previous_format_is_refused_with_the_way_out(store, snaps):
+    """A store written before identical rows were kept apart and runs chained (format 1) cannot
+    be read as it is: the message says why and how to rebuild it."""
+    tamper(store, "UPDATE store_meta SET value = 'concerted-store-1' WHERE key = 'format'")
+    with pytest.raises(StoreError, match="earlier version of concerted.*kept identical rows"):
+        verify_store(store)
+    r = CliRunner().invoke(main, ["ingest", str(snaps[0]), "--store", str(store)])
+    assert r.exit_code == 1 and "Ingest the original files again" in r.output, r.output
+    assert "Traceback" not in r.output
 
 
 def test_store_of_another_format_is_refused(store, snaps):

@@ -95,7 +95,10 @@ def test_detect_store_records_runs(store):
     ]
     assert runs[1]["params"]["deleted_within_hours"] == 48
     assert runs[0]["params"]["params"]["window_seconds"] == 10
-    assert runs[0]["chain"] == verify_store(store).chain
+    # Each run is a link of the chain, after the snapshots it saw: the head moves on.
+    assert [r["link"] for r in runs] == [3, 4]
+    assert runs[-1]["chain"] == verify_store(store).chain != runs[0]["chain"]
+    assert verify_store(store).ok
     assert verify_store(store).counts["runs"] == 2
 
 
@@ -220,13 +223,13 @@ def test_pack_with_recomputed_hashes_still_fails_its_proofs(pack, store):
     manifest["merkle_root"] = merkle_root(manifest["action_hashes"])
     manifest["files"]["actions.jsonl"] = file_sha256(pack / "actions.jsonl")
     (pack / "manifest.json").write_text(json.dumps(manifest))
-    assert verify_pack(pack).problems == [
-        "proofs.jsonl line 1: the action is not proven to be in snapshot 2"
-    ]
-    assert verify_pack(pack, store_dir=store).problems == [
-        "proofs.jsonl line 1: the action is not proven to be in snapshot 2",
-        "1 action(s) of the pack are not in the store as they are",
-    ]
+    problems = verify_pack(pack).problems
+    assert "proofs.jsonl line 1: the action is not proven to be in snapshot 2" in problems
+    assert "actions.jsonl holds actions of 1 actor(s) not in the group" in problems
+    assert any(p.startswith("the pack is not complete") for p in problems), problems
+    assert "1 action(s) of the pack are not in the store as they are" in (
+        verify_pack(pack, store_dir=store).problems
+    )
 
 
 def test_pack_from_a_forged_store_fails_against_the_published_head(pack, store, tmp_path):
@@ -252,9 +255,12 @@ def test_pack_from_a_forged_store_fails_against_the_published_head(pack, store, 
 
 
 def test_a_head_published_before_the_last_snapshot_covers_only_earlier_ones(pack, store):
-    first_head = json.loads((pack / "manifest.json").read_text())["store"]["snapshots"][0]["chain"]
+    first_head = json.loads((pack / "manifest.json").read_text())["store"]["chain"][0]["chain"]
     assert verify_pack(pack, published_head=first_head).problems == [
-        "the published head covers snapshots 1-1; actions proven in snapshots [2] need a later head"
+        "the published head covers snapshots 1-1; actions proven in snapshots [2] need a later head",
+        "the published head predates run-1, so it does not prove the pack complete: give a head "
+        "printed after the run (by concerted detect --store or a later ingest), or check the pack "
+        "against the store with --store",
     ]
 
 
@@ -271,7 +277,7 @@ def test_pack_proof_tampering_fails(pack):
 
 def test_pack_chain_tampering_fails(pack):
     manifest = json.loads((pack / "manifest.json").read_text())
-    manifest["store"]["snapshots"][0]["digest"] = "0" * 64
+    manifest["store"]["chain"][0]["digest"] = "0" * 64
     (pack / "manifest.json").write_text(json.dumps(manifest))
     assert "the store's chain is broken at snapshot 1" in verify_pack(pack).problems
 

@@ -292,7 +292,7 @@ def detect(
     if store_dir is not None:
         click.echo(
             f"Recorded as {run_id}; {s['deleted_upstream_in_groups']:,} of the groups' actions were "
-            "deleted upstream."
+            f"deleted upstream. Chain head {s['store']['chain']}."
             + (
                 f" Evidence: concerted evidence export --store {store_dir} --group 1 --out pack/"
                 if s["groups"]

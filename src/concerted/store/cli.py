@@ -126,20 +126,29 @@ def ingest(
 
 @click.command()
 @store_option
+@click.option(
+    "--chain-head",
+    "published_head",
+    metavar="HEX",
+    help="A chain head printed earlier (by concerted ingest or detect --store): the store's "
+    "chain must still hold it, or the store was truncated or rebuilt.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts and problems as JSON.")
 @_friendly
-def verify(store_dir, as_json):
-    """Check the evidence store: content hashes, the snapshot hash chain, sightings and deletion
-    windows. Exits 1 on any inconsistency.
+def verify(store_dir, published_head, as_json):
+    """Check the evidence store: content hashes, the hash chain through snapshots and detection
+    runs, each run's group commitments, sightings, deletion windows and times. Exits 1 on any
+    inconsistency.
 
     \b
     Example:
       concerted verify --store project/
+      concerted verify --store project/ --chain-head 5c00a582bcd85bdde3fef78653da720b...
       concerted verify --store project/ --json
     """
     from .verify import verify_store
 
-    report = verify_store(store_dir)
+    report = verify_store(store_dir, published_head=published_head)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -150,8 +159,11 @@ def verify(store_dir, as_json):
         )
         for problem in report.problems:
             click.secho(f"  problem: {problem}", fg="red", err=True)
+        anchored = " and holds the chain head given" if report.anchored else ""
         click.echo(
-            "OK: the store is consistent." if report.ok else "FAILED: the store is inconsistent."
+            f"OK: the store is consistent{anchored}."
+            if report.ok
+            else "FAILED: the store is inconsistent."
         )
     if not report.ok:
         raise SystemExit(1)
@@ -184,8 +196,8 @@ def evidence() -> None:
 @_friendly
 def export(store_dir, group, run, out_dir):
     """Write the evidence pack of group G of a detection run on the store: its actions (deleted
-    ones included), a manifest of their hashes with a Merkle root and the store's chain head, and
-    verify_pack.py to check it offline.
+    ones included), a manifest of their hashes with a Merkle root, the run's commitment to them
+    and the store's chain head, and verify_pack.py to check it offline.
 
     \b
     Example:
@@ -196,6 +208,11 @@ def export(store_dir, group, run, out_dir):
 
     export_evidence(store_dir, group, out_dir, run=run)
     report = verify_pack(out_dir)
+    if not report.ok:  # export checks what it takes from the store; this is a last guard
+        for problem in report.problems:
+            click.secho(f"  problem: {problem}", fg="red", err=True)
+        click.echo(f"FAILED: the pack written to {out_dir}/ does not check out.")
+        raise SystemExit(1)
     click.echo(
         f"{report.actions:,} actions of group {group} in {out_dir}/; Merkle root "
         f"{report.merkle_root}, store chain head {report.chain_head}. "
@@ -215,14 +232,16 @@ def export(store_dir, group, run, out_dir):
     "--chain-head",
     "published_head",
     metavar="HEX",
-    help="A chain head published earlier (printed by concerted ingest): the pack's chain must "
-    "pass through it and prove every action in a snapshot it covers.",
+    help="A chain head published earlier (printed by concerted ingest or detect --store): the "
+    "pack's chain must pass through it, and it must cover the run and the snapshots the "
+    "actions are proven in.",
 )
 @_friendly
 def verify_pack_command(pack_dir, store_dir, published_head):
     """Check an evidence pack: every file's SHA-256, every action's content hash, the Merkle
-    root, each action's proof that a snapshot held it, and the store's snapshot chain in its
-    manifest. Exits 1 on any mismatch.
+    root, each action's proof that a snapshot held it, the store's hash chain in its manifest,
+    and that the pack is complete (exactly the actions the run committed to for the group).
+    Exits 1 on any mismatch.
 
     \b
     Example:
@@ -244,6 +263,7 @@ def verify_pack_command(pack_dir, store_dir, published_head):
     ]
     shown = "; ".join(text for text, yes in also if yes)
     click.echo(
-        f"OK: {report.actions:,} actions, Merkle root {report.merkle_root}, chain head "
+        f"OK: {report.actions:,} actions, all of group {report.group} of {report.run}; Merkle "
+        f"root {report.merkle_root}, chain head "
         f"{report.chain_head}" + (f"; {shown}." if shown else ".")
     )

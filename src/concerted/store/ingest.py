@@ -11,6 +11,15 @@ that does not reach back to an older period says nothing about the actions of th
 action vanished between ``deleted_after`` (the time of the last snapshot that held it) and
 ``deleted_before`` (the time of the first covering snapshot without it). An action that
 reappears later is no longer deleted (its last sighting moves on).
+
+**Identical rows.** Two identical rows of one file are two actions (a post shared twice, a
+repeated report): each gets an ``occurrence`` (0, 1, ...) among the rows of the file with the
+same content, and an action is identified by its collection, content hash and occurrence. A
+later snapshot holding the row once sees occurrence 0 and marks occurrence 1 deleted.
+
+**Bad times.** A time outside the years 1970-2099 is refused before anything is written (such a
+time is a typing error or an attack, and breaks every date conversion downstream); so is an
+ingest error of any kind on a first ingest: it leaves no store behind.
 """
 
 from __future__ import annotations
@@ -24,21 +33,28 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ParameterError, SchemaError
 from ..io import load_log
 from .store import (
+    EARLIEST_TIME,
+    LATEST_TIME,
+    STORE_FILE,
+    TIME_RANGE,
     StoreError,
     chain_of,
     content_hash_sql,
     head,
+    last_link,
     meta,
     open_store,
     set_root,
     snapshot_digest,
     store_path,
+    time_in_range,
 )
 
 _SALT_CHECK = b"concerted-store-salt-check"
@@ -55,7 +71,8 @@ class IngestResult:
     already
         True when the same file had already been ingested into the collection (nothing changed).
     actions, new, deleted
-        Distinct actions in the file; how many the store had not seen; how many it marked deleted.
+        Actions in the file (identical rows count each); how many the store had not seen; how
+        many it marked deleted.
     chain
         The store's chain head after the ingest.
     collection, time
@@ -89,10 +106,11 @@ def ingest(
 ) -> IngestResult:
     """Append the actions of one collected file to the store in ``store_dir`` as a snapshot.
 
-    Every action is kept once per collection, with its content hash, the file that first held
-    it, and its first and last sightings; actions of earlier snapshots missing from this one are
-    marked deleted (see the module's notes for the rule). Ingesting a file already ingested into
-    the collection changes nothing.
+    Every action is kept once per collection (identical rows of a file are as many actions), with
+    its content hash, the file that first held it, and its first and last sightings; actions of
+    earlier snapshots missing from this one are marked deleted (see the module's notes for the
+    rule). Ingesting a file already ingested into the collection changes nothing. If the ingest
+    fails, the store is as it was; a failed first ingest leaves no store.
 
     Parameters
     ----------
@@ -119,6 +137,11 @@ def ingest(
     -------
     IngestResult
 
+    Raises
+    ------
+    SchemaError
+        The file cannot be read as a log, or holds a time outside the years 1970-2099.
+
     Example
     -------
     ::
@@ -130,8 +153,10 @@ def ingest(
     path = Path(path)
     collection = _check_collection(collection)
     when = float(_time.time() if snapshot_time is None else snapshot_time)
-    if when != when or when in (float("inf"), float("-inf")):
-        raise ParameterError(f"snapshot_time must be a finite number of seconds. Got {when}.")
+    if not time_in_range(when):  # also refuses NaN and infinities
+        raise ParameterError(
+            f"snapshot_time must be Unix seconds in the years {TIME_RANGE}. Got {when!r}."
+        )
     key = _salt(salt_file, store_dir) if pseudonymise else None
     if salt_file is not None and not pseudonymise:
         raise ParameterError("--salt-file is only used with --pseudonymise. Add --pseudonymise.")
@@ -140,6 +165,20 @@ def ingest(
             f"{path}: no such file." if not path.exists() else f"{path} is not a file."
         )
     file_sha = _file_sha256(path)
+    folder_existed, store_existed = Path(store_dir).exists(), store_path(store_dir).exists()
+    try:
+        return _ingest(
+            path, store_dir, when, collection, key, file_sha, say,
+            dict(mapping=mapping, object_columns=object_columns,
+                 objects_from_text=objects_from_text, format=format),
+        )  # fmt: skip
+    except BaseException:
+        if not store_existed:
+            _remove_empty_store(Path(store_dir), remove_folder=not folder_existed)
+        raise
+
+
+def _ingest(path, store_dir, when, collection, key, file_sha, say, read_options) -> IngestResult:
     previous = None
     if store_path(store_dir).exists():  # answer what we can before reading a large file
         with open_store(store_dir, create=True) as con:  # creates the tables of an empty file
@@ -147,22 +186,17 @@ def ingest(
             done = con.execute(
                 "SELECT snapshot, actions, time FROM snapshots WHERE collection = ? AND file_sha256 = ?",
                 [collection, file_sha],
-            ).fetchone()
+            ).fetchall()[:1]
             if done:
-                return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, done[2])
+                return IngestResult(*_already(done[0], head(con)[1], collection))
             previous = con.execute(
                 "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
     _check_later(when, previous, collection)
     say(f"reading {path}")
-    log = load_log(
-        path,
-        mapping=mapping,
-        object_columns=object_columns,
-        objects_from_text=objects_from_text,
-        format=format,
-    )
+    log = load_log(path, **read_options)
     table = log.table
+    _check_times(table, path)
     if key is not None:
         say("pseudonymising actors")
         table = table.set_column(
@@ -176,6 +210,64 @@ def ingest(
     return result
 
 
+def _check_times(table: pa.Table, path: Path) -> None:
+    """Refuse a log with a time outside the years 1970-2099, naming the first rows.
+
+    ``concerted.load_log`` refuses them too; checked again here because a store must never hold
+    one (every later detect on it would fail)."""
+    times = table["time"]
+    outside = pc.or_(
+        pc.or_(pc.less(times, EARLIEST_TIME), pc.greater_equal(times, LATEST_TIME)),
+        pc.is_nan(times),
+    )
+    n = pc.sum(outside).as_py() or 0
+    if not n:
+        return
+    bad = table.filter(outside).slice(0, 5)
+    shown = "; ".join(
+        f"row {r}: {t!r}"
+        for r, t in zip(bad["row"].to_pylist(), bad["time"].to_pylist(), strict=True)
+    )
+    raise SchemaError(
+        f"{path.name}: {n} time(s) outside the years {TIME_RANGE} ({shown}; as Unix seconds). "
+        "Correct those rows or drop them, or map another column with --map time=COLUMN; "
+        "nothing was stored."
+    )
+
+
+def _remove_empty_store(folder: Path, *, remove_folder: bool) -> None:
+    """After a failed first ingest: remove the store file it created if it holds no snapshot
+    (never a store another process has filled meanwhile), and the folder if it made it and it is
+    empty."""
+    path = folder / STORE_FILE
+    if path.exists():
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            return  # locked by another process, or not ours to judge: leave it
+        try:
+            tables = {
+                r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            empty = (
+                "snapshots" not in tables
+                or not con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0]
+            )
+        except duckdb.Error:
+            empty = False
+        finally:
+            con.close()
+        if not empty:
+            return
+        for leftover in (path, folder / f"{STORE_FILE}.wal"):
+            leftover.unlink(missing_ok=True)
+    if remove_folder:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not empty (or gone): leave it
+
+
 def _append(con, table, collection, when, path, file_sha, key, store_dir) -> IngestResult:
     con.register("incoming", table)
     con.execute("BEGIN TRANSACTION")
@@ -185,44 +277,46 @@ def _append(con, table, collection, when, path, file_sha, key, store_dir) -> Ing
         done = con.execute(
             "SELECT snapshot, actions, time FROM snapshots WHERE collection = ? AND file_sha256 = ?",
             [collection, file_sha],
-        ).fetchone()
+        ).fetchall()[:1]
         if done:
             con.execute("ROLLBACK")
-            return IngestResult(done[0], True, done[1], 0, 0, head(con)[1], collection, done[2])
+            return IngestResult(*_already(done[0], head(con)[1], collection))
         previous = con.execute(
             "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
         ).fetchall()[0][0]
         _check_later(when, previous, collection)
-        number, previous_chain = head(con)
-        number += 1
-        # One row per distinct action; duplicates in the file keep their first row.
+        number = head(con)[0] + 1
+        link, previous_chain = last_link(con)
+        # One row per action; identical rows are told apart by their occurrence (0, 1, ...).
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE inc AS
-            SELECT hash, any_value(actor) AS actor, any_value(action) AS action,
-                   any_value(object) AS object, any_value(time) AS time,
-                   any_value(text) AS text, min("row") AS "row"
-            FROM (SELECT *, {content_hash_sql()} AS hash FROM incoming) GROUP BY hash"""
+            SELECT hash, CAST(row_number() OVER (PARTITION BY hash ORDER BY "row") - 1 AS INTEGER)
+                       AS occurrence,
+                   actor, action, object, time, text, "row"
+            FROM (SELECT *, {content_hash_sql()} AS hash FROM incoming)"""
         )
         first_time, last_time, n = con.execute(
             "SELECT min(time), max(time), count(*) FROM inc"
-        ).fetchone()
-        next_id = con.execute("SELECT coalesce(max(id), 0) FROM actions").fetchone()[0]
+        ).fetchall()[0]
+        next_id = con.execute("SELECT coalesce(max(id), 0) FROM actions").fetchall()[0][0]
         con.execute(
             """CREATE OR REPLACE TEMP TABLE matched AS
             SELECT i.*, a.id FROM inc i LEFT JOIN
-                (SELECT id, hash FROM actions WHERE collection = ?) a USING (hash)""",
+                (SELECT id, hash, occurrence FROM actions WHERE collection = ?) a
+                USING (hash, occurrence)""",
             [collection],
         )
         new = con.execute(
             """INSERT INTO actions
-            SELECT ? + row_number() OVER (ORDER BY time, "row"), ?, hash, actor, action, object,
-                   time, text, "row", ?, ?, NULL, NULL
+            SELECT ? + row_number() OVER (ORDER BY time, "row", occurrence), ?, hash,
+                   occurrence, actor, action, object, time, text, "row", ?, ?, NULL, NULL
             FROM matched WHERE id IS NULL""",
             [next_id, collection, number, number],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         con.execute(
             """INSERT INTO sightings
-            SELECT ?, a.id FROM inc i JOIN actions a USING (hash) WHERE a.collection = ?""",
+            SELECT ?, a.id FROM inc i JOIN actions a USING (hash, occurrence)
+            WHERE a.collection = ?""",
             [number, collection],
         )
         con.execute(
@@ -236,7 +330,7 @@ def _append(con, table, collection, when, path, file_sha, key, store_dir) -> Ing
             WHERE collection = ? AND last_snapshot < ? AND deleted_before IS NULL
               AND time BETWEEN ? AND ?""",
             [when, collection, number, first_time, last_time],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         row = {
             "snapshot": number,
             "collection": collection,
@@ -254,14 +348,21 @@ def _append(con, table, collection, when, path, file_sha, key, store_dir) -> Ing
         digest = snapshot_digest(row)
         chain = chain_of(previous_chain, digest)
         con.execute(
-            "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [*row.values(), digest, chain],
+            "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [*row.values(), link + 1, digest, chain],
         )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return IngestResult(number, False, int(n), int(new), int(deleted), chain, collection, when)
+
+
+def _already(done: tuple, chain: str, collection: str) -> tuple:
+    """The fields of an :class:`IngestResult` for a file already ingested (``snapshot, actions,
+    time`` of its snapshot)."""
+    snapshot, actions, when = done
+    return snapshot, True, actions, 0, 0, chain, collection, when
 
 
 def pseudonymise_actors(actors: pa.ChunkedArray | pa.Array, key: bytes) -> pa.Array:
@@ -326,7 +427,7 @@ def _check_privacy(con, key: bytes | None, store_dir, *, record: bool = False) -
     fingerprint = (
         None if key is None else hmac.new(key, _SALT_CHECK, hashlib.sha256).hexdigest()[:16]
     )
-    empty = con.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 0
+    empty = con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0] == 0
     if empty and "salt_fingerprint" not in info:
         if fingerprint is not None and record:
             con.execute("INSERT INTO store_meta VALUES ('salt_fingerprint', ?)", [fingerprint])

@@ -1,8 +1,16 @@
 """Detection on the store: its actions as a log, deletions marked in the results, runs recorded.
 
 ``detect_store()`` runs :func:`concerted.detect` on the store's actions, says in every output
-which evidence was deleted upstream, and records the run (its parameters, the chain head it saw,
+which evidence was deleted upstream, and records the run (its parameters, the snapshot it saw,
 its groups) so that ``concerted evidence export --group G`` can find the actions behind group G.
+
+**What a run commits to.** For each group, the run records a commitment: the group's members
+and the count and Merkle root of the sorted content hashes of *the actions behind the group* —
+its members' actions, in the store as of the run's snapshot, on the objects at least two members
+acted on (:func:`group_actions_sql`). The Merkle root of the groups' digests enters the run's
+digest, and the run is a link of the store's hash chain, after the snapshot it saw. An evidence
+pack carries its group's commitment and the proof that the run holds it, so a pack missing any
+of the group's actions no longer matches, and rewriting the commitment breaks the chain.
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ import pyarrow as pa
 from ..errors import ParameterError
 from ..pipeline import Result, detect
 from ..schema import Log, make_log
-from .store import StoreError, head, open_store
+from .pack_check import chain_of, group_digest, merkle_root, run_digest
+from .store import TIME_RANGE, StoreError, head, last_link, open_store, out_of_range_times
 
 _HOUR = 3600.0
 
@@ -28,7 +37,8 @@ def load_store_log(store_dir: str | Path, *, deleted_within_hours: float | None 
     """The store's actions as a :class:`~concerted.Log` (``row`` = the action's id in the store).
 
     An action kept in several collections (the same post collected by two queries) is one
-    action (the lowest id); it counts as deleted if any collection saw it vanish.
+    action (the lowest id); it counts as deleted if any collection saw it vanish. Identical
+    actions of one file stay as many actions.
 
     Parameters
     ----------
@@ -55,11 +65,19 @@ def load_store_log(store_dir: str | Path, *, deleted_within_hours: float | None 
             )
         where = f"WHERE deleted_before - time <= {float(deleted_within_hours) * _HOUR!r}"
     with open_store(store_dir, read_only=True) as con:
+        bad, shown = out_of_range_times(con)
+        if bad:
+            raise StoreError(
+                f"The store in {store_dir} holds {bad:,} action(s) with a time outside the years "
+                f"{TIME_RANGE} (ids {shown}), written by an older version of concerted; "
+                "detection cannot run on it. Ingest the original files into a new store "
+                "(they are checked now); concerted verify --store lists them."
+            )
         table = con.sql(
             f"""SELECT * FROM (
                 SELECT actor, action, object, time, text, min(id) AS "row",
                        min(deleted_before) AS deleted_before
-                FROM actions GROUP BY actor, action, object, time, text) {where}
+                FROM actions GROUP BY actor, action, object, time, text, occurrence) {where}
             ORDER BY time, "row" """
         ).to_arrow_table()
     source = str(store_path_name(store_dir))
@@ -129,6 +147,9 @@ def detect_store(
     if record:
         run = record_run(store_dir, result, {"deleted_within_hours": deleted_within_hours})
         result.summary["store"]["run"] = run
+        with open_store(store_dir, read_only=True) as con:
+            # The head to publish: it commits to this run and every snapshot before it.
+            result.summary["store"]["chain"] = last_link(con)[1]
     return result, run
 
 
@@ -207,33 +228,104 @@ def _extend(con, table: pa.Table, sql: str) -> pa.Table:
     return out.drop(["__i"])
 
 
+def group_actions_sql(members: str) -> str:
+    """SQL for the actions behind each group of a run: each member's actions in the store as of
+    snapshot ``$snapshot`` (first seen then or before), on the objects at least two members of
+    the group acted on, with the group's number in ``"group"``. ``members`` is a query giving
+    ``"group", actor``.
+
+    One definition for recording a run, verifying the store, exporting and checking a pack."""
+    return f"""WITH m AS ({members}),
+        acts AS (SELECT m."group", a.* FROM actions a JOIN m USING (actor)
+                 WHERE a.first_snapshot <= $snapshot),
+        shared AS (SELECT "group", object FROM acts GROUP BY "group", object
+                   HAVING count(DISTINCT actor) >= 2)
+        SELECT acts.* FROM acts JOIN shared USING ("group", object)"""
+
+
+def group_commitments(con, members: str, snapshot: int, params: dict | None = None) -> list[dict]:
+    """Each group's commitment, in group order: ``group, members`` (sorted), ``actions`` (how
+    many are behind it), ``actions_root`` (the Merkle root of their sorted content hashes) and
+    ``digest`` (:func:`~concerted.store.pack_check.group_digest`). ``members`` is a query giving
+    ``"group", actor`` (it may use ``$``-parameters given in ``params``)."""
+    bound = {**(params or {}), "snapshot": snapshot}
+    names: dict[int, list[str]] = {}
+    for group, actor in con.execute(
+        f'SELECT "group", actor FROM ({members}) ORDER BY 1, 2', params or {}
+    ).fetchall():
+        names.setdefault(group, []).append(actor)
+    hashes: dict[int, list[str]] = {g: [] for g in names}
+    table = con.sql(
+        f'SELECT "group", hash FROM ({group_actions_sql(members)}) ORDER BY "group", hash',
+        params=bound,
+    ).to_arrow_table()
+    for group, h in zip(table["group"].to_pylist(), table["hash"].to_pylist(), strict=True):
+        hashes[group].append(h)
+    out = []
+    for group in sorted(names):
+        root = merkle_root(hashes[group])
+        n = len(hashes[group])
+        out.append(
+            {
+                "group": group,
+                "members": sorted(names[group]),
+                "actions": n,
+                "actions_root": root,
+                "digest": group_digest(group, names[group], n, root),
+            }
+        )
+    return out
+
+
 def record_run(store_dir: str | Path, result: Result, params: dict[str, Any]) -> str:
-    """Record a detection run on the store and its group memberships; returns the run's id
+    """Record a detection run on the store, its group memberships and each group's commitment
+    (see the module's notes), as the next link of the store's hash chain; returns the run's id
     (``run-1``, ``run-2``...)."""
     with open_store(store_dir) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            n = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+            n = con.execute("SELECT count(*) FROM runs").fetchall()[0][0]
             run = f"run-{n + 1}"
-            snapshot, chain = head(con)
+            snapshot = head(con)[0]
+            link, previous = last_link(con)
             settings = {
                 "detector": result.summary.get("detector"),
                 "params": result.summary.get("params"),
                 **params,
             }
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run,
-                    round(_time.time(), 3),
-                    snapshot,
-                    chain,
-                    json.dumps(settings, default=str, sort_keys=True),
-                    result.groups.num_rows,
-                    result.actors.num_rows,
-                ],
-            )
             con.register("members", result.actors.select(["group", "actor"]))
+            commitments = group_commitments(
+                con, 'SELECT CAST("group" AS INTEGER) AS "group", actor FROM members', snapshot
+            )
+            row = {
+                "run": run,
+                "time": round(_time.time(), 3),
+                "snapshot": snapshot,
+                "params": json.dumps(settings, default=str, sort_keys=True),
+                "groups": len(commitments),
+                "actors": result.actors.num_rows,
+                "groups_root": merkle_root([c["digest"] for c in commitments]),
+            }
+            digest = run_digest(row)
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*row.values(), link + 1, digest, chain_of(previous, digest)],
+            )
+            if commitments:  # executemany refuses an empty list
+                con.executemany(
+                    "INSERT INTO run_groups VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        [
+                            run,
+                            c["group"],
+                            len(c["members"]),
+                            c["actions"],
+                            c["actions_root"],
+                            c["digest"],
+                        ]
+                        for c in commitments
+                    ],
+                )
             con.execute('INSERT INTO run_members SELECT ?, "group", actor FROM members', [run])
             con.execute("COMMIT")
         except BaseException:
@@ -242,16 +334,34 @@ def record_run(store_dir: str | Path, result: Result, params: dict[str, Any]) ->
     return run
 
 
+RUN_COLUMNS = (
+    "run",
+    "time",
+    "snapshot",
+    "params",
+    "groups",
+    "actors",
+    "groups_root",
+    "link",
+    "digest",
+    "chain",
+)
+
+
+def run_rows(con) -> list[dict[str, Any]]:
+    """Every run as a dict of :data:`RUN_COLUMNS` (``params`` as the JSON text the run's digest
+    covers), in chain order."""
+    cols = ", ".join(f'"{c}"' for c in RUN_COLUMNS)
+    rows = con.execute(f"SELECT {cols} FROM runs ORDER BY link").fetchall()
+    return [dict(zip(RUN_COLUMNS, r, strict=True)) for r in rows]
+
+
 def list_runs(store_dir: str | Path) -> list[dict[str, Any]]:
-    """Every detection run recorded in the store, oldest first: ``run, time, snapshot, chain,
-    params`` (a dict), ``groups, actors``."""
+    """Every detection run recorded in the store, oldest first: ``run, time, snapshot`` (the
+    last snapshot it saw), ``params`` (a dict), ``groups, actors, groups_root, link, digest`` and
+    ``chain`` (the chain head just after it: publish it to anchor the run's evidence packs)."""
     with open_store(store_dir, read_only=True) as con:
-        rows = con.execute(
-            "SELECT run, time, snapshot, chain, params, groups, actors FROM runs "
-            "ORDER BY CAST(split_part(run, '-', 2) AS INTEGER)"
-        ).fetchall()
-    keys = ("run", "time", "snapshot", "chain", "params", "groups", "actors")
-    runs = [dict(zip(keys, r, strict=True)) for r in rows]
+        runs = run_rows(con)
     for r in runs:
         r["params"] = json.loads(r["params"])
     return runs

@@ -9,18 +9,28 @@ sightings):
     ``key, value``: the format version, whether actors are pseudonymised, the salt's fingerprint.
 ``snapshots``
     One row per ingested file: ``snapshot`` (1, 2, ...), ``collection``, ``time`` (when the data
-    was collected, epoch seconds), ``ingested_at``, ``file``, ``file_sha256``, ``actions`` (distinct
-    actions in it), ``new``, ``deleted`` (actions it marked deleted), ``first_time``, ``last_time``
-    (the time span it covers), ``set_root`` (the Merkle root of the sorted content hashes of
-    the actions it held), ``digest`` and ``chain`` (see :mod:`concerted.store.pack_check`).
+    was collected, epoch seconds), ``ingested_at``, ``file``, ``file_sha256``, ``actions`` (the
+    actions in it, identical rows counted each), ``new``, ``deleted`` (actions it marked
+    deleted), ``first_time``, ``last_time`` (the time span it covers), ``set_root`` (the Merkle
+    root of the sorted content hashes of the actions it held), ``link`` (its place in the hash
+    chain), ``digest`` and ``chain`` (see :mod:`concerted.store.pack_check`).
 ``actions``
-    One row per distinct action of a collection: ``id, collection, hash, actor, action, object,
-    time, text, row`` (its row in the first file that held it), ``first_snapshot``,
+    One row per action of a collection: ``id, collection, hash, occurrence`` (0 for the first
+    row of a file with this content, 1 for an identical second row, ...), ``actor, action,
+    object, time, text, row`` (its row in the first file that held it), ``first_snapshot``,
     ``last_snapshot``, ``deleted_after`` and ``deleted_before`` (the window in which it vanished).
+    An action is identified by ``collection, hash, occurrence``: two identical rows of one file
+    are two actions.
 ``sightings``
     ``snapshot, id``: which actions each snapshot held.
-``runs``, ``run_members``
-    Detection runs on the store and their groups (see :mod:`concerted.store.runs`).
+``runs``, ``run_groups``, ``run_members``
+    Detection runs on the store, each group's commitment (its members and the Merkle root of its
+    actions as of the run) and its members; each run is a link of the hash chain (see
+    :mod:`concerted.store.runs`).
+
+The hash chain runs through snapshots and runs in the order they were written (``link`` 1, 2,
+...): each link's ``chain`` is ``sha256(previous chain + its digest)``, so the last one, the
+*chain head*, commits to every snapshot, every action and every run before it.
 
 Other programs keep their own files in ``DIR`` (``web.duckdb``, ``runs/``): the store only
 touches ``DIR/store.duckdb`` and names starting with ``store``.
@@ -40,8 +50,20 @@ from ..errors import ConcertedError
 from .pack_check import SNAPSHOT_FACTS, chain_of, merkle_root, snapshot_digest  # noqa: F401
 
 STORE_FILE = "store.duckdb"
-FORMAT = "concerted-store-1"
+FORMAT = "concerted-store-2"
+# Formats this version recognises but cannot read, and why (the message says how to move on).
+_OLDER_FORMATS = {
+    "concerted-store-1": (
+        "it kept identical rows of a file as one action and did not chain its detection runs"
+    ),
+}
 GENESIS = "0" * 64
+# The times an action may have (epoch seconds): 1970-01-01 up to (not including) 2100-01-01, the
+# range concerted.load_log accepts. A time outside is a typing error or an attack (-1e15 or 1e300
+# break every date conversion downstream), never an action.
+EARLIEST_TIME = 0.0
+LATEST_TIME = 4_102_444_800.0
+TIME_RANGE = "1970-2099"
 # The fields an action's content hash covers, in this order (see content_hash()).
 HASHED = ("collection", "actor", "action", "object", "time", "text")
 
@@ -50,15 +72,18 @@ CREATE TABLE store_meta (key VARCHAR, value VARCHAR);
 CREATE TABLE snapshots (
     snapshot INTEGER, collection VARCHAR, time DOUBLE, ingested_at DOUBLE, file VARCHAR,
     file_sha256 VARCHAR, actions BIGINT, new BIGINT, deleted BIGINT, first_time DOUBLE,
-    last_time DOUBLE, set_root VARCHAR, digest VARCHAR, chain VARCHAR);
+    last_time DOUBLE, set_root VARCHAR, link INTEGER, digest VARCHAR, chain VARCHAR);
 CREATE TABLE actions (
-    id BIGINT, collection VARCHAR, hash VARCHAR, actor VARCHAR, action VARCHAR, object VARCHAR,
-    time DOUBLE, text VARCHAR, "row" BIGINT, first_snapshot INTEGER, last_snapshot INTEGER,
-    deleted_after DOUBLE, deleted_before DOUBLE);
+    id BIGINT, collection VARCHAR, hash VARCHAR, occurrence INTEGER, actor VARCHAR,
+    action VARCHAR, object VARCHAR, time DOUBLE, text VARCHAR, "row" BIGINT,
+    first_snapshot INTEGER, last_snapshot INTEGER, deleted_after DOUBLE, deleted_before DOUBLE);
 CREATE TABLE sightings (snapshot INTEGER, id BIGINT);
 CREATE TABLE runs (
-    run VARCHAR, time DOUBLE, snapshot INTEGER, chain VARCHAR, params VARCHAR, groups INTEGER,
-    actors INTEGER);
+    run VARCHAR, time DOUBLE, snapshot INTEGER, params VARCHAR, groups INTEGER, actors INTEGER,
+    groups_root VARCHAR, link INTEGER, digest VARCHAR, chain VARCHAR);
+CREATE TABLE run_groups (
+    run VARCHAR, "group" INTEGER, members INTEGER, actions BIGINT, actions_root VARCHAR,
+    digest VARCHAR);
 CREATE TABLE run_members (run VARCHAR, "group" INTEGER, actor VARCHAR);
 """
 
@@ -119,8 +144,22 @@ def open_store(
     try:
         _check_or_create(con, path, create)
         yield con
+    except duckdb.Error as exc:
+        if not _is_damage(exc):
+            raise  # a bug of ours: keep its traceback
+        raise StoreError(
+            f"{path} is damaged and cannot be read ({str(exc).splitlines()[0]}). Restore it from "
+            "a backup copy; concerted verify --store on the copy checks it."
+        ) from None
     finally:
         con.close()
+
+
+def _is_damage(exc: duckdb.Error) -> bool:
+    """Whether DuckDB failed on a damaged file (a checksum that does not match, an unreadable
+    block) rather than on a query of ours."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.IOException) or "corrupt" in text or "checksum" in text
 
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -136,6 +175,11 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             f"{path} cannot be opened as a store: {str(exc).splitlines()[0]}"
         ) from None
     except duckdb.Error as exc:
+        if _is_damage(exc):
+            raise StoreError(
+                f"{path} is damaged and cannot be read ({str(exc).splitlines()[0]}). Restore it "
+                "from a backup copy; concerted verify --store on the copy checks it."
+            ) from None
         raise StoreError(
             f"{path} is not a concerted store ({str(exc).splitlines()[0]}). "
             "Choose another --store folder."
@@ -163,6 +207,13 @@ def _check_or_create(con: duckdb.DuckDBPyConnection, path: Path, create: bool) -
             f"{path} is a DuckDB file but not a concerted store. Choose another --store folder."
         )
     found = meta(con).get("format")
+    if found in _OLDER_FORMATS:
+        raise StoreError(
+            f"{path} was written by an earlier version of concerted (store format {found!r}: "
+            f"{_OLDER_FORMATS[found]}); this version reads {FORMAT!r}. Ingest the original files "
+            "again, in the order they were collected and with the same --snapshot-time, into a "
+            "new --store folder (or use the concerted version that wrote it)."
+        )
     if found != FORMAT:
         raise StoreError(
             f"{path} was written in store format {found!r}; this version of concerted reads "
@@ -182,7 +233,9 @@ def content_hash_sql(prefix: str = "") -> str:
     for name in HASHED:
         col = f'{prefix}"{name}"'
         if name == "time":
-            col = f"CAST(CAST(floor({col} * 1e6 + 0.5) AS BIGINT) AS VARCHAR)"
+            # TRY_CAST: a time too large for microseconds in 64 bits (only a store of an older
+            # version can hold one) hashes as no time at all, so verify reports it, never fails.
+            col = f"CAST(TRY_CAST(floor({col} * 1e6 + 0.5) AS BIGINT) AS VARCHAR)"
         fields.append(f"CASE WHEN {col} IS NULL THEN '-' ELSE strlen({col}) || ':' || {col} END")
     return f"sha256({' || '.join(fields)})"
 
@@ -234,7 +287,8 @@ def sorted_hashes(con: duckdb.DuckDBPyConnection, snapshot: int) -> list[str]:
 
 def list_snapshots(store_dir: str | Path) -> list[dict]:
     """Every snapshot of the store, oldest first: ``snapshot, collection, time, ingested_at,
-    file, file_sha256, actions, new, deleted, first_time, last_time, set_root, digest, chain``.
+    file, file_sha256, actions, new, deleted, first_time, last_time, set_root, link, digest,
+    chain``.
 
     Example
     -------
@@ -242,16 +296,50 @@ def list_snapshots(store_dir: str | Path) -> list[dict]:
 
         [s["chain"] for s in list_snapshots("project/")]  # the chain heads, one per ingest
     """
-    names = (*SNAPSHOT_FACTS, "set_root", "digest", "chain")
-    cols = ", ".join(f'"{c}"' for c in names)
     with open_store(store_dir, read_only=True) as con:
-        rows = con.execute(f"SELECT {cols} FROM snapshots ORDER BY snapshot").fetchall()
-    return [dict(zip(names, r, strict=True)) for r in rows]
+        return snapshot_rows(con)
+
+
+SNAPSHOT_COLUMNS = (*SNAPSHOT_FACTS, "set_root", "link", "digest", "chain")
+
+
+def snapshot_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every snapshot as a dict of :data:`SNAPSHOT_COLUMNS`, oldest first."""
+    cols = ", ".join(f'"{c}"' for c in SNAPSHOT_COLUMNS)
+    rows = con.execute(f"SELECT {cols} FROM snapshots ORDER BY snapshot").fetchall()
+    return [dict(zip(SNAPSHOT_COLUMNS, r, strict=True)) for r in rows]
 
 
 def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
-    """The last snapshot's number and chain (0 and 64 zeros for an empty store)."""
+    """The last snapshot's number and the chain head: the chain of the last link, snapshot or
+    run (0 and 64 zeros for an empty store)."""
+    number = con.execute("SELECT coalesce(max(snapshot), 0) FROM snapshots").fetchall()[0][0]
+    return number, last_link(con)[1]
+
+
+def last_link(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """The number and chain of the last link of the hash chain (0 and 64 zeros when empty)."""
     row = con.execute(
-        "SELECT snapshot, chain FROM snapshots ORDER BY snapshot DESC LIMIT 1"
-    ).fetchone()
-    return (row[0], row[1]) if row else (0, GENESIS)
+        """SELECT link, chain FROM (SELECT link, chain FROM snapshots
+                                    UNION ALL SELECT link, chain FROM runs)
+           ORDER BY link DESC LIMIT 1"""
+    ).fetchall()
+    return (row[0][0], row[0][1]) if row else (0, GENESIS)
+
+
+def time_in_range(seconds: float) -> bool:
+    """Whether ``seconds`` lies in the years 1970-2099 (:data:`EARLIEST_TIME` -
+    :data:`LATEST_TIME`)."""
+    return EARLIEST_TIME <= seconds < LATEST_TIME
+
+
+def out_of_range_times(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """How many actions have a time outside the years 1970-2099 (or none), and the first ids.
+
+    Ingest refuses such times; a store written by an older version may hold them."""
+    where = f"NOT (time >= {EARLIEST_TIME!r} AND time < {LATEST_TIME!r}) OR time IS NULL"
+    n = con.execute(f"SELECT count(*) FROM actions WHERE {where}").fetchall()[0][0]
+    if not n:
+        return 0, ""
+    ids = con.execute(f"SELECT id FROM actions WHERE {where} ORDER BY id LIMIT 5").fetchall()
+    return n, ", ".join(str(i[0]) for i in ids)
