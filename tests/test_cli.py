@@ -75,7 +75,10 @@ def test_cli_bad_input_is_a_clean_error(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--window-seconds", "0"], "window_seconds must be a number > 0"),
+        (["--window-seconds", "0"], "window_seconds must be a number from 0.001 to 31,536,000"),
+        (["--window-seconds", "inf"], "window_seconds must be a number from 0.001 to 31,536,000"),
+        (["--window-seconds", "nan"], "window_seconds must be a number from 0.001 to 31,536,000"),
+        (["--min-repeat", str(10**30)], "min_repeat must be an integer from 1 to 2,147,483,647"),
         (["--map", "actor"], "--map takes CANONICAL=COLUMN"),
         (["--engine", "spark"], "Spark engine is not available"),
         (["--min-group-size", "1"], "--min-group-size must be at least 2"),
@@ -84,8 +87,7 @@ def test_cli_bad_input_is_a_clean_error(tmp_path):
 )
 def test_cli_bad_options(tiny_csv, tmp_path, args, message):
     result = run("detect", tiny_csv, "--out", tmp_path / "res", *args)
-    assert result.exit_code == 1, result.output
-    assert message in result.output
+    assert_clean_error(result, message)
 
 
 def test_cli_missing_file(tmp_path):
@@ -137,3 +139,39 @@ def test_cli_german_elections_with_object_columns(tmp_path):
     assert summary["actions"] == 195261
     # 58,317 accounts, of which 31,642 have at least one object (a URL, hashtag, domain or image).
     assert summary["actors"] == 31642
+
+
+def assert_clean_error(result, message):
+    """One line on the terminal, exit code 1, no traceback (the command exited on purpose)."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    errors = [line for line in result.output.splitlines() if "Error" in line]
+    assert len(errors) == 1 and errors[0].startswith("Error: "), result.output
+    assert result.output.endswith(errors[0] + "\n"), result.output
+    assert message in errors[0], result.output
+
+
+@pytest.mark.parametrize("command", ["detect", "signups", "ingest"])
+@pytest.mark.parametrize(
+    "value", ["1e300", "-1e15", "1e20", "-1", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]
+)
+def test_cli_time_outside_1970_2100_is_one_line_naming_file_row_and_column(
+    tmp_path, command, value
+):
+    path = tmp_path / "log.csv"
+    path.write_text(f"actor,object,time,email\nu,o,1592676000,a@b.org\nv,o,{value},c@d.org\n")
+    where = ["--store", tmp_path / "store"] if command == "ingest" else ["--out", tmp_path / "r"]
+    result = run(command, path, *where, "-q")
+    assert_clean_error(
+        result,
+        f"log.csv: column 'time' has 1 time(s) outside the years 1970-2099 (row 2: '{value}')",
+    )
+    assert "--map time=COLUMN" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_cli_times_at_the_edges_of_the_range_are_read(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("actor,object,time\nu,o,0\nv,o,4102444799\nw,o,2099-12-31T23:59:59Z\n")
+    result = run("detect", path, "--out", tmp_path / "r", "--no-significance", "-q")
+    assert result.exit_code == 0, result.output

@@ -1,11 +1,13 @@
 import gzip
 import json
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from concerted import ParameterError, SchemaError, load_log
+from concerted.io import parse_times
 
 from .conftest import GERMAN, RUSSIAN, needs_real_data
 
@@ -195,3 +197,37 @@ def test_load_log_broken_parquet_gzip_and_jsonl(tmp_path):
     )
     with pytest.raises(SchemaError, match=r"bad\.jsonl: cannot be read as JSONL"):
         load_log(tmp_path / "bad.jsonl")
+
+
+@pytest.mark.parametrize(
+    "value", ["1e300", "-1e15", "1e20", "-0.5", "0001-01-01", "9999-12-31T23:59:59Z", "2100-01-01"]
+)
+def test_load_log_refuses_times_outside_1970_2100(tmp_path, value):
+    path = write(tmp_path, "far.csv", f"actor,object,time\nu,o,5\nv,o,{value}\nw,o,{value}\n")
+    with pytest.raises(
+        SchemaError,
+        match=rf"far\.csv: column 'time' has 2 time\(s\) outside the years 1970-2099 "
+        rf"\(row 2: '{re.escape(value)}'; row 3: '{re.escape(value)}'\)\. Numbers are read as Unix",
+    ):
+        load_log(path)
+
+
+def test_parse_times_range_edges():
+    values = pa.array(["0", "4102444799.5", "1970-01-01T00:00:00Z", "2099-12-31T23:59:59Z"])
+    assert parse_times(values, column="t", name="x").tolist() == [
+        0.0,
+        4102444799.5,
+        0.0,
+        4102444799.0,
+    ]
+
+
+def test_load_log_message_shows_a_hostile_value_escaped_and_cut(tmp_path):
+    value = "\x1b[2J\x1b]8;;http://evil\x07" + "x" * 100
+    path = tmp_path / "h.csv"
+    path.write_text(f'actor,object,time\nu,o,"{value}"\n')
+    with pytest.raises(SchemaError) as caught:
+        load_log(path)
+    message = str(caught.value)
+    assert "\x1b" not in message and "\x07" not in message
+    assert r"row 1: '\x1b[2J\x1b]8;;http://evil\x07xxx" in message and "x..." in message

@@ -18,6 +18,7 @@ from . import __version__
 from .detectors import CoAction
 from .engines.base import get_engine
 from .errors import ConcertedError, ParameterError
+from .safetext import printable
 
 
 def _friendly(command):
@@ -28,7 +29,9 @@ def _friendly(command):
         try:
             return command(*args, **kwargs)
         except ConcertedError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            # The message may quote the input (a column name, a value): its control characters
+            # are shown escaped, never sent to the terminal.
+            click.secho(f"Error: {printable(str(exc))}", fg="red", err=True)
             sys.exit(1)
 
     return wrapper
@@ -242,6 +245,7 @@ def detect(
         max_bucket_events=max_bucket_events,
         crowd_partners=crowd_partners,
     )
+    detector.check_params()  # before reading the log, not after
     options = dict(detector=detector, engine=get_engine(engine_name), min_group_size=min_group_size)
     if store_dir is not None:
         from .store import detect_store
@@ -265,7 +269,7 @@ def detect(
             format=file_format,
         )
         for note in log.notes:
-            say(f"note: {note}")
+            say(f"note: {printable(note)}")
         result = run(log, progress=say, **options)
     say(f"writing {out_dir}/")
     write_results(result, out_dir, reveal=reveal, formats=_split(formats))
@@ -287,7 +291,7 @@ def detect(
         )
     for note in s["notes"]:  # the run's own notes (the input's were shown while reading)
         if note not in result.log.notes:
-            click.echo(f"Note: {note}")
+            click.echo(f"Note: {printable(note)}")
     click.echo(f"Results in {out_dir}/ (open report.html)")
     if store_dir is not None:
         click.echo(

@@ -85,6 +85,11 @@ FORMATS = ("csv", "jsonl", "parquet")
 _TIME_FORMATS = ("%a %b %d %H:%M:%S %z %Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S%z")
 # Epoch values at or above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _MS_THRESHOLD = 1e11
+# Times outside these (epoch seconds) are refused at load: 1970-01-01 to 2100-01-01, as the
+# sign-up service accepts. No online activity predates 1970, and a time past 2100 (or 1e300, or
+# the year 9999) is a typing error or an attack that overflows the windows and the outputs.
+EARLIEST_TIME = 0.0
+LATEST_TIME = 4_102_444_800.0
 _MAX_SHOWN = 5
 
 
@@ -160,30 +165,49 @@ def read_text_table(path: str | Path, *, format: str | None = None) -> pa.Table:
 
 def parse_times(values: pa.Array | pa.ChunkedArray, *, column: str, name: str) -> np.ndarray:
     """Text times (ISO 8601, no zone = UTC; Unix seconds or milliseconds; the formats
-    :func:`load_log` reads) as epoch seconds. A value that is not a time raises a
-    :class:`SchemaError` naming its row (1-based) and column."""
+    :func:`load_log` reads) as epoch seconds.
+
+    A value that is not a time, or a time outside :data:`EARLIEST_TIME` - :data:`LATEST_TIME`
+    (1970-2100), raises a :class:`SchemaError` naming its row (1-based) and column: such a value
+    is a typing error or an attack (``1e300`` overflows every later step), never an action.
+    """
     con = connect()
     con.register("v", pa.table({"t": values, "__row": np.arange(1, len(values) + 1)}))
     times = con.sql(f"SELECT {_time_sql('t')} AS time, t FROM v ORDER BY __row").to_arrow_table()
+    con.close()
     parsed = times["time"].to_numpy(zero_copy_only=False).astype(float)  # nulls become NaN
-    bad = ~np.isfinite(parsed)
-    if bad.any():
-        rows = np.flatnonzero(bad) + 1
-        raw = np.asarray(times["t"].to_pylist(), dtype=object)[bad]
-        shown = "; ".join(
-            f"row {r}: {_shown(v)}" for r, v in list(zip(rows, raw, strict=True))[:_MAX_SHOWN]
-        )
+    not_time = ~np.isfinite(parsed)
+    if not_time.any():
         raise SchemaError(
-            f"{name}: column {column!r} has {int(bad.sum())} value(s) that are not a time ({shown}). "
-            "Use ISO 8601 (2020-06-20T18:00:00Z) or Unix epoch seconds or milliseconds, "
-            "or map another column with --map time=COLUMN."
+            f"{name}: column {column!r} has {int(not_time.sum())} value(s) that are not a time "
+            f"({_rows_shown(not_time, times['t'])}). Use ISO 8601 (2020-06-20T18:00:00Z) or Unix "
+            "epoch seconds or milliseconds, or map another column with --map time=COLUMN."
+        )
+    outside = (parsed < EARLIEST_TIME) | (parsed >= LATEST_TIME)
+    if outside.any():
+        raise SchemaError(
+            f"{name}: column {column!r} has {int(outside.sum())} time(s) outside the years "
+            f"1970-2099 ({_rows_shown(outside, times['t'])}). Numbers are read as Unix epoch "
+            "seconds (milliseconds at or above 1e11): correct those rows or drop them, or map "
+            "another column with --map time=COLUMN."
         )
     return parsed
 
 
+def _rows_shown(bad: np.ndarray, raw: pa.ChunkedArray) -> str:
+    """The first bad rows as a message shows them: ``row 2: '1e300'; row 5: empty``."""
+    rows = np.flatnonzero(bad)[:_MAX_SHOWN]
+    values = raw.take(pa.array(rows)).to_pylist()
+    return "; ".join(f"row {r + 1}: {_shown(v)}" for r, v in zip(rows, values, strict=True))
+
+
 def _shown(value) -> str:
-    """A bad value as a message shows it: quoted, or ``empty``."""
-    return "empty" if value is None or not str(value).strip() else repr(value)
+    """A bad value as a message shows it: quoted (control characters escaped, cut at 40
+    characters), or ``empty``."""
+    if value is None or not str(value).strip():
+        return "empty"
+    text = str(value)
+    return repr(text[:40] + ("..." if len(text) > 40 else ""))
 
 
 def _check_options(mapping: dict[str, str], kinds: list[str]) -> None:
@@ -360,22 +384,8 @@ def _to_canonical(
     notes: list[str] = []
     con.register("raw", raw)
 
-    t = identifier(source["time"])
-    con.execute(f"""CREATE TEMP TABLE parsed AS SELECT *, {_time_sql(t)} AS __time FROM raw""")
-    bad = con.execute(
-        f"""SELECT __row, {t} FROM parsed WHERE __time IS NULL OR isnan(__time) OR isinf(__time)
-            ORDER BY __row LIMIT {_MAX_SHOWN}"""
-    ).fetchall()
-    if bad:
-        n_bad = con.execute(
-            "SELECT count(*) FROM parsed WHERE __time IS NULL OR isnan(__time) OR isinf(__time)"
-        ).fetchone()[0]
-        shown = "; ".join(f"row {r}: {_shown(v)}" for r, v in bad)
-        raise SchemaError(
-            f"{name}: column {source['time']!r} has {n_bad} value(s) that are not a time ({shown}). "
-            "Use ISO 8601 (2020-06-20T18:00:00Z) or Unix epoch seconds or milliseconds, "
-            "or map another column with --map time=COLUMN."
-        )
+    times = parse_times(raw[source["time"]], column=source["time"], name=name)
+    con.register("parsed", raw.append_column("__time", pa.array(times, pa.float64())))
 
     def col(canon: str) -> str:
         return f"NULLIF(trim({identifier(source[canon])}), '')" if canon in source else "NULL"

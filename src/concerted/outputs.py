@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -32,6 +33,7 @@ from .errors import OutputError, ParameterError
 from .pipeline import Result
 from .privacy import pseudonymise_result
 from .report import render_report
+from .safetext import clean_table, clean_value
 
 TABLES = ("actors", "groups", "edges", "evidence")
 FORMATS = ("csv", "parquet", "json", "graphml", "gexf")
@@ -77,9 +79,25 @@ def write_results(
     formats = check_formats(formats)
     if not reveal:
         result = pseudonymise_result(result)
+    result = clean_result(result)
     out = Path(out_dir)
     write_folder(out, lambda folder: _write_all(result, folder, formats))
     return {name: out / name for name in result_files(formats)}
+
+
+def clean_result(result: Result) -> Result:
+    """A copy of the result with control characters replaced in every text it writes or shows
+    (every table, whatever the format, the report and summary.json): see
+    :mod:`concerted.safetext`."""
+    return replace(
+        result,
+        edges=clean_table(result.edges),
+        evidence=clean_table(result.evidence),
+        groups=clean_table(result.groups),
+        actors=clean_table(result.actors),
+        group_actions=clean_table(result.group_actions),
+        summary=clean_value(result.summary),
+    )
 
 
 def check_formats(formats: tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -101,6 +101,7 @@ def signups(
       concerted signups form.jsonl --map time=submitted --map phone=mobile_no --show-rate 0.45
     """
     from ...cli import _parse_map, _Progress
+    from ...safetext import printable
     from .lens import score_signups
     from .load import load_registrations
     from .outputs import write_signups
@@ -121,7 +122,7 @@ def signups(
         progress=say,
     )
     for note in result.summary["notes"]:  # shown even with --quiet: they change the answer
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {printable(note)}", err=True)
     say(f"writing {out_dir}/")
     write_signups(result, out_dir, reveal=reveal)
     s = result.summary
