@@ -175,3 +175,11 @@ def test_cli_times_at_the_edges_of_the_range_are_read(tmp_path):
     path.write_text("actor,object,time\nu,o,0\nv,o,4102444799\nw,o,2099-12-31T23:59:59Z\n")
     result = run("detect", path, "--out", tmp_path / "r", "--no-significance", "-q")
     assert result.exit_code == 0, result.output
+
+
+def test_cli_error_echoing_the_input_escapes_control_characters(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text('"\x1b[2J\x1b]8;;http://evil\x07col\u202e",object,time\nu,o,1\n')
+    result = run("detect", path, "--out", tmp_path / "r", "--map", "actor=nope", "-q")
+    assert_clean_error(result, r"Its columns are: \x1b[2J\x1b]8;;http://evil\x07col\u202e, object")
+    assert "\x1b" not in result.output and "\x07" not in result.output

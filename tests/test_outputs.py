@@ -1,5 +1,6 @@
 import html
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import igraph as ig
@@ -246,3 +247,33 @@ def test_write_results_fills_an_empty_folder(tmp_path, hostile_result):
     (tmp_path / "out").mkdir()
     write_results(hostile_result, tmp_path / "out")
     assert (tmp_path / "out" / "report.html").exists()
+
+
+CONTROL_NAME = "ev\x00il\x1b[2J\x1b]8;;http://x\x07\u202etxt.exe\x85\x7f"
+
+
+def _control_characters(text: str) -> set[str]:
+    """The characters of :data:`concerted.safetext.CONTROLS` found in ``text``."""
+    return set(re.findall("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text))
+
+
+def test_control_characters_reach_no_result_file(tmp_path):
+    rows = [
+        {"actor": a, "object": f"o\x1b{o}", "time": float(t + d), "text": "t\x00\u2066x\ttab"}
+        for o, t in (("x", 0), ("y", 900), ("z", 1800))
+        for a, d in ((CONTROL_NAME, 0), ("b\x9bc", 2), ("plain", 4))
+    ]
+    result = detect(make_log(rows), detector=CoAction(window_seconds=10, significance=False))
+    paths = write_results(result, tmp_path / "out", formats=FORMATS, reveal=True)
+    for name, path in paths.items():
+        if path.suffix == ".parquet":
+            text = str(pq.read_table(path).to_pylist())
+        else:
+            text = path.read_text("utf-8")
+        assert _control_characters(text) == set(), name
+    cleaned = "ev\ufffdil\ufffd[2J\ufffd]8;;http://x\ufffd\ufffdtxt.exe\ufffd\ufffd"
+    assert cleaned in pacsv.read_csv(paths["actors.csv"])["actor"].to_pylist()
+    assert cleaned in pq.read_table(paths["actors.parquet"])["actor"].to_pylist()
+    assert cleaned in {r["actor"] for r in json.loads(paths["actors.json"].read_text())}
+    assert html.escape(cleaned) in paths["report.html"].read_text()
+    assert "t\ufffd\ufffdx\ttab" in paths["report.html"].read_text()  # the tab is text: kept

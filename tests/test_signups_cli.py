@@ -251,3 +251,23 @@ def test_a_log_without_times_gets_its_report_and_the_note(tmp_path):
     report = (out / "report.html").read_text()
     assert "<td>suspect</td><td>-</td>" in report
     assert "None" not in report
+
+
+def test_signups_control_characters_reach_neither_csv_nor_report(tmp_path):
+    path = tmp_path / "form.csv"
+    path.write_text(
+        "id,time,name,email,referrer\n"
+        + "".join(
+            f'r{i},2026-11-20T10:{i:02d}:00Z,"N\x1b[2J\u202e{i}",p{i}@example.org,"x\x01y"\n'
+            for i in range(30)
+        )
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["signups", str(path), "--out", str(out), "--reveal", "--bootstrap", "0", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("registrations.csv", "report.html", "summary.json"):
+        text = (out / name).read_text("utf-8")
+        assert not set(text) & {"\x01", "\x1b", "\u202e"}, name
+    assert "N\ufffd[2J\ufffd7" in (out / "registrations.csv").read_text("utf-8")
