@@ -183,3 +183,41 @@ def test_cli_error_echoing_the_input_escapes_control_characters(tmp_path):
     result = run("detect", path, "--out", tmp_path / "r", "--map", "actor=nope", "-q")
     assert_clean_error(result, r"Its columns are: \x1b[2J\x1b]8;;http://evil\x07col\u202e, object")
     assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def _out_cases(tmp_path):
+    a_file = tmp_path / "a_file.txt"
+    a_file.write_text("keep me")
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.docx").write_text("keep me too")
+    return [
+        (a_file, "a_file.txt' is a file"),  # click's own check (a usage error, exit 2)
+        (foreign, "already holds files concerted did not write (thesis.docx)"),
+        (a_file / "sub", "a_file.txt is a file, not a folder"),
+    ]
+
+
+@pytest.mark.parametrize("case", [0, 1, 2])
+@pytest.mark.parametrize(
+    "command, loader",
+    [
+        ("detect", "concerted.io.load_log"),
+        ("signups", "concerted.lenses.signups.load.load_registrations"),
+    ],
+)
+def test_cli_bad_out_is_refused_before_reading(
+    tiny_csv, tmp_path, monkeypatch, command, loader, case
+):
+    def never(*args, **kwargs):
+        raise AssertionError("the input was read before --out was checked")
+
+    monkeypatch.setattr(loader, never)
+    out, message = _out_cases(tmp_path)[case]
+    result = run(command, tiny_csv, "--out", out, "-q")
+    if case == 0:
+        assert result.exit_code == 2 and message in result.output, result.output
+    else:
+        assert_clean_error(result, message)
+    assert (tmp_path / "a_file.txt").read_text() == "keep me"
+    assert (tmp_path / "mine" / "thesis.docx").read_text() == "keep me too"

@@ -2,6 +2,7 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import igraph as ig
 import pyarrow as pa
@@ -277,3 +278,59 @@ def test_control_characters_reach_no_result_file(tmp_path):
     assert cleaned in {r["actor"] for r in json.loads(paths["actors.json"].read_text())}
     assert html.escape(cleaned) in paths["report.html"].read_text()
     assert "t\ufffd\ufffdx\ttab" in paths["report.html"].read_text()  # the tab is text: kept
+
+
+def test_write_results_keeps_a_file_added_while_writing_and_fails(
+    tmp_path, hostile_result, monkeypatch
+):
+    import concerted.outputs as outputs
+
+    out = tmp_path / "out"
+    write_results(hostile_result, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_manifest = outputs._write_manifest
+
+    def add_a_file_then_write_manifest(folder):
+        # someone saves their notes into the results folder while the new results are written
+        (out / "notes.txt").write_text("my only copy")
+        write_manifest(folder)
+
+    monkeypatch.setattr(outputs, "_write_manifest", add_a_file_then_write_manifest)
+    with pytest.raises(
+        OutputError, match=r"out gained files .*\(notes\.txt\).*left as it was"
+    ) as e:
+        write_results(hostile_result, out)
+    assert (out / "notes.txt").read_text() == "my only copy"
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "notes.txt"} == before
+    kept = Path(re.search(r"The new results are in (\S+):", str(e.value)).group(1))
+    assert kept.parent == tmp_path and kept.name.startswith("out.new-")
+    assert sorted(p.name for p in kept.iterdir()) == sorted((*result_files(), MANIFEST))
+
+
+def test_write_results_keeps_a_file_added_in_the_last_instant(
+    tmp_path, hostile_result, monkeypatch
+):
+    import concerted.outputs as outputs
+
+    out = tmp_path / "out"
+    write_results(hostile_result, out)
+    foreign_files = outputs._foreign_files
+    calls = []
+
+    def check_then_a_file_arrives(folder):
+        found = foreign_files(folder)
+        calls.append(folder)
+        if len(calls) == 2:  # the check just before the swap passed; a file arrives after it
+            (out / "late.txt").write_text("arrived late")
+        return found
+
+    monkeypatch.setattr(outputs, "_foreign_files", check_then_a_file_arrives)
+    with pytest.raises(
+        OutputError, match=r"new results are in .*out, but .*\(late\.txt\).*kept in"
+    ):
+        write_results(hostile_result, out)
+    assert len(calls) == 2
+    assert sorted(p.name for p in out.iterdir()) == sorted((*result_files(), MANIFEST))
+    (previous,) = [p for p in tmp_path.iterdir() if p.name.startswith("out.previous-")]
+    assert [p.name for p in previous.iterdir()] == ["late.txt"]
+    assert (previous / "late.txt").read_text() == "arrived late"

@@ -205,7 +205,7 @@ def test_bad_input_exits_1_with_a_clear_message(tmp_path, content, args, message
 def test_notes_are_shown_even_when_quiet(tmp_path):
     path = tmp_path / "form.csv"
     rows = [f"{i},{1591790400 + 60 * i},p{i}@gmail.com" for i in range(300)]
-    rows.append(f"300,{4_102_444_800},late@gmail.com")  # dated 2100
+    rows.append(f"300,{4_000_000_000},late@gmail.com")  # dated 2096
     path.write_text("id,time,email\n" + "\n".join(rows) + "\n")
     result = CliRunner().invoke(
         main, ["signups", str(path), "--out", str(tmp_path / "o"), "-q", "--bootstrap", "0"]

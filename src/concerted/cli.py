@@ -224,10 +224,11 @@ def detect(
       concerted detect --store project/ --deleted-within-hours 48
     """
     from .io import load_log
-    from .outputs import check_formats, write_results
+    from .outputs import check_formats, check_out_folder, write_results
     from .pipeline import detect as run
 
     check_formats(_split(formats))
+    check_out_folder(out_dir)  # a bad --out is refused now, not after the whole run
     if min_group_size is not None and min_group_size < 2:
         raise ParameterError(f"--min-group-size must be at least 2. Got {min_group_size}.")
     if (file is None) == (store_dir is None):

@@ -101,11 +101,13 @@ def signups(
       concerted signups form.jsonl --map time=submitted --map phone=mobile_no --show-rate 0.45
     """
     from ...cli import _parse_map, _Progress
+    from ...outputs import check_out_folder
     from ...safetext import printable
     from .lens import score_signups
     from .load import load_registrations
     from .outputs import write_signups
 
+    check_out_folder(out_dir)  # a bad --out is refused now, not after the whole run
     say = _Progress(quiet)
     say(f"reading {file}")
     table = load_registrations(
