@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 
 import pyarrow.csv as pacsv
 import pytest
@@ -221,3 +224,62 @@ def test_cli_bad_out_is_refused_before_reading(
         assert_clean_error(result, message)
     assert (tmp_path / "a_file.txt").read_text() == "keep me"
     assert (tmp_path / "mine" / "thesis.docx").read_text() == "keep me too"
+
+
+@pytest.mark.parametrize("command", ["detect", "signups", "ingest"])
+def test_cli_gzip_bomb_is_refused_in_one_line(tmp_path, command, monkeypatch):
+    from .test_io import gzip_bomb
+
+    bomb = gzip_bomb(tmp_path / "bomb.csv.gz", 200)  # 200 MB of text in 500 KB
+    where = ["--store", tmp_path / "store"] if command == "ingest" else ["--out", tmp_path / "r"]
+    monkeypatch.delenv("CONCERTED_MAX_INPUT_BYTES", raising=False)
+    result = run(command, bomb, *where, "--max-input-gb", "0.05", "-q")
+    assert_clean_error(result, "bomb.csv.gz holds more than 0.05 GB once decompressed")
+    assert "--max-input-gb GB (or CONCERTED_MAX_INPUT_BYTES=BYTES)" in result.output
+    assert "CONCERTED_MAX_INPUT_BYTES" not in os.environ  # the option held for that command only
+    monkeypatch.setenv("CONCERTED_MAX_INPUT_BYTES", "50000000")
+    result = run(command, bomb, *where, "-q")
+    assert_clean_error(result, "bomb.csv.gz holds more than 0.05 GB once decompressed")
+
+
+def test_cli_max_input_gb_must_be_a_finite_positive_number(tiny_csv, tmp_path):
+    for value in ("nan", "inf", "0", "-1"):
+        result = run("detect", tiny_csv, "--out", tmp_path / "r", "--max-input-gb", value)
+        assert result.exit_code == 2, result.output
+        assert "must be a number of GB from 0.001 to 1000000" in result.output
+
+
+def test_cli_raising_the_limit_reads_the_file(tmp_path):
+    from .test_io import gzip_bomb
+
+    big = gzip_bomb(tmp_path / "big.csv.gz", 2)
+    result = run("detect", big, "--out", tmp_path / "r", "--max-input-gb", "0.001", "-q")
+    assert_clean_error(result, "big.csv.gz holds more than 0.001 GB once decompressed")
+    result = run("detect", big, "--out", tmp_path / "r", "--max-input-gb", "0.01", "-q")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow
+def test_cli_gzip_bomb_leaves_memory_alone(tmp_path):
+    """The attack of issue 13: a few MB of gzip that expands to gigabytes. In a process of its
+    own, so that its peak memory can be read."""
+    from .test_io import gzip_bomb
+
+    bomb = gzip_bomb(tmp_path / "bomb.csv.gz", 3000)  # 3 GB of text in 8 MB
+    probe = (
+        "import resource, subprocess, sys\n"
+        "r = subprocess.run([sys.executable, '-m', 'concerted.cli', 'detect', sys.argv[1],"
+        " '--out', sys.argv[2], '--max-input-gb', '0.1', '-q'], capture_output=True, text=True)\n"
+        "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "print(r.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, str(bomb), str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    code, peak_kb = out.split("\n")[0].split()
+    assert code == "1", out
+    assert "holds more than 0.1 GB once decompressed" in out and "Traceback" not in out
+    assert int(peak_kb) < 600_000, out  # a few hundred MB for Python and DuckDB, not gigabytes

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_options import max_input_option
 from .detectors import CoAction
 from .engines.base import get_engine
 from .errors import ConcertedError, ParameterError
@@ -92,6 +93,7 @@ def input_options(command):
                 type=click.Choice(["csv", "jsonl", "parquet"]),
                 help="Input format; guessed when omitted.",
             ),
+            max_input_option,
         ]
     ):
         command = option(command)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ...cli_options import max_input_option
 from ...errors import ParameterError
 
 
@@ -50,6 +51,7 @@ def _friendly(command):
     type=click.Choice(["csv", "jsonl", "parquet"]),
     help="Input format; guessed when omitted.",
 )
+@max_input_option
 @click.option(
     "--venue-postcode", help="The venue's US ZIP code; distance from it becomes a signal."
 )
