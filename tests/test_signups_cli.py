@@ -271,3 +271,18 @@ def test_signups_control_characters_reach_neither_csv_nor_report(tmp_path):
         text = (out / name).read_text("utf-8")
         assert not set(text) & {"\x01", "\x1b", "\u202e"}, name
     assert "N\ufffd[2J\ufffd7" in (out / "registrations.csv").read_text("utf-8")
+
+
+def test_signups_bad_show_rate_is_refused_before_reading(tmp_path, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("the input was read before the options were checked")
+
+    monkeypatch.setattr("concerted.lenses.signups.load.load_registrations", never)
+    path = tmp_path / "form.csv"
+    path.write_text("time,email\n1591790400,a@x.com\n")
+    for rate in ("2", "nan", "inf"):
+        result = CliRunner().invoke(
+            main, ["signups", str(path), "--out", str(tmp_path / "o"), "--show-rate", rate]
+        )
+        assert result.exit_code == 1, result.output
+        assert "(--show-rate) must be in (0, 1]" in result.output

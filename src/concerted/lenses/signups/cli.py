@@ -105,11 +105,14 @@ def signups(
     from ...cli import _parse_map, _Progress
     from ...outputs import check_out_folder
     from ...safetext import printable
+    from .estimate import check_estimate_params
     from .lens import score_signups
     from .load import load_registrations
     from .outputs import write_signups
 
-    check_out_folder(out_dir)  # a bad --out is refused now, not after the whole run
+    # A bad --out or option is refused now, not after the whole run.
+    check_out_folder(out_dir)
+    check_estimate_params(show_rate, bootstrap)
     say = _Progress(quiet)
     say(f"reading {file}")
     table = load_registrations(
