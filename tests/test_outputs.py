@@ -334,3 +334,12 @@ def test_write_results_keeps_a_file_added_in_the_last_instant(
     (previous,) = [p for p in tmp_path.iterdir() if p.name.startswith("out.previous-")]
     assert [p.name for p in previous.iterdir()] == ["late.txt"]
     assert (previous / "late.txt").read_text() == "arrived late"
+
+
+def test_check_out_folder_refuses_a_folder_it_cannot_write_in(tmp_path, monkeypatch):
+    from concerted.outputs import check_out_folder
+
+    check_out_folder(tmp_path / "new" / "deeper")  # missing folders are created later: fine
+    monkeypatch.setattr("concerted.outputs.os.access", lambda path, mode: False)  # as non-root
+    with pytest.raises(OutputError, match=rf"Cannot create .*deeper: {tmp_path} is not writable"):
+        check_out_folder(tmp_path / "new" / "deeper")

@@ -47,7 +47,8 @@ class _Progress:
 
     def __call__(self, message: str) -> None:
         if not self.quiet:
-            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {message}", err=True)
+            shown = printable(message)  # it may name a file or quote the input
+            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {shown}", err=True)
 
 
 def _parse_map(values: tuple[str, ...], example: str = "actor=account_id") -> dict[str, str]:
@@ -272,7 +273,7 @@ def detect(
             format=file_format,
         )
         for note in log.notes:
-            say(f"note: {printable(note)}")
+            say(f"note: {note}")
         result = run(log, progress=say, **options)
     say(f"writing {out_dir}/")
     write_results(result, out_dir, reveal=reveal, formats=_split(formats))
