@@ -166,13 +166,24 @@ def test_co_action_empty_log():
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"window_seconds": 0}, r"window_seconds must be a number > 0\. Got 0"),
-        ({"window_seconds": "60"}, r"window_seconds must be a number > 0\. Got '60'"),
-        ({"min_repeat": 0}, r"min_repeat must be an integer >= 1\. Got 0"),
+        (
+            {"window_seconds": 0},
+            r"window_seconds must be a number from 0\.001 to 31,536,000 \(a year\)\. Got 0\.",
+        ),
+        ({"window_seconds": "60"}, r"window_seconds must be a number from .*Got '60'"),
+        ({"window_seconds": float("inf")}, r"window_seconds must be a number from .*Got inf"),
+        ({"window_seconds": float("nan")}, r"window_seconds must be a number from .*Got nan"),
+        ({"window_seconds": 1e-300}, r"window_seconds must be a number from .*Got 1e-300"),
+        ({"window_seconds": 1e20}, r"window_seconds must be a number from .*Got 1e\+20"),
+        ({"min_repeat": 0}, r"min_repeat must be an integer from 1 to 2,147,483,647\. Got 0"),
+        (
+            {"min_repeat": 10**30},
+            r"min_repeat must be an integer from 1 to 2,147,483,647\. Got 1000",
+        ),
         ({"alpha": 1.5}, r"alpha must be a number between 0 and 1\. Got 1\.5"),
         ({"alpha": 0.05, "significance": False}, r"alpha applies only with significance on"),
-        ({"max_bucket_events": 1}, r"max_bucket_events must be an integer >= 2"),
-        ({"crowd_partners": 0}, r"crowd_partners must be an integer >= 1"),
+        ({"max_bucket_events": 1}, r"max_bucket_events must be an integer from 2 to"),
+        ({"crowd_partners": 0}, r"crowd_partners must be an integer from 1 to"),
         ({"crowd_partners": 50, "significance": False}, r"crowd_partners applies only with"),
     ],
 )

@@ -1,11 +1,13 @@
 import gzip
 import json
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from concerted import ParameterError, SchemaError, load_log
+from concerted.io import parse_times
 
 from .conftest import GERMAN, RUSSIAN, needs_real_data
 
@@ -195,3 +197,96 @@ def test_load_log_broken_parquet_gzip_and_jsonl(tmp_path):
     )
     with pytest.raises(SchemaError, match=r"bad\.jsonl: cannot be read as JSONL"):
         load_log(tmp_path / "bad.jsonl")
+
+
+@pytest.mark.parametrize(
+    "value", ["1e300", "-1e15", "1e20", "-0.5", "0001-01-01", "9999-12-31T23:59:59Z", "2100-01-01"]
+)
+def test_load_log_refuses_times_outside_1970_2100(tmp_path, value):
+    path = write(tmp_path, "far.csv", f"actor,object,time\nu,o,5\nv,o,{value}\nw,o,{value}\n")
+    with pytest.raises(
+        SchemaError,
+        match=rf"far\.csv: column 'time' has 2 time\(s\) outside the years 1970-2099 "
+        rf"\(row 2: '{re.escape(value)}'; row 3: '{re.escape(value)}'\)\. Numbers are read as Unix",
+    ):
+        load_log(path)
+
+
+def test_parse_times_range_edges():
+    values = pa.array(["0", "4102444799.5", "1970-01-01T00:00:00Z", "2099-12-31T23:59:59Z"])
+    assert parse_times(values, column="t", name="x").tolist() == [
+        0.0,
+        4102444799.5,
+        0.0,
+        4102444799.0,
+    ]
+
+
+def test_load_log_message_shows_a_hostile_value_escaped_and_cut(tmp_path):
+    value = "\x1b[2J\x1b]8;;http://evil\x07" + "x" * 100
+    path = tmp_path / "h.csv"
+    path.write_text(f'actor,object,time\nu,o,"{value}"\n')
+    with pytest.raises(SchemaError) as caught:
+        load_log(path)
+    message = str(caught.value)
+    assert "\x1b" not in message and "\x07" not in message
+    assert r"row 1: '\x1b[2J\x1b]8;;http://evil\x07xxx" in message and "x..." in message
+
+
+def gzip_bomb(path, rows_mb: int, header: bytes = b"actor,object,time\n"):
+    """A gzip file of ``rows_mb`` MB of CSV rows, a few KB on disk: one compressed megabyte
+    repeated as gzip members (which readers join), so it is made in an instant."""
+    row = b"u1,o1,1592676000\n"
+    member = gzip.compress(row * (2**20 // len(row)), 9)
+    with open(path, "wb") as f:
+        f.write(gzip.compress(header))
+        for _ in range(rows_mb):
+            f.write(member)
+    return path
+
+
+def test_load_log_refuses_a_gzip_bomb_quickly_without_reading_it(tmp_path):
+    import time
+
+    bomb = gzip_bomb(tmp_path / "bomb.csv.gz", 2000)  # 2 GB of text in 5 MB
+    assert bomb.stat().st_size < 6_000_000
+    start = time.perf_counter()
+    with pytest.raises(
+        SchemaError,
+        match=r"bomb\.csv\.gz holds more than 0\.01 GB once decompressed \(0\.00\d+ GB on disk\)"
+        r".*raise the limit with --max-input-gb GB \(or CONCERTED_MAX_INPUT_BYTES=BYTES\)",
+    ):
+        load_log(bomb, max_input_bytes=10**7)
+    assert time.perf_counter() - start < 5  # it stopped counting at the limit
+
+
+def test_max_input_bytes_from_the_environment_and_the_machine(tmp_path, monkeypatch):
+    from concerted.engines.sql import physical_memory
+    from concerted.io import max_input_bytes
+
+    monkeypatch.delenv("CONCERTED_MAX_INPUT_BYTES", raising=False)
+    assert max_input_bytes() == physical_memory() // 8
+    monkeypatch.setenv("CONCERTED_MAX_INPUT_BYTES", "3000000")
+    assert max_input_bytes() == 3_000_000
+    small = gzip_bomb(tmp_path / "small.csv.gz", 4)  # 4 MB of text: refused, then read
+    with pytest.raises(SchemaError, match=r"holds more than 0\.003 GB once decompressed"):
+        load_log(small)
+    assert len(load_log(small, max_input_bytes=5 * 2**20)) == 4 * (2**20 // 17)
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(gzip.decompress(small.read_bytes()))
+    with pytest.raises(SchemaError, match=r"plain\.csv holds more than 0\.003 GB of text"):
+        load_log(plain)
+    monkeypatch.setenv("CONCERTED_MAX_INPUT_BYTES", "lots")
+    with pytest.raises(ParameterError, match=r"must be a whole number of bytes.*Got 'lots'"):
+        load_log(plain)
+
+
+def test_load_log_refuses_a_parquet_file_that_expands_past_the_limit(tmp_path):
+    path = tmp_path / "big.parquet"
+    rows = 2000
+    table = pa.table({"actor": ["a" * 1000] * rows, "object": ["o"] * rows, "time": ["5"] * rows})
+    pq.write_table(table, path, compression="zstd", use_dictionary=False)
+    assert path.stat().st_size < 100_000  # 2 MB of text, compressed
+    with pytest.raises(SchemaError, match=r"big\.parquet holds more than 0\.001 GB once decomp"):
+        load_log(path, max_input_bytes=10**6)
+    assert len(load_log(path, max_input_bytes=10**7)) == rows

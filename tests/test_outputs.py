@@ -1,6 +1,8 @@
 import html
 import json
+import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import igraph as ig
 import pyarrow as pa
@@ -246,3 +248,98 @@ def test_write_results_fills_an_empty_folder(tmp_path, hostile_result):
     (tmp_path / "out").mkdir()
     write_results(hostile_result, tmp_path / "out")
     assert (tmp_path / "out" / "report.html").exists()
+
+
+CONTROL_NAME = "ev\x00il\x1b[2J\x1b]8;;http://x\x07\u202etxt.exe\x85\x7f"
+
+
+def _control_characters(text: str) -> set[str]:
+    """The characters of :data:`concerted.safetext.CONTROLS` found in ``text``."""
+    return set(re.findall("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text))
+
+
+def test_control_characters_reach_no_result_file(tmp_path):
+    rows = [
+        {"actor": a, "object": f"o\x1b{o}", "time": float(t + d), "text": "t\x00\u2066x\ttab"}
+        for o, t in (("x", 0), ("y", 900), ("z", 1800))
+        for a, d in ((CONTROL_NAME, 0), ("b\x9bc", 2), ("plain", 4))
+    ]
+    result = detect(make_log(rows), detector=CoAction(window_seconds=10, significance=False))
+    paths = write_results(result, tmp_path / "out", formats=FORMATS, reveal=True)
+    for name, path in paths.items():
+        if path.suffix == ".parquet":
+            text = str(pq.read_table(path).to_pylist())
+        else:
+            text = path.read_text("utf-8")
+        assert _control_characters(text) == set(), name
+    cleaned = "ev\ufffdil\ufffd[2J\ufffd]8;;http://x\ufffd\ufffdtxt.exe\ufffd\ufffd"
+    assert cleaned in pacsv.read_csv(paths["actors.csv"])["actor"].to_pylist()
+    assert cleaned in pq.read_table(paths["actors.parquet"])["actor"].to_pylist()
+    assert cleaned in {r["actor"] for r in json.loads(paths["actors.json"].read_text())}
+    assert html.escape(cleaned) in paths["report.html"].read_text()
+    assert "t\ufffd\ufffdx\ttab" in paths["report.html"].read_text()  # the tab is text: kept
+
+
+def test_write_results_keeps_a_file_added_while_writing_and_fails(
+    tmp_path, hostile_result, monkeypatch
+):
+    import concerted.outputs as outputs
+
+    out = tmp_path / "out"
+    write_results(hostile_result, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    write_manifest = outputs._write_manifest
+
+    def add_a_file_then_write_manifest(folder):
+        # someone saves their notes into the results folder while the new results are written
+        (out / "notes.txt").write_text("my only copy")
+        write_manifest(folder)
+
+    monkeypatch.setattr(outputs, "_write_manifest", add_a_file_then_write_manifest)
+    with pytest.raises(
+        OutputError, match=r"out gained files .*\(notes\.txt\).*left as it was"
+    ) as e:
+        write_results(hostile_result, out)
+    assert (out / "notes.txt").read_text() == "my only copy"
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "notes.txt"} == before
+    kept = Path(re.search(r"The new results are in (\S+):", str(e.value)).group(1))
+    assert kept.parent == tmp_path and kept.name.startswith("out.new-")
+    assert sorted(p.name for p in kept.iterdir()) == sorted((*result_files(), MANIFEST))
+
+
+def test_write_results_keeps_a_file_added_in_the_last_instant(
+    tmp_path, hostile_result, monkeypatch
+):
+    import concerted.outputs as outputs
+
+    out = tmp_path / "out"
+    write_results(hostile_result, out)
+    foreign_files = outputs._foreign_files
+    calls = []
+
+    def check_then_a_file_arrives(folder):
+        found = foreign_files(folder)
+        calls.append(folder)
+        if len(calls) == 2:  # the check just before the swap passed; a file arrives after it
+            (out / "late.txt").write_text("arrived late")
+        return found
+
+    monkeypatch.setattr(outputs, "_foreign_files", check_then_a_file_arrives)
+    with pytest.raises(
+        OutputError, match=r"new results are in .*out, but .*\(late\.txt\).*kept in"
+    ):
+        write_results(hostile_result, out)
+    assert len(calls) == 2
+    assert sorted(p.name for p in out.iterdir()) == sorted((*result_files(), MANIFEST))
+    (previous,) = [p for p in tmp_path.iterdir() if p.name.startswith("out.previous-")]
+    assert [p.name for p in previous.iterdir()] == ["late.txt"]
+    assert (previous / "late.txt").read_text() == "arrived late"
+
+
+def test_check_out_folder_refuses_a_folder_it_cannot_write_in(tmp_path, monkeypatch):
+    from concerted.outputs import check_out_folder
+
+    check_out_folder(tmp_path / "new" / "deeper")  # missing folders are created later: fine
+    monkeypatch.setattr("concerted.outputs.os.access", lambda path, mode: False)  # as non-root
+    with pytest.raises(OutputError, match=rf"Cannot create .*deeper: {tmp_path} is not writable"):
+        check_out_folder(tmp_path / "new" / "deeper")

@@ -205,7 +205,7 @@ def test_bad_input_exits_1_with_a_clear_message(tmp_path, content, args, message
 def test_notes_are_shown_even_when_quiet(tmp_path):
     path = tmp_path / "form.csv"
     rows = [f"{i},{1591790400 + 60 * i},p{i}@gmail.com" for i in range(300)]
-    rows.append(f"300,{4_102_444_800},late@gmail.com")  # dated 2100
+    rows.append(f"300,{4_000_000_000},late@gmail.com")  # dated 2096
     path.write_text("id,time,email\n" + "\n".join(rows) + "\n")
     result = CliRunner().invoke(
         main, ["signups", str(path), "--out", str(tmp_path / "o"), "-q", "--bootstrap", "0"]
@@ -251,3 +251,38 @@ def test_a_log_without_times_gets_its_report_and_the_note(tmp_path):
     report = (out / "report.html").read_text()
     assert "<td>suspect</td><td>-</td>" in report
     assert "None" not in report
+
+
+def test_signups_control_characters_reach_neither_csv_nor_report(tmp_path):
+    path = tmp_path / "form.csv"
+    path.write_text(
+        "id,time,name,email,referrer\n"
+        + "".join(
+            f'r{i},2026-11-20T10:{i:02d}:00Z,"N\x1b[2J\u202e{i}",p{i}@example.org,"x\x01y"\n'
+            for i in range(30)
+        )
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["signups", str(path), "--out", str(out), "--reveal", "--bootstrap", "0", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("registrations.csv", "report.html", "summary.json"):
+        text = (out / name).read_text("utf-8")
+        assert not set(text) & {"\x01", "\x1b", "\u202e"}, name
+    assert "N\ufffd[2J\ufffd7" in (out / "registrations.csv").read_text("utf-8")
+
+
+def test_signups_bad_show_rate_is_refused_before_reading(tmp_path, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("the input was read before the options were checked")
+
+    monkeypatch.setattr("concerted.lenses.signups.load.load_registrations", never)
+    path = tmp_path / "form.csv"
+    path.write_text("time,email\n1591790400,a@x.com\n")
+    for rate in ("2", "nan", "inf"):
+        result = CliRunner().invoke(
+            main, ["signups", str(path), "--out", str(tmp_path / "o"), "--show-rate", rate]
+        )
+        assert result.exit_code == 1, result.output
+        assert "(--show-rate) must be in (0, 1]" in result.output

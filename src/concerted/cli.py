@@ -15,9 +15,11 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_options import max_input_option
 from .detectors import CoAction
 from .engines.base import get_engine
 from .errors import ConcertedError, ParameterError
+from .safetext import printable
 
 
 def _friendly(command):
@@ -28,7 +30,9 @@ def _friendly(command):
         try:
             return command(*args, **kwargs)
         except ConcertedError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
+            # The message may quote the input (a column name, a value): its control characters
+            # are shown escaped, never sent to the terminal.
+            click.secho(f"Error: {printable(str(exc))}", fg="red", err=True)
             sys.exit(1)
 
     return wrapper
@@ -43,7 +47,8 @@ class _Progress:
 
     def __call__(self, message: str) -> None:
         if not self.quiet:
-            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {message}", err=True)
+            shown = printable(message)  # it may name a file or quote the input
+            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {shown}", err=True)
 
 
 def _parse_map(values: tuple[str, ...], example: str = "actor=account_id") -> dict[str, str]:
@@ -89,6 +94,7 @@ def input_options(command):
                 type=click.Choice(["csv", "jsonl", "parquet"]),
                 help="Input format; guessed when omitted.",
             ),
+            max_input_option,
         ]
     ):
         command = option(command)
@@ -221,10 +227,11 @@ def detect(
       concerted detect --store project/ --deleted-within-hours 48
     """
     from .io import load_log
-    from .outputs import check_formats, write_results
+    from .outputs import check_formats, check_out_folder, write_results
     from .pipeline import detect as run
 
     check_formats(_split(formats))
+    check_out_folder(out_dir)  # a bad --out is refused now, not after the whole run
     if min_group_size is not None and min_group_size < 2:
         raise ParameterError(f"--min-group-size must be at least 2. Got {min_group_size}.")
     if (file is None) == (store_dir is None):
@@ -242,6 +249,7 @@ def detect(
         max_bucket_events=max_bucket_events,
         crowd_partners=crowd_partners,
     )
+    detector.check_params()  # before reading the log, not after
     options = dict(detector=detector, engine=get_engine(engine_name), min_group_size=min_group_size)
     if store_dir is not None:
         from .store import detect_store
@@ -287,7 +295,7 @@ def detect(
         )
     for note in s["notes"]:  # the run's own notes (the input's were shown while reading)
         if note not in result.log.notes:
-            click.echo(f"Note: {note}")
+            click.echo(f"Note: {printable(note)}")
     click.echo(f"Results in {out_dir}/ (open report.html)")
     if store_dir is not None:
         click.echo(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io as _io
+import os
 import re
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -18,8 +20,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from .engines.sql import connect, identifier, literal
+from .engines.sql import connect, identifier, literal, physical_memory
 from .errors import ParameterError, SchemaError
 from .extract import KINDS, extract_objects
 from .schema import CANONICAL, Log, make_log
@@ -113,6 +116,14 @@ FORMATS = ("csv", "jsonl", "parquet")
 _TIME_FORMATS = ("%a %b %d %H:%M:%S %z %Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S%z")
 # Epoch values at or above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _MS_THRESHOLD = 1e11
+# Times outside these (epoch seconds) are refused at load: 1970-01-01 to 2100-01-01, as the
+# sign-up service accepts. No online activity predates 1970, and a time past 2100 (or 1e300, or
+# the year 9999) is a typing error or an attack that overflows the windows and the outputs.
+EARLIEST_TIME = 0.0
+LATEST_TIME = 4_102_444_800.0
+# The most text read from one input, decompressed, unless told otherwise (see max_input_bytes).
+MAX_INPUT_ENV = "CONCERTED_MAX_INPUT_BYTES"
+MEMORY_SHARE = 8  # the default: an eighth of the machine's memory
 _MAX_SHOWN = 5
 
 
@@ -123,6 +134,7 @@ def load_log(
     object_columns: Iterable[str] | None = None,
     objects_from_text: Iterable[str] | None = None,
     format: str | None = None,
+    max_input_bytes: int | None = None,
 ) -> Log:
     """Read an action log and map it to the canonical columns ``actor, action, object, time, text``.
 
@@ -141,6 +153,8 @@ def load_log(
         Extract objects from the text column: any of ``hashtags``, ``urls``, ``mentions``.
     format
         ``csv``, ``jsonl`` or ``parquet``; guessed from the name and the content when omitted.
+    max_input_bytes
+        The most text the file may hold once decompressed; :func:`max_input_bytes` when omitted.
 
     Returns
     -------
@@ -161,7 +175,7 @@ def load_log(
     kinds = [k.strip() for k in (objects_from_text or []) if k.strip()]
     _check_options(mapping, kinds)
     con = connect()
-    raw = read_text_table(path, format=format)
+    raw = read_text_table(path, format=format, max_input_bytes=max_input_bytes)
     source = _resolve_columns(raw.column_names, mapping, object_columns, kinds, name)
     if "source" in source and "source" not in mapping and _is_client_app(raw[source["source"]]):
         del source["source"]
@@ -169,9 +183,16 @@ def load_log(
     return make_log(table, name, notes)
 
 
-def read_text_table(path: str | Path, *, format: str | None = None) -> pa.Table:
+def read_text_table(
+    path: str | Path, *, format: str | None = None, max_input_bytes: int | None = None
+) -> pa.Table:
     """Every column of a CSV, JSONL or Parquet file (gzip or not) as text, plus ``__row`` (the
     1-based row number, for messages), with the same checks and messages as :func:`load_log`.
+
+    Every loader goes through here (:func:`load_log`, hence ``concerted ingest``; the sign-up
+    lens; the web app's upload check), and so through the size guard: a file that holds more
+    than ``max_input_bytes`` of text once decompressed (default :func:`max_input_bytes`) is
+    refused before it is read, so a small gzip bomb cannot exhaust the machine's memory.
 
     For lenses that read columns of their own (they map them themselves and parse times with
     :func:`parse_times`).
@@ -182,38 +203,151 @@ def read_text_table(path: str | Path, *, format: str | None = None) -> pa.Table:
         raise SchemaError(f"{name}: no such file.")
     if path.is_dir():
         raise SchemaError(f"{name} is a folder; give the path of a CSV, JSONL or Parquet file.")
-    raw = _read_raw(connect(), path, format or _guess_format(path))
+    fmt = format or _guess_format(path)
+    check_input_size(path, fmt, max_input_bytes)
+    raw = _read_raw(connect(), path, fmt)
     if raw.num_rows == 0:
         raise SchemaError(f"{name} has no rows. Check that it is the right file.")
     return raw.append_column("__row", pa.array(np.arange(1, raw.num_rows + 1), pa.int64()))
 
 
+def max_input_bytes() -> int:
+    """The most text concerted reads from one input file, decompressed, unless told otherwise.
+
+    ``CONCERTED_MAX_INPUT_BYTES`` (a number of bytes; the CLI's ``--max-input-gb`` sets it for
+    one command) or else an eighth of the machine's memory (1 GB where the system does not
+    say): loading holds the text several times over at its peak (as read, as columns, as the
+    canonical table), so an eighth leaves room for that and for the detection that follows.
+    """
+    value = os.environ.get(MAX_INPUT_ENV, "").strip()
+    if value:
+        try:
+            limit = int(value)
+        except ValueError:
+            limit = 0
+        if limit < 1:
+            raise ParameterError(
+                f"{MAX_INPUT_ENV} must be a whole number of bytes, e.g. 8000000000 for 8 GB. "
+                f"Got {value!r}."
+            )
+        return limit
+    total = physical_memory()
+    return 2**30 if total is None else total // MEMORY_SHARE
+
+
+def check_input_size(path: str | Path, format: str, limit: int | None = None) -> None:
+    """Raise :class:`SchemaError` if the file at ``path`` holds more than ``limit`` bytes of
+    text once decompressed (default :func:`max_input_bytes`), without holding it in memory.
+
+    A gzip file is decompressed as a stream and counted, stopping as soon as the count passes
+    the limit (a 13 MB file can expand to 5 GB; its header's size field is not to be trusted).
+    A Parquet file counts the uncompressed size its metadata gives for every column chunk.
+    """
+    path = Path(path)
+    if limit is None:
+        limit = max_input_bytes()
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ParameterError(f"max_input_bytes must be an integer >= 1. Got {limit!r}.")
+    on_disk = path.stat().st_size
+    if format == "parquet":
+        size, what = _parquet_size(path), "once decompressed"
+    elif _is_gzip(path):
+        size, what = _gunzipped_size(path, limit), "once decompressed"
+    else:
+        size, what = on_disk, "of text"
+    if size > limit:
+        raise SchemaError(
+            f"{path} holds more than {_gb(limit)} {what} ({_gb(on_disk)} on disk), the most "
+            "concerted reads from one file (an eighth of this machine's memory unless told "
+            "otherwise). If the file is genuine and the machine has the memory, raise the limit "
+            f"with --max-input-gb GB (or {MAX_INPUT_ENV}=BYTES), or split the file."
+        )
+
+
+def _gb(n: int) -> str:
+    return f"{n / 1e9:.3g} GB"
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _gunzipped_size(path: Path, limit: int) -> int:
+    """The decompressed size of a gzip file, counted as a stream; stops just past ``limit``
+    (the answer is then ``limit + 1``, or more). A truncated or corrupt file is a SchemaError."""
+    size = 0
+    buffer = bytearray(1 << 20)  # one buffer, reused: counting allocates nothing per chunk
+    try:
+        with gzip.open(path, "rb") as f:
+            while n := f.readinto(buffer):
+                size += n
+                if size > limit:
+                    return size
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SchemaError(f"{path}: cannot be read ({exc}). Is the file complete?") from None
+    return size
+
+
+def _parquet_size(path: Path) -> int:
+    """What the metadata of a Parquet file says its column chunks hold uncompressed; 0 if it
+    cannot be read (the reader then says what is wrong)."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception:  # pyarrow raises several types for a broken file
+        return 0
+    return sum(
+        meta.row_group(g).column(c).total_uncompressed_size
+        for g in range(meta.num_row_groups)
+        for c in range(meta.num_columns)
+    )
+
+
 def parse_times(values: pa.Array | pa.ChunkedArray, *, column: str, name: str) -> np.ndarray:
     """Text times (ISO 8601, no zone = UTC; Unix seconds or milliseconds; the formats
-    :func:`load_log` reads) as epoch seconds. A value that is not a time raises a
-    :class:`SchemaError` naming its row (1-based) and column."""
+    :func:`load_log` reads) as epoch seconds.
+
+    A value that is not a time, or a time outside :data:`EARLIEST_TIME` - :data:`LATEST_TIME`
+    (1970-2100), raises a :class:`SchemaError` naming its row (1-based) and column: such a value
+    is a typing error or an attack (``1e300`` overflows every later step), never an action.
+    """
     con = connect()
     con.register("v", pa.table({"t": values, "__row": np.arange(1, len(values) + 1)}))
     times = con.sql(f"SELECT {_time_sql('t')} AS time, t FROM v ORDER BY __row").to_arrow_table()
+    con.close()
     parsed = times["time"].to_numpy(zero_copy_only=False).astype(float)  # nulls become NaN
-    bad = ~np.isfinite(parsed)
-    if bad.any():
-        rows = np.flatnonzero(bad) + 1
-        raw = np.asarray(times["t"].to_pylist(), dtype=object)[bad]
-        shown = "; ".join(
-            f"row {r}: {_shown(v)}" for r, v in list(zip(rows, raw, strict=True))[:_MAX_SHOWN]
-        )
+    not_time = ~np.isfinite(parsed)
+    if not_time.any():
         raise SchemaError(
-            f"{name}: column {column!r} has {int(bad.sum())} value(s) that are not a time ({shown}). "
-            "Use ISO 8601 (2020-06-20T18:00:00Z) or Unix epoch seconds or milliseconds, "
-            "or map another column with --map time=COLUMN."
+            f"{name}: column {column!r} has {int(not_time.sum())} value(s) that are not a time "
+            f"({_rows_shown(not_time, times['t'])}). Use ISO 8601 (2020-06-20T18:00:00Z) or Unix "
+            "epoch seconds or milliseconds, or map another column with --map time=COLUMN."
+        )
+    outside = (parsed < EARLIEST_TIME) | (parsed >= LATEST_TIME)
+    if outside.any():
+        raise SchemaError(
+            f"{name}: column {column!r} has {int(outside.sum())} time(s) outside the years "
+            f"1970-2099 ({_rows_shown(outside, times['t'])}). Numbers are read as Unix epoch "
+            "seconds (milliseconds at or above 1e11): correct those rows or drop them, or map "
+            "another column with --map time=COLUMN."
         )
     return parsed
 
 
+def _rows_shown(bad: np.ndarray, raw: pa.ChunkedArray) -> str:
+    """The first bad rows as a message shows them: ``row 2: '1e300'; row 5: empty``."""
+    rows = np.flatnonzero(bad)[:_MAX_SHOWN]
+    values = raw.take(pa.array(rows)).to_pylist()
+    return "; ".join(f"row {r + 1}: {_shown(v)}" for r, v in zip(rows, values, strict=True))
+
+
 def _shown(value) -> str:
-    """A bad value as a message shows it: quoted, or ``empty``."""
-    return "empty" if value is None or not str(value).strip() else repr(value)
+    """A bad value as a message shows it: quoted (control characters escaped, cut at 40
+    characters), or ``empty``."""
+    if value is None or not str(value).strip():
+        return "empty"
+    text = str(value)
+    return repr(text[:40] + ("..." if len(text) > 40 else ""))
 
 
 def _check_options(mapping: dict[str, str], kinds: list[str]) -> None:
@@ -390,22 +524,8 @@ def _to_canonical(
     notes: list[str] = []
     con.register("raw", raw)
 
-    t = identifier(source["time"])
-    con.execute(f"""CREATE TEMP TABLE parsed AS SELECT *, {_time_sql(t)} AS __time FROM raw""")
-    bad = con.execute(
-        f"""SELECT __row, {t} FROM parsed WHERE __time IS NULL OR isnan(__time) OR isinf(__time)
-            ORDER BY __row LIMIT {_MAX_SHOWN}"""
-    ).fetchall()
-    if bad:
-        n_bad = con.execute(
-            "SELECT count(*) FROM parsed WHERE __time IS NULL OR isnan(__time) OR isinf(__time)"
-        ).fetchone()[0]
-        shown = "; ".join(f"row {r}: {_shown(v)}" for r, v in bad)
-        raise SchemaError(
-            f"{name}: column {source['time']!r} has {n_bad} value(s) that are not a time ({shown}). "
-            "Use ISO 8601 (2020-06-20T18:00:00Z) or Unix epoch seconds or milliseconds, "
-            "or map another column with --map time=COLUMN."
-        )
+    times = parse_times(raw[source["time"]], column=source["time"], name=name)
+    con.register("parsed", raw.append_column("__time", pa.array(times, pa.float64())))
 
     def col(canon: str) -> str:
         return f"NULLIF(trim({identifier(source[canon])}), '')" if canon in source else "NULL"

@@ -17,7 +17,9 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -32,6 +34,7 @@ from .errors import OutputError, ParameterError
 from .pipeline import Result
 from .privacy import pseudonymise_result
 from .report import render_report
+from .safetext import clean_table, clean_value, printable
 
 TABLES = ("actors", "groups", "edges", "evidence")
 FORMATS = ("csv", "parquet", "json", "graphml", "gexf")
@@ -77,9 +80,25 @@ def write_results(
     formats = check_formats(formats)
     if not reveal:
         result = pseudonymise_result(result)
+    result = clean_result(result)
     out = Path(out_dir)
     write_folder(out, lambda folder: _write_all(result, folder, formats))
     return {name: out / name for name in result_files(formats)}
+
+
+def clean_result(result: Result) -> Result:
+    """A copy of the result with control characters replaced in every text it writes or shows
+    (every table, whatever the format, the report and summary.json): see
+    :mod:`concerted.safetext`."""
+    return replace(
+        result,
+        edges=clean_table(result.edges),
+        evidence=clean_table(result.evidence),
+        groups=clean_table(result.groups),
+        actors=clean_table(result.actors),
+        group_actions=clean_table(result.group_actions),
+        summary=clean_value(result.summary),
+    )
 
 
 def check_formats(formats: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -99,14 +118,40 @@ def result_files(formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[str]:
     return [*names, "summary.json", "report.html"]
 
 
-def write_folder(out: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary folder beside ``out``, then rename it to ``out``
-    (replacing a previous one only once the new one is complete). Any failure leaves ``out`` as
-    it was and raises :class:`OutputError` (or the original exception if it is not an I/O one)."""
+def check_out_folder(out: str | Path) -> None:
+    """Raise :class:`OutputError` unless ``out`` can receive a results folder: it is a folder
+    that :func:`write_folder` may replace (empty, or holding only files its manifest lists) or it
+    does not exist, and the folder it is (or will be) in can be written to.
+
+    :func:`write_folder` checks this itself; commands call it before a long computation too, so
+    that a bad ``--out`` is refused at once rather than after it.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder. Choose another --out.")
     _check_replaceable(out)
+    parent = out.absolute().parent
+    while not parent.exists():  # the nearest folder that exists is where ours will be created
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(
+            f"Cannot create {out}: {parent} is a file, not a folder. Choose another --out."
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"Cannot create {out}: {parent} is not writable. Choose another --out.")
+
+
+def write_folder(out: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary folder beside ``out``, then rename it to ``out``
+    (replacing a previous one only once the new one is complete). Any failure leaves ``out`` as
+    it was and raises :class:`OutputError` (or the original exception if it is not an I/O one).
+
+    Files that someone adds to ``out`` while the results are being written are never deleted:
+    ``out`` is checked again just before the swap (the new results are then kept beside it and
+    the error says where), and the previous folder is emptied of the files its manifest lists
+    only, so a file that arrives in the last instant is kept too (with an error naming where)."""
+    out = Path(out)
+    check_out_folder(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
@@ -124,10 +169,10 @@ def write_folder(out: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def _check_replaceable(out: Path) -> None:
-    """Refuse to replace a folder that holds anything concerted did not write there."""
+def _foreign_files(out: Path) -> list[str]:
+    """The names in folder ``out`` that its manifest does not list (none if it is missing)."""
     if not out.is_dir():
-        return
+        return []
     try:
         present = {p.name for p in out.iterdir()}
         listed = (
@@ -137,15 +182,33 @@ def _check_replaceable(out: Path) -> None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         listed = set()
-    foreign = sorted(present - listed - {MANIFEST})
+    return sorted(present - listed - {MANIFEST})
+
+
+def _shown_names(names: list[str]) -> str:
+    shown = ", ".join(printable(n) for n in names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace a folder that holds anything concerted did not write there."""
+    foreign = _foreign_files(out)
     if foreign:
-        shown = ", ".join(foreign[:3]) + (
-            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
-        )
         raise OutputError(
-            f"{out} already holds files concerted did not write ({shown}); replacing the folder "
-            "would delete them. Choose another --out, or empty that folder first."
+            f"{out} already holds files concerted did not write ({_shown_names(foreign)}); "
+            "replacing the folder would delete them. Choose another --out, or empty that folder "
+            "first."
         )
+
+
+def _aside(out: Path, what: str) -> Path:
+    """A free name beside ``out`` for a folder kept aside: ``results.new-20261122T090000``."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for n in range(100):
+        path = out.with_name(f"{out.name}.{what}-{stamp}" + (f"-{n}" if n else ""))
+        if not path.exists():
+            return path
+    raise OutputError(f"Cannot find a free name beside {out} to keep the {what} results in.")
 
 
 def _write_manifest(folder: Path) -> None:
@@ -178,8 +241,17 @@ def _write_all(result: Result, folder: Path, formats: tuple[str, ...]) -> None:
 def _swap_into_place(tmp: Path, out: Path) -> None:
     os.chmod(tmp, 0o755)
     if not out.exists():
-        os.replace(tmp, out)
+        os.replace(tmp, out)  # fails, replacing nothing, if a non-empty folder appeared meanwhile
         return
+    foreign = _foreign_files(out)  # again: a file may have been added while we were writing
+    if foreign:
+        kept = _aside(out, "new")
+        os.replace(tmp, kept)
+        raise OutputError(
+            f"{out} gained files while the results were being written ({_shown_names(foreign)}); "
+            f"replacing it would delete them, so it was left as it was. The new results are in "
+            f"{kept}: move them where you want them, or run again with another --out."
+        )
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
     os.replace(out, old)
     try:
@@ -187,7 +259,40 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     except OSError:
         os.replace(old, out)  # put the previous results back
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    _remove_previous(old, out)
+
+
+def _remove_previous(old: Path, out: Path) -> None:
+    """Delete the previous results folder, now at ``old``: the files its manifest lists, then
+    the folder if nothing else is left. Anything else (added in the instant between the last
+    check and the swap) is kept, and the folder with it."""
+    for name in {*_listed(old), MANIFEST}:
+        path = old / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    try:
+        old.rmdir()
+    except OSError:
+        left = sorted(p.name for p in old.iterdir()) if old.is_dir() else []
+        kept = _aside(out, "previous")
+        os.replace(old, kept)
+        raise OutputError(
+            f"The new results are in {out}, but files were added to the previous results while "
+            f"they were being written ({_shown_names(left)}); they were kept in {kept}."
+        ) from None
+
+
+def _listed(folder: Path) -> list[str]:
+    """The file names a results folder's manifest lists (plain names only)."""
+    try:
+        files = json.loads((folder / MANIFEST).read_text("utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [
+        f for f in files if isinstance(f, str) and f and Path(f).name == f and f not in (".", "..")
+    ]
 
 
 def guard_cell(value):

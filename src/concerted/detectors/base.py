@@ -71,6 +71,11 @@ class Detector(ABC):
             validate_log(log, self.requires, type(self).__name__), engine or default_engine()
         )
 
+    def check_params(self) -> None:
+        """Raise :class:`~concerted.errors.ParameterError` for a parameter out of range.
+        :meth:`detect` calls it; a caller may call it first, before the work of loading a log."""
+        self._check_params()
+
     def get_params(self) -> dict[str, Any]:
         """The constructor's parameters as given (None = estimated from the data)."""
         return dict(vars(self))

@@ -19,6 +19,13 @@ DEFAULT_WINDOW_SECONDS = 60
 # seconds, human-coordinated minutes and slow campaigns are all caught (Bonferroni across them).
 DEFAULT_WINDOWS = (10.0, 60.0, 600.0)
 DEFAULT_ALPHA = 0.01
+# Bounds of window_seconds: times are kept to the microsecond, so a window under a millisecond
+# finds nothing a millisecond would not, and one beyond a year joins everything; a window of 1e-300
+# or inf would overflow the bucket keys of the join.
+MIN_WINDOW_SECONDS = 0.001
+MAX_WINDOW_SECONDS = 365 * 86400
+# Counts reach SQL as integers: keep them to 32 bits.
+MAX_INT = 2**31 - 1
 DEFAULT_MAX_BUCKET_EVENTS = 2000
 # With several windows, an object whose actions have more than this many others each within a
 # window, on average, is a crowd there: a pair's co-actions on it count only within a narrower
@@ -120,8 +127,15 @@ class CoAction(Detector):
 
     def _check_params(self) -> None:
         w = self.window_seconds
-        if w is not None and (isinstance(w, bool) or not isinstance(w, int | float) or not w > 0):
-            raise ParameterError(f"CoAction: window_seconds must be a number > 0. Got {w!r}.")
+        if w is not None and (
+            isinstance(w, bool)
+            or not isinstance(w, int | float)
+            or not MIN_WINDOW_SECONDS <= w <= MAX_WINDOW_SECONDS  # also refuses NaN and inf
+        ):
+            raise ParameterError(
+                f"CoAction: window_seconds must be a number from {MIN_WINDOW_SECONDS} to "
+                f"{MAX_WINDOW_SECONDS:,} (a year). Got {w!r}."
+            )
         for name, value, low in (
             ("min_repeat", self.min_repeat, 1),
             ("max_bucket_events", self.max_bucket_events, 2),
@@ -129,10 +143,10 @@ class CoAction(Detector):
             ("crowd_partners", self.crowd_partners, 1),
         ):
             if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < low
+                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_INT
             ):
                 raise ParameterError(
-                    f"CoAction: {name} must be an integer >= {low}. Got {value!r}."
+                    f"CoAction: {name} must be an integer from {low} to {MAX_INT:,}. Got {value!r}."
                 )
         a = self.alpha
         if a is not None and (

@@ -12,8 +12,6 @@ most ``max_bucket_events**2 / 2`` pairs, whatever the object's popularity.
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -64,15 +62,14 @@ class DuckDBEngine(Engine):
         self.temp_directory = temp_directory
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        # Held to a share of the machine (see default_memory_limit), spilling beyond it.
         con = connect(preserve_insertion_order=False)
-        # Results leave DuckDB as Arrow tables it does not account for: keep it to a share of
-        # the machine so that both fit, and let it spill to disk beyond that.
-        con.execute(f"SET memory_limit = {literal(self.memory_limit or _default_memory_limit())}")
+        if self.memory_limit:
+            con.execute(f"SET memory_limit = {literal(self.memory_limit)}")
         if self.threads:
             con.execute(f"SET threads={int(self.threads)}")
-        # Spill to the system's temporary folder, never into the user's working directory.
-        temp = os.fspath(self.temp_directory or Path(tempfile.gettempdir()) / "concerted-duckdb")
-        con.execute(f"SET temp_directory = {literal(temp)}")
+        if self.temp_directory:
+            con.execute(f"SET temp_directory = {literal(os.fspath(self.temp_directory))}")
         return con
 
     def co_action(
@@ -638,14 +635,6 @@ def _load_events(
             actors.indices.slice(0, len(log)), actors.dictionary
         )
     return actors, objects
-
-
-def _default_memory_limit() -> str:
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return "4GB"
-    return f"{max(1, int(total * 0.4) // 2**30)}GB"
 
 
 def _sorted_codes(

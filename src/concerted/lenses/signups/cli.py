@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ...cli_options import max_input_option
 from ...errors import ParameterError
 
 
@@ -50,6 +51,7 @@ def _friendly(command):
     type=click.Choice(["csv", "jsonl", "parquet"]),
     help="Input format; guessed when omitted.",
 )
+@max_input_option
 @click.option(
     "--venue-postcode", help="The venue's US ZIP code; distance from it becomes a signal."
 )
@@ -101,10 +103,16 @@ def signups(
       concerted signups form.jsonl --map time=submitted --map phone=mobile_no --show-rate 0.45
     """
     from ...cli import _parse_map, _Progress
+    from ...outputs import check_out_folder
+    from ...safetext import printable
+    from .estimate import check_estimate_params
     from .lens import score_signups
     from .load import load_registrations
     from .outputs import write_signups
 
+    # A bad --out or option is refused now, not after the whole run.
+    check_out_folder(out_dir)
+    check_estimate_params(show_rate, bootstrap)
     say = _Progress(quiet)
     say(f"reading {file}")
     table = load_registrations(
@@ -121,7 +129,7 @@ def signups(
         progress=say,
     )
     for note in result.summary["notes"]:  # shown even with --quiet: they change the answer
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {printable(note)}", err=True)
     say(f"writing {out_dir}/")
     write_signups(result, out_dir, reveal=reveal)
     s = result.summary

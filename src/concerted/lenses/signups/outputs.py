@@ -10,12 +10,14 @@ formula are prefixed with ``'``.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
 
 from ...outputs import json_safe, write_csv, write_folder
 from ...privacy import new_key, pseudonymise_table, pseudonymise_values
+from ...safetext import clean_table, clean_value
 from .lens import SignupResult
 from .report import render_signups_report
 
@@ -45,6 +47,8 @@ def write_signups(
     Returns the path of each file written.
     """
     table = result.registrations if reveal else pseudonymise_registrations(result.registrations)
+    table = clean_table(table)  # control characters out of the CSV and the report
+    result = replace(result, summary=clean_value(result.summary))
     out = Path(out_dir)
 
     def write(folder: Path) -> None:
