@@ -186,6 +186,7 @@ def test_web_refuses_bad_runs_before_starting_them(tmp_path):
             ({"input": "log.csv", "options": "--out /etc"}, "--out is set by the app"),
             ({"input": "log.csv", "options": "--store=/tmp"}, "--store is set by the app"),
             ({"input": "log.csv", "options": "--help"}, "--help is not offered here"),
+            ({"input": "log.csv", "options": "--max-input-gb 900"}, "a limit of the server"),
             ({"input": "log.csv", "options": "'unclosed"}, "Cannot read"),
             ({"input": "log.csv", "options": "--rm-rf /"}, "detect: No such option"),
             ({"input": "log.csv", "options": "--window-seconds"}, "requires an argument"),

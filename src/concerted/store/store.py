@@ -47,6 +47,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import ConcertedError
+from ..io import EARLIEST_TIME, LATEST_TIME
 from .pack_check import SNAPSHOT_FACTS, chain_of, merkle_root, snapshot_digest  # noqa: F401
 
 STORE_FILE = "store.duckdb"
@@ -58,11 +59,9 @@ _OLDER_FORMATS = {
     ),
 }
 GENESIS = "0" * 64
-# The times an action may have (epoch seconds): 1970-01-01 up to (not including) 2100-01-01, the
-# range concerted.load_log accepts. A time outside is a typing error or an attack (-1e15 or 1e300
-# break every date conversion downstream), never an action.
-EARLIEST_TIME = 0.0
-LATEST_TIME = 4_102_444_800.0
+# The times an action may have: those concerted.load_log accepts (1970-01-01 up to, not
+# including, 2100-01-01). A time outside is a typing error or an attack (-1e15 or 1e300 break
+# every date conversion downstream), never an action.
 TIME_RANGE = "1970-2099"
 # The fields an action's content hash covers, in this order (see content_hash()).
 HASHED = ("collection", "actor", "action", "object", "time", "text")

@@ -30,12 +30,15 @@ from pathlib import Path
 import click
 
 from ..errors import ParameterError
+from ..io import MAX_INPUT_ENV
 from ..store.store import STORE_FILE
 from .project import EXIT_FILE, LOCK_FILE, Project
 
 # The commands the app offers, and the parameters the app sets itself.
 COMMANDS = ("detect", "signups", "ingest")
 RESERVED = {"out_dir": "--out", "store_dir": "--store"}
+# Limits that the person who started the server set for every run, not its users.
+SERVER_ONLY = {"max_input_gb": "--max-input-gb"}
 STORE = "store"  # as the input of detect: the project's evidence store
 _WRAPPER = Path(__file__).with_name("_wrap.py")
 _PROJECT_FILES = ("web.duckdb",)  # the app's own records: no run may name them
@@ -161,6 +164,11 @@ class Access:
                 raise ParameterError("--help is not offered here; docs/cli.md lists the options.")
             if name in RESERVED:
                 raise ParameterError(f"{RESERVED[name]} is set by the app; leave it out.")
+            if name in SERVER_ONLY:
+                raise ParameterError(
+                    f"{SERVER_ONLY[name]} is a limit of the server: set {MAX_INPUT_ENV} where "
+                    "`concerted serve` starts."
+                )
             if isinstance(param, click.Argument):
                 extra = [*values, *extra]
             elif isinstance(param.type, click.Path | click.File):
