@@ -235,6 +235,7 @@ def test_co_action_significance_discounts_heavy_users():
         "min_repeat": 2,
         "significance": True,
         "max_bucket_events": 2000,
+        "object_sources": "first actor",
         "alpha": 0.01,
     }
 

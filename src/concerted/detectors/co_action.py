@@ -183,7 +183,7 @@ class CoAction(Detector):
         # When the log names who authored each object, an object's source is known, not
         # guessed: reactions to an account's posts are then judged by its audience alone.
         named = log.has("source")
-        params["sources"] = "column" if named else "first actor"
+        params["object_sources"] = "column" if named else "first actor"
 
         def select(counted: list) -> list[pa.Table]:
             """Test every pair at every window on its counts; describe only the kept ones."""
