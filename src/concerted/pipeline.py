@@ -22,6 +22,7 @@ from .engines.base import Engine, default_engine, member_table
 from .network import build_network, find_groups
 from .schema import Log
 from .significance import MAX_LOG10
+from .sources import describe_sources, missing_source_note
 
 # Groups are built from pairs that co-acted on at least this many distinct objects: acting together
 # once is what crowds do; coordination is acting together again and again. Pairs below it (kept in
@@ -42,9 +43,11 @@ class Result:
         The co-actions behind each edge: ``actor, actor_y, group, object, time, time_y``.
     groups
         One row per group: ``group, size, edges, density, objects, actions, first_time,
-        last_time, median_delay_seconds, score``, ranked by score.
+        last_time, median_delay_seconds, score, ..., top_source, top_source_share`` (the account
+        whose objects draw most of the group's actions, and that share), ranked by score.
     actors
-        One row per actor in a group: ``actor, group, score, degree, strength, actions``.
+        One row per actor in a group: ``actor, group, score, degree, strength, actions, ...,
+        delay_after_source_seconds`` (its median delay after the posts it reacted to).
     group_actions
         The members' actions on the objects their group shares: the timeline and the evidence.
     summary
@@ -118,10 +121,26 @@ def detect(
     edges = _edges_with_groups(findings.pairs, membership)
     evidence = _edges_with_groups(findings.evidence, membership)
     actors = _actor_table(edges, membership, findings.actors, findings.groups)
+    top, delays = describe_sources(log, findings.objects, group_actions)
+    actors = actors.append_column(
+        "delay_after_source_seconds",
+        pa.array(
+            [delays.get((g, a)) for a, g in zip(actors["actor"].to_pylist(),
+             actors["group"].to_pylist(), strict=True)], pa.float64(),
+        ),
+    )  # fmt: skip
     groups = _group_table(edges, actors, group_actions)
+    groups = groups.append_column(
+        "top_source", pa.array([top.get(g, (None, 0))[0] for g in groups["group"].to_pylist()],
+                               pa.string()),
+    ).append_column(
+        "top_source_share",
+        pa.array([top.get(g, (None, None))[1] for g in groups["group"].to_pylist()], pa.float64()),
+    )  # fmt: skip
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
     summary["min_group_size"] = min_group_size
     summary["notes"] += _lone_pairs(edges, membership, min_group_size)
+    summary["notes"] += missing_source_note(log)
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
 
 
@@ -211,12 +230,13 @@ def _actor_table(
 def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> pa.Table:
     """One row per group, from its internal edges, its members and their shared actions.
 
-    ``observed`` sums the internal pairs' observed counts (distinct sources co-acted on) and
-    ``expected`` what the null model predicts for them by chance: how far the group is from an
-    organic crowd, in one line.
+    ``observed`` sums the internal pairs' observed counts (what the test that judged each pair
+    counted: distinct sources co-acted on, or reactions to an audience's posts) and ``expected``
+    what the null model predicts for them by chance: how far the group is from an organic crowd,
+    in one line.
     """
     inside = edges.filter(pc.is_valid(edges["group"]))
-    observed = "sources" if "sources" in inside.column_names else "weight"
+    observed = next(c for c in ("observed", "sources", "weight") if c in inside.column_names)
     sums = [("strength", "sum"), ("strength", "count"), (observed, "sum")]
     sums += [
         ("median_delay_seconds", "approximate_median"),

@@ -1,0 +1,89 @@
+"""Sources: who authored what the actors acted on, and whom a group reacts to.
+
+An object's source is the author the log's ``source`` column names (the reshared post's author),
+else whoever acted on it first (see :meth:`concerted.engines.base.Engine.co_action_windows`).
+In a collection of reshares without the originals, the first actor is a random fan: this module
+says so when a log looks like one, and describes each group by the account it reacts to most.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .schema import Log
+
+# Actions that reshare someone else's object, as exports name them.
+RESHARE_ACTIONS = ("retweet", "retweeted", "repost", "reposted", "reshare", "share", "rt", "quote")
+# A log whose actions are at least this share of reshares needs to know their authors.
+RESHARE_SHARE = 0.2
+
+
+def missing_source_note(log: Log) -> list[str]:
+    """A note when the log names no object's author but many actions look like reshares (an
+    ``action`` such as ``retweet`` or a text starting ``RT @``): the first actor on a reshared
+    post is then a random fan, and the user should map the author column.
+
+    >>> from concerted.schema import make_log
+    >>> rows = [{"actor": f"a{i}", "object": "p", "time": float(i), "text": "RT @x: hi"}
+    ...         for i in range(5)]
+    >>> missing_source_note(make_log(rows))[0][:40]
+    '5 of 5 actions (100 %) look like reshare'
+    """
+    n = len(log)
+    if not n or log.has("source"):
+        return []
+    table = log.table
+    looks = pc.fill_null(pc.is_in(pc.utf8_lower(table["action"]), pa.array(RESHARE_ACTIONS)), False)
+    looks = pc.or_(looks, pc.fill_null(pc.starts_with(table["text"], "RT @"), False))
+    count = pc.sum(looks.cast(pa.int64())).as_py() or 0
+    if count < RESHARE_SHARE * n:
+        return []
+    return [
+        f"{count:,} of {n:,} actions ({100 * count / n:.0f} %) look like reshares, but the log "
+        "does not name the author of what they reshared: each object's source was taken to be "
+        "whoever acted on it first, which in a collection of reshares is a random fan, so the "
+        "fans of one account may look coordinated. Map the author's column with "
+        "--map source=COLUMN (e.g. retweeted_user_screen_name)"
+    ]
+
+
+def describe_sources(
+    log: Log, objects: pa.Table, group_actions: pa.Table
+) -> tuple[dict[int, tuple[str | None, float]], dict[tuple[int, str], float]]:
+    """Whom each group reacts to, and how fast each member does.
+
+    Returns ``{group: (top_source, share)}`` (the source of most of the group's actions on its
+    shared objects, the members' own posts aside, and that share of them) and ``{(group,
+    actor): delay}`` (the member's median delay, in seconds, after the first action on the
+    objects it reacted to: the post itself when the log holds it).
+    """
+    if not group_actions.num_rows or "source" not in objects.column_names:
+        return {}, {}
+    first = log.table.group_by("object").aggregate([("time", "min")])
+    at = pc.index_in(group_actions["object"], value_set=first["object"])
+    start = first["time_min"].take(at).to_numpy(zero_copy_only=False)
+    source = objects["source"].take(
+        pc.index_in(group_actions["object"], value_set=objects["object"])
+    )
+    reaction = pc.fill_null(pc.not_equal(source, group_actions["actor"]), True).to_numpy(
+        zero_copy_only=False
+    )
+    groups = group_actions["group"].to_numpy()
+    actors = group_actions["actor"].to_pylist()
+    sources = source.to_pylist()
+    delay = group_actions["time"].to_numpy() - start
+    top: dict[int, tuple[str | None, float]] = {}
+    for g in np.unique(groups).tolist():
+        mine = np.flatnonzero((groups == g) & reaction)
+        if not len(mine):
+            top[g] = (None, 0.0)
+            continue
+        names, counts = np.unique(np.array([sources[i] or "" for i in mine]), return_counts=True)
+        best = int(np.argmax(counts))
+        top[g] = (names[best] or None, round(float(counts[best] / len(mine)), 4))
+    delays: dict[tuple[int, str], list[float]] = {}
+    for i in np.flatnonzero(reaction & (delay > 0)).tolist():
+        delays.setdefault((int(groups[i]), actors[i]), []).append(float(delay[i]))
+    return top, {k: round(float(np.median(v)), 3) for k, v in delays.items()}
