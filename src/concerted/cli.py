@@ -311,7 +311,10 @@ def detect(
 
 @main.command()
 @click.argument(
-    "kind", required=False, default="actions", type=click.Choice(["actions", "signups"])
+    "kind",
+    required=False,
+    default="actions",
+    type=click.Choice(["actions", "audiences", "signups"]),
 )
 @click.option(
     "--out",
@@ -344,10 +347,22 @@ def detect(
     help="Instead of the four named campaigns, plant N (1-30) drawn from the family: kind, "
     "tempo, size 10-200, participation 0.4-0.9.",
 )
+@click.option(
+    "--originals/--no-originals",
+    default=True,
+    help="audiences: keep the reshared posts themselves in the log (default), or write a "
+    "reshare-only collection.",
+)
+@click.option(
+    "--source-column/--no-source-column",
+    default=True,
+    help="audiences: name the author of each reshared post in a source column (default).",
+)
 @_friendly
-def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns):
-    """Write a world of organic activity with planted campaigns, and its answer key; or, with
-    KIND signups, a registration log with a fake wave and its truth.
+def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns, originals, source_column):
+    """Write a world of organic activity with planted campaigns, and its answer key; with KIND
+    audiences, the same world with fan bases (not campaigns) and an amplification network (the
+    answer key) added; with KIND signups, a registration log with a fake wave and its truth.
 
     \b
     Example:
@@ -355,6 +370,7 @@ def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns):
       concerted simulate --out family/ --actors 20000 --family 9
       concerted detect world/actions.csv --out results/
       concerted evaluate results/ --truth world/truth.csv
+      concerted simulate audiences --out fans/ --no-originals
       concerted simulate signups --out rally/ --seed 7
     """
     if kind == "signups":
@@ -363,9 +379,23 @@ def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns):
         return simulate_signups_command(out_dir, seed, days)
     from .simulate import simulate_world, write_world
 
-    world = simulate_world(
-        seed=seed, n_actors=n_actors, days=days, campaigns=campaigns, n_campaigns=n_campaigns
-    )
+    if kind == "audiences":
+        from .simulate_audiences import simulate_audiences
+
+        if n_campaigns is not None:
+            raise ParameterError("--family applies to the actions world only; drop it.")
+        world = simulate_audiences(
+            seed=seed,
+            n_actors=n_actors,
+            days=days,
+            originals=originals,
+            source_column=source_column,
+            campaigns=False,
+        )
+    else:
+        world = simulate_world(
+            seed=seed, n_actors=n_actors, days=days, campaigns=campaigns, n_campaigns=n_campaigns
+        )
     paths = write_world(world, out_dir)
     click.echo(
         f"{len(world.log):,} actions by {len(set(world.log.table['actor'].to_pylist())):,} actors, "

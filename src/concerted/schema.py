@@ -88,7 +88,10 @@ def make_log(
     if isinstance(rows, pa.Table):
         table = rows
     else:
-        table = pa.Table.from_pylist(list(rows))
+        rows = list(rows)
+        # Every key of every row (from_pylist would keep only the first row's).
+        keys = dict.fromkeys(k for r in rows for k in r)
+        table = pa.Table.from_pydict({k: [r.get(k) for r in rows] for k in keys})
     n = table.num_rows
     missing = [c for c in REQUIRED if c not in table.column_names]
     if missing:

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from .errors import ParameterError
 from .schema import make_log
-from .simulate import DAY, HOUR, START, TRUTH_SCHEMA, World, simulate_world
+from .simulate import CAMPAIGNS_SCHEMA, DAY, HOUR, START, TRUTH_SCHEMA, World, simulate_world
 
 CAMPAIGN = "amplifiers"
 N_FAN_BASES = 4
@@ -100,6 +100,7 @@ def simulate_audiences(
         rows.append(_fans(rng, fans, account, posts, t0))
         if account == amplified:
             rows.append(_network(rng, network, account, posts, t0))
+            pushed = posts[t0 < end].tolist()
     actor, action, obj, time, text, source = (np.concatenate(c) for c in zip(*rows, strict=True))
     added = pa.table(
         {"actor": actor, "action": action, "object": obj, "time": time, "text": text,
@@ -122,6 +123,12 @@ def simulate_audiences(
              for a in members], TRUTH_SCHEMA)]
     )  # fmt: skip
     role_table = pa.table({"actor": list(roles), "role": list(roles.values())})
+    campaign = {
+        "campaign": CAMPAIGN, "episode": "amplification", "tempo": "bot", "window_seconds": 10,
+        "size": len(members), "participation": 0.85, "n_objects": len(pushed), "objects": pushed,
+        "description": f"A network of {len(members)} accounts resharing most posts of "
+        f"{amplified} within seconds of each other, at a moment that varies from post to post.",
+    }  # fmt: skip
     return World(
         log=make_log(
             log,
@@ -129,7 +136,9 @@ def simulate_audiences(
             f"originals={originals}, source_column={source_column})",
         ),
         truth=truth,
-        campaigns=base.campaigns,
+        campaigns=pa.concat_tables(
+            [base.campaigns, pa.Table.from_pylist([campaign], CAMPAIGNS_SCHEMA)]
+        ),
         roles=role_table.sort_by("actor"),
     )
 

@@ -1,0 +1,135 @@
+"""Sources and audiences: an amplification network is a campaign, a fan base is not."""
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from concerted import detect, load_log, make_log
+from concerted.simulate_audiences import simulate_audiences
+from concerted.sources import missing_source_note
+
+HOUR = 3600.0
+# The network's controller waits a different time after each post before it fires.
+LAGS = (5, 200, 40, 600, 90, 15, 300, 120, 60, 450, 30, 240, 75, 20)
+BOTS = ("bot1", "bot2", "bot3", "bot4")
+
+
+def amplified_log(*, originals: bool, source_column: bool = True, fans: int = 30) -> list[dict]:
+    """Account A posts 14 times, an hour apart. Four bots reshare every post within 3 s of each
+    other, at a lag that changes from post to post. Thirty fans reshare two posts in three,
+    each at its own pace (a typical delay from 40 s to 20 minutes, varying post by post), so
+    that the fastest fans meet within a minute on post after post."""
+    rows = []
+    for i, lag in enumerate(LAGS):
+        t0 = i * HOUR
+        if originals:
+            rows.append({"actor": "A", "action": "post", "object": f"p{i}", "time": t0})
+        for k, bot in enumerate(BOTS):
+            rows.append({"actor": bot, "object": f"p{i}", "time": t0 + lag + k, "source": "A"})
+        for j in range(fans):
+            if (i + j) % 3:
+                pace = 40.0 * (1.13**j)  # 40 s ... about 20 minutes
+                delay = pace * (0.6 + ((i * 7 + j * 3) % 5) / 5)
+                rows.append({"actor": f"fan{j:02d}", "object": f"p{i}", "time": t0 + delay,
+                             "source": "A"})  # fmt: skip
+    for r in rows:
+        r.setdefault("action", "repost")
+        if not source_column:
+            r.pop("source", None)
+    return rows
+
+
+@pytest.mark.parametrize("originals", [True, False])
+def test_lockstep_amplifiers_are_found_and_fans_at_their_own_pace_are_spared(originals):
+    result = detect(make_log(amplified_log(originals=originals)))
+    assert sorted(result.actors["actor"].to_pylist()) == list(BOTS)
+    assert result.groups.select(["size", "top_source", "top_source_share"]).to_pylist() == [
+        {"size": 4, "top_source": "A", "top_source_share": 1.0}
+    ]
+    inside = result.edges.filter(pc.is_valid(result.edges["group"]))
+    assert set(inside["test"].to_pylist()) == {"audience"}
+    # With the posts in the log, bot1's delay after each is the controller's lag: median 82.5 s.
+    # Without them, the first reaction stands for the post, and sometimes it is a fast fan's.
+    delays = dict(zip(result.actors["actor"].to_pylist(),
+                      result.actors["delay_after_source_seconds"].to_pylist(), strict=True))  # fmt: skip
+    assert delays["bot1"] == 82.5 if originals else 0 < delays["bot1"] < 82.5
+    assert result.summary["params"]["object_sources"] == "column"
+
+
+def test_fans_at_their_own_pace_alone_are_not_a_campaign():
+    rows = [r for r in amplified_log(originals=True) if r["actor"] not in BOTS]
+    result = detect(make_log(rows))
+    assert result.actors.num_rows == 0
+    assert result.edges.num_rows == 0
+
+
+def test_a_source_counted_once_hid_the_network_before_audiences():
+    """Without the audience test (sources counted once), every pair of bots shares one source,
+    A: the pair test alone would see nothing. The audience test is what finds them."""
+    result = detect(make_log(amplified_log(originals=True)))
+    bots = result.edges.filter(pc.is_in(result.edges["actor"], pa.array(BOTS)))
+    assert set(bots["sources"].to_pylist()) == {1}
+    assert min(bots["observed"].to_pylist()) == len(LAGS)
+
+
+def test_reshares_without_authors_get_a_note_naming_the_column_to_map():
+    rows = amplified_log(originals=False, source_column=False)
+    note = missing_source_note(make_log(rows))
+    assert len(note) == 1 and "--map source=COLUMN" in note[0]
+    assert note[0].startswith(f"{len(rows):,} of {len(rows):,} actions (100 %) look like reshares")
+    assert missing_source_note(make_log(amplified_log(originals=False))) == []
+    ordinary = [{**r, "action": "like"} for r in rows]
+    assert missing_source_note(make_log(ordinary)) == []
+
+
+def _write(tmp_path, rows, columns, rename=None):
+    rename = rename or {}
+    lines = [",".join(rename.get(c, c) for c in columns)]
+    lines += [",".join(str(r.get(c, "")) for c in columns) for r in rows]
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_load_log_recognises_the_author_column_of_exports(tmp_path):
+    rows = amplified_log(originals=False)[:6]
+    path = _write(tmp_path, rows, ["actor", "object", "time", "source"],
+                  {"actor": "user_screen_name", "object": "retweeted_status_id",
+                   "time": "created_at", "source": "retweeted_user_screen_name"})  # fmt: skip
+    log = load_log(path, mapping={"object": "retweeted_status_id"})
+    assert log.table["source"].to_pylist() == ["A"] * 6
+
+
+def test_load_log_maps_a_source_column_by_hand(tmp_path):
+    rows = amplified_log(originals=False)[:6]
+    path = _write(tmp_path, rows, ["actor", "object", "time", "source"], {"source": "poster"})
+    assert load_log(path).table["source"].null_count == 6
+    log = load_log(path, mapping={"source": "poster"})
+    assert log.table["source"].to_pylist() == ["A"] * 6
+
+
+def test_load_log_does_not_take_a_client_app_for_an_author(tmp_path):
+    path = tmp_path / "tweets.csv"
+    path.write_text(
+        "actor,object,time,source\n"
+        'u1,p1,10,"<a href=""http://twitter.com/download/iphone"">Twitter for iPhone</a>"\n'
+        "u2,p1,12,\n"
+    )
+    assert load_log(path).table["source"].null_count == 2
+    named = tmp_path / "named.csv"
+    named.write_text("actor,object,time,source\nu1,p1,10,A\nu2,p1,12,A\n")
+    assert load_log(named).table["source"].to_pylist() == ["A", "A"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("originals", [True, False])
+def test_simulated_audiences_network_found_fans_spared(originals):
+    world = simulate_audiences(seed=3, n_actors=2000, days=3, originals=originals)
+    flagged = set(detect(world.log).actors["actor"].to_pylist())
+    network = set(world.truth["actor"].to_pylist())
+    assert flagged <= network  # no fan, no one else
+    assert len(flagged) >= 0.9 * len(network)
+    roles = dict(
+        zip(world.roles["actor"].to_pylist(), world.roles["role"].to_pylist(), strict=True)
+    )
+    assert {roles[a] for a in flagged} == {"network"}
