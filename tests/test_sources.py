@@ -4,7 +4,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from concerted import detect, load_log, make_log
+from concerted import detect, load_log, make_log, render_report
 from concerted.simulate_audiences import simulate_audiences
 from concerted.sources import missing_source_note
 
@@ -133,3 +133,16 @@ def test_simulated_audiences_network_found_fans_spared(originals):
         zip(world.roles["actor"].to_pylist(), world.roles["role"].to_pylist(), strict=True)
     )
     assert {roles[a] for a in flagged} == {"network"}
+
+
+def test_the_report_names_the_amplified_account_escaped():
+    hostile = '<img src=x onerror="alert(1)">'
+    rows = [
+        {**r, "source": hostile} if "source" in r else r for r in amplified_log(originals=False)
+    ]
+    html = render_report(detect(make_log(rows)))
+    assert (
+        "react to the posts of <strong>&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</strong>"
+        in html
+    )
+    assert hostile not in html
