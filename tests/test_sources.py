@@ -1,10 +1,15 @@
 """Sources and audiences: an amplification network is a campaign, a fan base is not."""
 
+import csv
+import json
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from click.testing import CliRunner
 
 from concerted import detect, load_log, make_log, render_report
+from concerted.cli import main
 from concerted.simulate_audiences import simulate_audiences
 from concerted.sources import missing_source_note
 
@@ -146,3 +151,18 @@ def test_the_report_names_the_amplified_account_escaped():
         in html
     )
     assert hostile not in html
+
+
+def test_cli_detect_maps_the_author_column_and_finds_the_network(tmp_path):
+    rows = amplified_log(originals=False)
+    path = _write(tmp_path, rows, ["actor", "object", "time", "source"], {"source": "poster"})
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["detect", str(path), "--map", "source=poster", "--out", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["params"]["object_sources"] == "column"
+    groups = list(csv.DictReader((out / "groups.csv").open()))
+    assert [(g["top_source"], float(g["top_source_share"])) for g in groups] == [("A", 1.0)]
+    assert summary["coordinated_actors"] == len(BOTS)
