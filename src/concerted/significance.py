@@ -46,7 +46,7 @@ configuration null models.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -233,37 +233,25 @@ class AudienceModel:
     delay: sparse.csr_matrix
     spread: sparse.csr_matrix
     window: float
+    object_column: np.ndarray  # each object's column in counts, or -1
 
     @classmethod
     def fit(cls, log: Log, objects: pa.Table, window: float) -> AudienceModel:
         """The model of ``log`` at ``window`` seconds, given the engine's object statistics
-        (``object, actions, source``)."""
-        n_o = objects["actions"].to_numpy().astype(float)
+        (``object, actions, close_pairs, source, audience``). The habits do not depend on the
+        window: :meth:`at` gives the model at another window cheaply."""
         src = pc.dictionary_encode(objects["source"]).combine_chunks()
         s_idx = src.indices.to_numpy(zero_copy_only=False)
         posts = in_audiences(objects)
         audience = np.bincount(s_idx, weights=posts, minlength=len(src.dictionary)) > 0
         column = np.cumsum(audience) - 1  # source -> its column among audience sources
-        n_o = np.where(posts, n_o, 0.0)  # the source's posts only
-        n_s = np.bincount(s_idx, weights=n_o, minlength=len(audience))
-        close = objects["close_pairs"].to_numpy().astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # n**2 * q = n**2 * close / (n (n-1) / 2) = 2 * close * n / (n - 1)
-            tight = np.where(n_o > 1, 2.0 * close * n_o / (n_o - 1.0), 0.0)
-            rate = np.stack(
-                [
-                    np.bincount(s_idx, weights=n_o**2, minlength=len(audience)) / n_s**2,
-                    np.bincount(s_idx, weights=tight, minlength=len(audience)) / n_s**2,
-                ],
-                axis=1,
-            )
-        rate = np.where(n_s[:, None] > 0, rate, 0.0)[audience]
+        object_column = np.where(posts, column[s_idx], -1)
         names = pc.unique(log.table["actor"])
         o_idx = pc.index_in(log.table["object"], value_set=objects["object"]).to_numpy(
             zero_copy_only=False
         )
         a_idx = pc.index_in(log.table["actor"], value_set=names).to_numpy(zero_copy_only=False)
-        col = np.where(posts, column[s_idx], -1)[o_idx]
+        col = object_column[o_idx]
         is_source = pc.index_in(names, value_set=src.dictionary).to_numpy(zero_copy_only=False)
         is_source = np.nan_to_num(np.asarray(is_source, dtype=float), nan=-1).astype(np.int64)
         actor_source = np.where(
@@ -277,7 +265,32 @@ class AudienceModel:
         )
         counts.sum_duplicates()
         delay, spread = _reaction_habits(log, o_idx, a_idx, col, react, counts.shape)
-        return cls(names, counts, rate, actor_source, delay, spread, float(window))
+        empty = np.zeros((counts.shape[1], 2))
+        model = cls(names, counts, empty, actor_source, delay, spread, 0.0, object_column)
+        return model.at(objects, window)
+
+    def at(self, objects: pa.Table, window: float) -> AudienceModel:
+        """The same audiences at ``window`` seconds: the engine's object statistics at that
+        window (in the same order as those the model was fitted on) give each source's
+        ``sum (n_p / N_S)**2`` and its tightness."""
+        posts = self.object_column >= 0
+        col = self.object_column[posts]
+        n_o = objects["actions"].to_numpy().astype(float)[posts]
+        close = objects["close_pairs"].to_numpy().astype(float)[posts]
+        n_cols = self.counts.shape[1]
+        n_s = np.bincount(col, weights=n_o, minlength=n_cols)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # n**2 * q = n**2 * close / (n (n-1) / 2) = 2 * close * n / (n - 1)
+            tight = np.where(n_o > 1, 2.0 * close * n_o / (n_o - 1.0), 0.0)
+            rate = np.stack(
+                [
+                    np.bincount(col, weights=n_o**2, minlength=n_cols) / n_s**2,
+                    np.bincount(col, weights=tight, minlength=n_cols) / n_s**2,
+                ],
+                axis=1,
+            )
+        rate = np.where(n_s[:, None] > 0, rate, 0.0)
+        return replace(self, rate=rate, window=float(window))
 
     def pair_expected(self, actor: pa.Array, actor_y: pa.Array) -> np.ndarray:
         """``A_ij`` for each pair (see the class docstring)."""

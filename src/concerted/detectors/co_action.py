@@ -188,14 +188,13 @@ class CoAction(Detector):
         def select(counted: list) -> list[pa.Table]:
             """Test every pair at every window on its counts; describe only the kept ones."""
             scored = []
+            audiences = None
+            if "audience" in counted[0].objects.column_names:
+                audiences = significance.AudienceModel.fit(log, counted[0].objects, windows[0])
             for window, tables in zip(windows, counted, strict=True):
                 pairs = _with_window(tables.pairs, window)
                 model = significance.NullModel.fit(log, tables.objects, outside_audiences=named)
-                audience = (
-                    significance.AudienceModel.fit(log, tables.objects, window)
-                    if "source" in tables.objects.column_names
-                    else None
-                )
+                audience = audiences.at(tables.objects, window) if audiences else None
                 sources = "other_sources" if named else "sources"
                 scored.append(significance.score_pairs(pairs, model, audience, sources))
             n_actors = counted[-1].actors.num_rows
