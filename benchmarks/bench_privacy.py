@@ -28,7 +28,6 @@ import pyarrow.csv as pacsv
 
 from concerted.privacy import new_key, pseudonymise_column
 
-
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -89,7 +88,8 @@ def real_data(folder: Path, key: bytes) -> None:
     for path in sorted(folder.glob("*.csv.gz")):
         names = pacsv.read_csv(path).column_names
         table = pacsv.read_csv(
-            path, convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()))
+            path,
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
         )
         for name in names:
             column = pc.drop_null(table[name]).combine_chunks()
