@@ -88,6 +88,8 @@ ORDINARY = [
     "1 000 000",
     "1,234,567,890",
     "0.1234567890",
+    "p = 0.0582564069663",  # a decimal whose digits read as a number dialled with 00 58
+    "0.0232839774828",
     "v1.2.3.4",
     "version 10.0.19041.1",
     "1.2.3.4.5",
