@@ -206,22 +206,31 @@ def _ip(candidate: str) -> str | None:
 
 def _phones(text: str, regions: tuple[str, ...]):
     """``(start, end, E.164)`` of each phone number the matcher finds in ``text`` and the rules
-    of the module's notes accept. The matcher runs only for the regions whose gate is found."""
-    run = [region for region, gate in _gates(regions) if gate.search(text)]
-    if _INTERNATIONAL.search(text):
-        run.append(None)  # numbers with a country code need no region
-    if not run:
+    of the module's notes accept.
+
+    The matcher runs only where a region's gate is found, and only on a window from there to the
+    first space after :data:`_WINDOW` characters (whole words, so no number is cut): the matcher
+    tries every run of digits it sees, and a post full of ids and times would cost it
+    milliseconds per region."""
+    windows: dict[tuple[int, str | None], int] = {}
+    for region, gate in _gates(regions):
+        for m in gate.finditer(text):
+            windows.setdefault((m.start(), region), _window_end(text, m.start()))
+    for m in _INTERNATIONAL.finditer(text):  # numbers with a country code need no region
+        start = max(m.start() - 1, 0)
+        windows.setdefault((start, None), _window_end(text, start))
+    if not windows:
         return
     urls = [m.span() for m in _URL.finditer(text)]
     seen: set[tuple[int, int]] = set()
-    for region in run:
+    for (offset, region), end in windows.items():
         # Trunk-prefixed numbers must be grouped as their country groups them ("03 2019 -0700",
         # a date, is not 03 20 19 07 00); North-American ones are checked against their layouts.
         exact = region is not None and phonenumbers.country_code_for_region(region) != 1
         leniency = phonenumbers.Leniency.EXACT_GROUPING if exact else phonenumbers.Leniency.VALID
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
-            span = (match.start, match.end)
-            if span in seen:
+        for match in phonenumbers.PhoneNumberMatcher(text[offset:end], region, leniency=leniency):
+            start, stop = offset + match.start, offset + match.end
+            if (start, stop) in seen:
                 continue
             raw = match.raw_string
             if not raw.lstrip("(").startswith(("+", "\uff0b")):
@@ -229,9 +238,9 @@ def _phones(text: str, regions: tuple[str, ...]):
                 # ("0.0582564069663"), not a decimal, and written the national way or with an
                 # international call prefix (0033 6 12 34 56 78).
                 if (
-                    any(s <= match.start < e for s, e in urls)
-                    or _LONGER_NUMBER.match(text[match.end :])
-                    or (match.start and text[match.start - 1] in ".,")
+                    any(s <= start < e for s, e in urls)
+                    or _LONGER_NUMBER.match(text[stop:])
+                    or (start and text[start - 1] in ".,")
                     or "," in raw
                     or _DECIMAL.fullmatch(raw)
                 ):
@@ -242,12 +251,23 @@ def _phones(text: str, regions: tuple[str, ...]):
                 )
                 if not by_idd and not _written_nationally(raw, region):
                     continue
-            seen.add(span)
+            seen.add((start, stop))
             yield (
-                match.start,
-                match.end,
+                start,
+                stop,
                 phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164),
             )
+
+
+# Characters a written phone number (with its country code and spaces) fits in.
+_WINDOW = 32
+
+
+def _window_end(text: str, start: int) -> int:
+    """Where the matcher's window from ``start`` ends: the first space after ``_WINDOW``
+    characters, or the end of the text."""
+    space = re.compile(r"\s").search(text, start + _WINDOW)
+    return space.start() if space else len(text)
 
 
 def _written_nationally(raw: str, region: str | None) -> bool:
