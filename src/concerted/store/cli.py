@@ -64,7 +64,8 @@ def _iso(seconds: float) -> str:
 @click.option(
     "--pseudonymise",
     is_flag=True,
-    help="Keep actors only as keyed hashes (HMAC-SHA-256 with the salt in --salt-file).",
+    help="Keep actors only as keyed hashes (HMAC-SHA-256 with the salt in --salt-file), and "
+    "e-mail addresses, phone numbers and IP addresses in objects and texts as pseudonyms.",
 )
 @click.option(
     "--salt-file",

@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 
 from ..errors import ParameterError, SchemaError
 from ..io import load_log
+from ..privacy import pseudonymise_table
 from .store import (
     EARLIEST_TIME,
     LATEST_TIME,
@@ -126,8 +127,11 @@ def ingest(
         again). Deletions are judged within a collection.
     pseudonymise, salt_file
         Replace each actor by a keyed hash (HMAC-SHA-256) with the secret salt in ``salt_file``
-        (created if missing; it must live outside the store folder). The same salt gives the
-        same pseudonyms in every snapshot; a store pseudonymised once is always pseudonymised.
+        (created if missing; it must live outside the store folder), and every e-mail address,
+        phone number and IP address in objects and texts by its pseudonym keyed with the same
+        salt (:mod:`concerted.privacy`), so the store and its evidence packs hold none as
+        written. The same salt gives the same pseudonyms in every snapshot; a store
+        pseudonymised once is always pseudonymised.
     mapping, object_columns, objects_from_text, format
         How to read the file, as in :func:`concerted.load_log`.
     progress
@@ -198,10 +202,11 @@ def _ingest(path, store_dir, when, collection, key, file_sha, say, read_options)
     table = log.table
     _check_times(table, path)
     if key is not None:
-        say("pseudonymising actors")
+        say("pseudonymising actors, and addresses and numbers in objects and texts")
         table = table.set_column(
             table.column_names.index("actor"), "actor", pseudonymise_actors(table["actor"], key)
         )
+        table = pseudonymise_table(table, ("object", "text"), key, id_columns=("object",))
     table = table.append_column("collection", pa.array([collection] * len(table), pa.string()))
     say(f"storing {len(table):,} actions")
     with open_store(store_dir, create=True) as con:
