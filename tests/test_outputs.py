@@ -166,7 +166,8 @@ def test_write_results_with_nothing_found_still_writes_headers(tmp_path):
     )
     paths = write_results(detect(log), tmp_path / "out")
     assert paths["actors.csv"].read_text().splitlines() == [
-        "actor,group,score,degree,strength,actions,evidence,observed,expected,p_value"
+        "actor,group,score,degree,strength,actions,evidence,observed,expected,p_value,"
+        "delay_after_source_seconds"
     ]
     assert paths["edges.csv"].read_text().startswith("actor,actor_y,weight,sources")
     assert "No coordinated group was found" in paths["report.html"].read_text()

@@ -371,7 +371,7 @@ def pseudonymise_table(
 
 
 # Columns holding account and object ids in a run's tables.
-ID_COLUMNS = ("actor", "actor_y", "object")
+ID_COLUMNS = ("actor", "actor_y", "object", "top_source")
 
 
 def pseudonymise_result(result, key: bytes | None = None):
@@ -389,5 +389,6 @@ def pseudonymise_result(result, key: bytes | None = None):
         edges=table(result.edges, ("actor", "actor_y")),
         evidence=table(result.evidence, ("actor", "actor_y", "object")),
         actors=table(result.actors, ("actor",)),
+        groups=table(result.groups, ("top_source",)),
         group_actions=table(result.group_actions, ("actor", "object", "text")),
     )
