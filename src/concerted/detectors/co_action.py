@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import significance
+from ..audiences import AudienceModel, in_audiences, score_group_reactions
 from ..engines.base import Engine, GroupCoActionTables, member_table
 from ..errors import ParameterError
 from ..network import build_network, find_groups
@@ -281,9 +283,9 @@ def _grow_groups(
     members stay in their core group, and a candidate's other actors only define it. This
     repeats with the grown groups until they stop changing (at most ``MAX_ROUNDS`` times).
 
-    When the log names the objects' authors (``named``), the group test looks only at the
-    objects of no audience source: reacting to the same accounts' posts is what their audience
-    does, and the pair test has judged it against the audience's habits already.
+    When the log names the objects' authors (``named``), reactions to the posts of sources with
+    an audience are judged against the audience's habits (:func:`score_group_reactions`), and
+    the other objects as above; each actor by the more surprising of the two tests.
 
     Returns one row per member: ``group, actor, observed, expected, p_value, q_value, strength``
     of its test against its group, and ``evidence``: ``pairs`` (a core member), ``group``
@@ -296,11 +298,10 @@ def _grow_groups(
         return _EMPTY_GROUPS
     window, widest, _ = runs[-1]
     model = significance.NullModel.fit(log, widest.objects, outside_audiences=named)
-    posts = (
-        widest.objects.filter(pa.array(significance.in_audiences(widest.objects)))["object"]
-        if named
-        else None
-    )
+    posts, audience = None, None
+    if named:
+        posts = widest.objects.filter(pa.array(in_audiences(widest.objects)))["object"]
+        audience = AudienceModel.fit(log, widest.objects, window)
     popularity = dict(
         zip(
             widest.objects["object"].to_pylist(), widest.objects["actions"].to_pylist(), strict=True
@@ -315,18 +316,17 @@ def _grow_groups(
         # are members.
         members = member_table(candidates | membership)
         found = engine.group_co_action(log, members, window_seconds=window, max_bucket_events=cap)
-        if posts is not None:
-            found = GroupCoActionTables(
-                hits=found.hits.filter(pc.invert(pc.is_in(found.hits["object"], posts))),
-                objects=found.objects.filter(pc.invert(pc.is_in(found.objects["object"], posts))),
-            )
+        reactions = None
+        if posts is not None:  # reactions to posts are the audience model's to judge
+            found, on_posts = _split_by_objects(found, posts)
+            reactions = score_group_reactions(log, audience, on_posts.hits, on_posts.objects)
         proven = pc.invert(pc.is_in(found.objects["group"], value_set=unproven))
         merged = _merge_overlapping(found.objects.filter(proven), popularity)
         if merged:  # one campaign split into several cores: test it whole
             core = {a: merged.get(g, g) for a, g in core.items()}
             membership = {a: merged.get(g, g) for a, g in membership.items()}
             continue
-        hits = _score_memberships(found, model, unproven)
+        hits = _score_memberships(found, model, unproven, reactions)
         hits = hits.append_column(
             "window_seconds", pa.array([window] * hits.num_rows, pa.float64())
         )
@@ -358,11 +358,46 @@ def _grow_groups(
     return pa.Table.from_pylist(out, schema=_EMPTY_GROUPS.schema)
 
 
+def _split_by_objects(
+    found: GroupCoActionTables, objects: pa.Array
+) -> tuple[GroupCoActionTables, GroupCoActionTables]:
+    """The group co-action tables on other objects than ``objects``, and on them."""
+    on = [pc.is_in(found.hits["object"], objects), pc.is_in(found.objects["object"], objects)]
+    return (
+        GroupCoActionTables(found.hits.filter(pc.invert(on[0])),
+                            found.objects.filter(pc.invert(on[1]))),
+        GroupCoActionTables(found.hits.filter(on[0]), found.objects.filter(on[1])),
+    )  # fmt: skip
+
+
 def _score_memberships(
-    found: GroupCoActionTables, model: significance.NullModel, unproven: pa.Array
+    found: GroupCoActionTables,
+    model: significance.NullModel,
+    unproven: pa.Array,
+    reactions: pa.Table | None = None,
 ) -> pa.Table:
     """The group test of every (group, actor); groups in ``unproven`` (candidates no pair
-    proves) on the objects they pushed only."""
+    proves) on the objects they pushed only. With ``reactions`` (the test on the posts of
+    sources with an audience, :func:`score_group_reactions`), each (group, actor) is judged by
+    the more surprising of the two, its p-value doubled."""
+    tested = _score_other_memberships(found, model, unproven)
+    if reactions is None:
+        return tested
+    both = pa.concat_tables([tested, reactions.cast(tested.schema)])
+    both = both.sort_by([("group", "ascending"), ("actor", "ascending"), ("p_value", "ascending")])
+    g, a = both["group"].to_numpy(), both["actor"].to_numpy(zero_copy_only=False)
+    first = np.ones(both.num_rows, dtype=bool)
+    first[1:] = (g[1:] != g[:-1]) | (a[1:] != a[:-1])
+    best = both.filter(pa.array(first))
+    p = np.minimum(2.0 * best["p_value"].to_numpy(), 1.0)
+    return best.set_column(best.column_names.index("p_value"), "p_value", pa.array(p))
+
+
+def _score_other_memberships(
+    found: GroupCoActionTables, model: significance.NullModel, unproven: pa.Array
+) -> pa.Table:
+    """The group test of every (group, actor) against the null model of organic choice of
+    objects (:func:`significance.score_memberships`)."""
     parts = []
     for views, keep in (
         (significance.MEMBERSHIP_VIEWS, lambda t: pc.invert(pc.is_in(t["group"], unproven))),
