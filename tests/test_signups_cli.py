@@ -286,3 +286,13 @@ def test_signups_bad_show_rate_is_refused_before_reading(tmp_path, monkeypatch):
         )
         assert result.exit_code == 1, result.output
         assert "(--show-rate) must be in (0, 1]" in result.output
+
+
+def test_serve_signups_refuses_a_state_that_is_not_sqlite_in_one_line(tmp_path):
+    state = tmp_path / "state.db"
+    state.write_text("not a database at all, just text\n")
+    result = CliRunner().invoke(main, ["serve", "signups", "--state", str(state)])
+    assert result.exit_code == 1, result.output
+    assert "is not a sign-up state" in result.output
+    assert "Traceback" not in result.output
+    assert state.read_text() == "not a database at all, just text\n"  # left as it was

@@ -269,7 +269,15 @@ class LiveState:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise ParameterError(
+                f"{self.path} is not a sign-up state ({exc}): --state takes the SQLite file a "
+                "previous `concerted serve signups` kept, or a new path to start one."
+            ) from None
         # full: a commit reaches the disk (fsync) before the registration is answered, so it
         # survives a power loss; normal: it reaches the OS, so it survives the service's crash
         # or restart but not the machine's, and commits cost no fsync.
