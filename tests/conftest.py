@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from concerted import make_log
+from concerted import CoAction, make_log
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 RUSSIAN = SHARED_DATA / "russian_coord_tweets.csv.gz"
@@ -42,3 +42,28 @@ def needs_real_data():
     return pytest.mark.skipif(
         not RUSSIAN.exists(), reason="../shared/data is not beside the project"
     )
+
+
+# The store's tests start from two snapshots of test_store's small log (the fixture ``store``) and
+# the evidence pack of group 1 of a classic run on them (``pack``).
+CLASSIC = CoAction(window_seconds=10, significance=False)
+
+
+@pytest.fixture
+def store(tmp_path):
+    from concerted.store import ingest
+
+    from .test_store import S1, S2, write_log
+
+    folder = tmp_path / "project"
+    ingest(write_log(tmp_path / "s1.csv", S1), folder, snapshot_time=1000)
+    ingest(write_log(tmp_path / "s2.csv", S2), folder, snapshot_time=2000)
+    return folder
+
+
+@pytest.fixture
+def pack(store, tmp_path):
+    from concerted.store import detect_store, export_evidence
+
+    detect_store(store, detector=CLASSIC)
+    return export_evidence(store, 1, tmp_path / "pack")

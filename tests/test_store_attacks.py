@@ -13,7 +13,6 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from concerted import CoAction
 from concerted.cli import main
 from concerted.errors import ParameterError, SchemaError
 from concerted.store import (
@@ -26,23 +25,8 @@ from concerted.store import (
 )
 from concerted.store import pack_check as check
 
+from .conftest import CLASSIC
 from .test_store import S1, S2, rows, tamper, write_log
-
-CLASSIC = CoAction(window_seconds=10, significance=False)
-
-
-@pytest.fixture
-def store(tmp_path):
-    folder = tmp_path / "project"
-    ingest(write_log(tmp_path / "s1.csv", S1), folder, snapshot_time=1000)
-    ingest(write_log(tmp_path / "s2.csv", S2), folder, snapshot_time=2000)
-    return folder
-
-
-@pytest.fixture
-def pack(store, tmp_path):
-    detect_store(store, detector=CLASSIC)
-    return export_evidence(store, 1, tmp_path / "pack")
 
 
 def run_script(pack, *args):

@@ -25,24 +25,8 @@ from concerted.store import (
     verify_store,
 )
 
-from .conftest import RUSSIAN, needs_real_data
+from .conftest import CLASSIC, RUSSIAN, needs_real_data
 from .test_store import S1, S2, write_log
-
-CLASSIC = CoAction(window_seconds=10, significance=False)
-
-
-@pytest.fixture
-def store(tmp_path):
-    folder = tmp_path / "project"
-    ingest(write_log(tmp_path / "s1.csv", S1), folder, snapshot_time=1000)
-    ingest(write_log(tmp_path / "s2.csv", S2), folder, snapshot_time=2000)
-    return folder
-
-
-@pytest.fixture
-def pack(store, tmp_path):
-    detect_store(store, detector=CLASSIC)
-    return export_evidence(store, 1, tmp_path / "pack")
 
 
 def test_load_store_log_holds_every_action_ever_seen(store):
