@@ -41,9 +41,11 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_coaction.py
 	$(BIN)/python benchmarks/bench_accuracy.py
+	$(BIN)/python benchmarks/bench_audiences.py
 	$(BIN)/python benchmarks/bench_signups.py
 	$(BIN)/python benchmarks/bench_signups_serve.py
 	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_privacy.py
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info src/*.egg-info
