@@ -238,14 +238,14 @@ def _reaction_habits(
 
 # An actor's own spread of delays counts as much as this many reactions at the audience's.
 _PRIOR_REACTIONS = 3
-_QUANTILES = stats.norm.ppf((np.arange(32) + 0.5) / 32)
+_QUANTILES = stats.norm.ppf((np.arange(16) + 0.5) / 16)
 
 
 def _close_in_time(
     m_i: np.ndarray, s_i: np.ndarray, m_j: np.ndarray, s_j: np.ndarray, window: float
 ) -> np.ndarray:
     """P(|D_i - D_j| <= window) for independent log-normal delays of medians ``m`` and log
-    spreads ``s``: the mean over 32 quantiles ``x`` of ``D_i`` of P(x - window <= D_j <= x +
+    spreads ``s``: the mean over 16 quantiles ``x`` of ``D_i`` of P(x - window <= D_j <= x +
     window)."""
     x = m_i[:, None] * np.exp(s_i[:, None] * _QUANTILES[None, :])
     mu, s = np.log(m_j)[:, None], s_j[:, None]

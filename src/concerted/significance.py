@@ -244,7 +244,8 @@ def score_pairs(
     if audience is not None and "audience" in pairs.column_names:
         reacted = pairs["audience"].to_numpy()
         p_audience, expected_audience = np.ones(len(p)), np.zeros(len(p))
-        some = np.flatnonzero(reacted > 0)
+        # As for every pair: reacting together once is what crowds do; twice or more is tested.
+        some = np.flatnonzero(reacted >= 2)
         if len(some):
             expected_audience[some] = audience.pair_expected(
                 pairs["actor"].take(some), pairs["actor_y"].take(some)
