@@ -82,6 +82,8 @@ def test_reshares_without_authors_get_a_note_naming_the_column_to_map():
     note = missing_source_note(make_log(rows))
     assert len(note) == 1 and "--map source=COLUMN" in note[0]
     assert note[0].startswith(f"{len(rows):,} of {len(rows):,} actions (100 %) look like reshares")
+    with_posts = amplified_log(originals=True, source_column=False)  # the first actor is A
+    assert missing_source_note(make_log(with_posts)) == []
     assert missing_source_note(make_log(amplified_log(originals=False))) == []
     ordinary = [{**r, "action": "like"} for r in rows]
     assert missing_source_note(make_log(ordinary)) == []
@@ -166,3 +168,8 @@ def test_cli_detect_maps_the_author_column_and_finds_the_network(tmp_path):
     groups = list(csv.DictReader((out / "groups.csv").open()))
     assert [(g["top_source"], float(g["top_source_share"])) for g in groups] == [("A", 1.0)]
     assert summary["coordinated_actors"] == len(BOTS)
+
+
+def test_shared_links_alone_draw_no_note_about_authors():
+    rows = [{**r, "action": "share"} for r in amplified_log(originals=True, source_column=False)]
+    assert missing_source_note(make_log(rows)) == []

@@ -14,16 +14,18 @@ import pyarrow.compute as pc
 
 from .schema import Log
 
-# Actions that reshare someone else's object, as exports name them.
-RESHARE_ACTIONS = ("retweet", "retweeted", "repost", "reposted", "reshare", "share", "rt", "quote")
-# A log whose actions are at least this share of reshares needs to know their authors.
-RESHARE_SHARE = 0.2
+# Actions that reshare someone else's post, as exports name them ("share" is left out: it is
+# as often a link shared as a post reshared).
+RESHARE_ACTIONS = ("retweet", "retweeted", "repost", "reposted", "reshare", "rt", "quote")
+# A log whose actions are at least this share of reshares of posts it lacks needs their authors.
+RESHARE_SHARE = 0.05
 
 
 def missing_source_note(log: Log) -> list[str]:
     """A note when the log names no object's author but many actions look like reshares (an
-    ``action`` such as ``retweet`` or a text starting ``RT @``): the first actor on a reshared
-    post is then a random fan, and the user should map the author column.
+    ``action`` such as ``retweet`` or a text starting ``RT @``) of posts it does not hold (the
+    first action on them is a reshare too): the first actor on such a post is a random fan, and
+    the user should map the author column.
 
     >>> from concerted.schema import make_log
     >>> rows = [{"actor": f"a{i}", "object": "p", "time": float(i), "text": "RT @x: hi"}
@@ -37,12 +39,19 @@ def missing_source_note(log: Log) -> list[str]:
     table = log.table
     looks = pc.fill_null(pc.is_in(pc.utf8_lower(table["action"]), pa.array(RESHARE_ACTIONS)), False)
     looks = pc.or_(looks, pc.fill_null(pc.starts_with(table["text"], "RT @"), False))
-    count = pc.sum(looks.cast(pa.int64())).as_py() or 0
+    # Only where the log lacks the original: the first action on the object is a reshare.
+    objects = pc.dictionary_encode(table["object"]).combine_chunks().indices.to_numpy()
+    order = np.lexsort((table["time"].to_numpy(), objects))
+    first = np.ones(n, dtype=bool)
+    first[1:] = objects[order][1:] != objects[order][:-1]
+    orphan = np.zeros(int(objects.max()) + 1, dtype=bool)
+    orphan[objects[order][first]] = looks.to_numpy(zero_copy_only=False)[order][first]
+    count = int((orphan[objects] & looks.to_numpy(zero_copy_only=False)).sum())
     if count < RESHARE_SHARE * n:
         return []
     return [
-        f"{count:,} of {n:,} actions ({100 * count / n:.0f} %) look like reshares, but the log "
-        "does not name the author of what they reshared: each object's source was taken to be "
+        f"{count:,} of {n:,} actions ({100 * count / n:.0f} %) look like reshares of posts the "
+        "log does not hold, and it does not name their authors: each object's source was taken to be "
         "whoever acted on it first, which in a collection of reshares is a random fan, so the "
         "fans of one account may look coordinated. Map the author's column with "
         "--map source=COLUMN (e.g. retweeted_user_screen_name)"
