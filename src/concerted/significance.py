@@ -421,36 +421,38 @@ def _binomials_cdf_below(trials: np.ndarray, probs: np.ndarray, size: int) -> np
     return pmf.sum(axis=1)
 
 
-def combine_windows(
-    per_window: list[pa.Table], n_tests: int, keys: tuple[str, str] = ("actor", "actor_y")
-) -> pa.Table:
-    """One row per key (a pair by default): its row from the window with the smallest p-value,
-    that p-value multiplied by the number of windows (Bonferroni), then ``q_value``
-    (Benjamini-Hochberg over ``n_tests`` tests) and ``strength`` (-log10 p)."""
-    k = len(per_window)
-    table = pa.concat_tables(per_window)
+def best_of(tests: list[pa.Table], keys: tuple[str, str]) -> pa.Table:
+    """One row per key from several tests of it: the row with the smallest p-value (ties: the
+    narrowest ``window_seconds`` when there is one), that p-value multiplied by the number of
+    tests (Bonferroni)."""
+    k = len(tests)
+    table = pa.concat_tables(tests)
     if k > 1 and table.num_rows:
-        order = pc.sort_indices(
-            table,
-            sort_keys=[
-                (keys[0], "ascending"),
-                (keys[1], "ascending"),
-                ("p_value", "ascending"),
-                ("window_seconds", "ascending"),
-            ],
-        )
-        table = table.take(order)
+        sort_keys = [(keys[0], "ascending"), (keys[1], "ascending"), ("p_value", "ascending")]
+        if "window_seconds" in table.column_names:
+            sort_keys.append(("window_seconds", "ascending"))
+        table = table.take(pc.sort_indices(table, sort_keys=sort_keys))
         a = table[keys[0]].to_numpy(zero_copy_only=False)
         b = table[keys[1]].to_numpy(zero_copy_only=False)
         first = np.ones(table.num_rows, dtype=bool)
         first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
         table = table.filter(pa.array(first))
     p = np.minimum(table["p_value"].to_numpy() * k, 1.0)
-    q = bh_qvalues(p, n_tests)
-    strength = np.minimum(-np.log10(np.maximum(p, 1e-300)), MAX_LOG10)
-    table = table.set_column(
+    return table.set_column(
         table.column_names.index("p_value"), "p_value", pa.array(p, pa.float64())
     )
+
+
+def combine_windows(
+    per_window: list[pa.Table], n_tests: int, keys: tuple[str, str] = ("actor", "actor_y")
+) -> pa.Table:
+    """One row per key (a pair by default): its row from the window with the smallest p-value,
+    that p-value multiplied by the number of windows (:func:`best_of`), then ``q_value``
+    (Benjamini-Hochberg over ``n_tests`` tests) and ``strength`` (-log10 p)."""
+    table = best_of(per_window, keys)
+    p = table["p_value"].to_numpy()
+    q = bh_qvalues(p, n_tests)
+    strength = np.minimum(-np.log10(np.maximum(p, 1e-300)), MAX_LOG10)
     table = table.append_column("q_value", pa.array(q, pa.float64()))
     return table.append_column("strength", pa.array(strength, pa.float64()))
 

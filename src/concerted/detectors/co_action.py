@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -383,14 +382,7 @@ def _score_memberships(
     tested = _score_other_memberships(found, model, unproven)
     if reactions is None:
         return tested
-    both = pa.concat_tables([tested, reactions.cast(tested.schema)])
-    both = both.sort_by([("group", "ascending"), ("actor", "ascending"), ("p_value", "ascending")])
-    g, a = both["group"].to_numpy(), both["actor"].to_numpy(zero_copy_only=False)
-    first = np.ones(both.num_rows, dtype=bool)
-    first[1:] = (g[1:] != g[:-1]) | (a[1:] != a[:-1])
-    best = both.filter(pa.array(first))
-    p = np.minimum(2.0 * best["p_value"].to_numpy(), 1.0)
-    return best.set_column(best.column_names.index("p_value"), "p_value", pa.array(p))
+    return significance.best_of([tested, reactions.cast(tested.schema)], ("group", "actor"))
 
 
 def _score_other_memberships(
