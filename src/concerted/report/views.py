@@ -6,6 +6,7 @@ everything is in the CSV files beside it."""
 from __future__ import annotations
 
 import math
+import random
 from typing import TYPE_CHECKING
 
 import igraph as ig
@@ -141,7 +142,8 @@ def _network(
         top.select(["actor", "actor_y"]), keys=["actor", "actor_y"], join_type="left semi"
     )
     by_pair: dict[tuple[str, str], list] = {}
-    for e in behind.sort_by([("time", "ascending")]).to_pylist():
+    # Joins return rows in no set order: sort on every key, so ties in time keep one order.
+    for e in behind.sort_by([("time", "ascending"), ("object", "ascending")]).to_pylist():
         rows = by_pair.setdefault((e["actor"], e["actor_y"]), [])
         if len(rows) < EVIDENCE_PER_EDGE:
             rows.append(
@@ -154,6 +156,9 @@ def _network(
                 ]
             )
     by_actor: dict[str, list] = {}
+    actions = actions.sort_by(
+        [("actor", "ascending"), ("time", "ascending"), ("object", "ascending")]
+    )
     for actor, obj, t, text in zip(
         actions["actor"].to_pylist(),
         actions["object"].to_pylist(),
@@ -208,9 +213,15 @@ def _layout(n: int, pairs: list[tuple[int, int]]) -> list[tuple[float, float]]:
     if n == 1:
         return [(0.5, 0.5)]
     g = ig.Graph(n=n, edges=pairs)
-    coords = g.layout_fruchterman_reingold(
-        seed=[(math.cos(i), math.sin(i)) for i in range(n)], niter=300
-    ).coords
+    # The layout draws random moves from igraph's generator: a private seeded one makes the same
+    # results give the same report, byte for byte.
+    ig.set_random_number_generator(random.Random(0))
+    try:
+        coords = g.layout_fruchterman_reingold(
+            seed=[(math.cos(i), math.sin(i)) for i in range(n)], niter=300
+        ).coords
+    finally:
+        ig.set_random_number_generator(random)
     xs, ys = [p[0] for p in coords], [p[1] for p in coords]
     x0, y0 = min(xs), min(ys)
     x_span, y_span = (max(xs) - x0) or 1.0, (max(ys) - y0) or 1.0
