@@ -25,3 +25,7 @@ class EngineUnavailable(ConcertedError):
 
 class OutputError(ConcertedError):
     """An output could not be written (existing file in the way, no permission, ...)."""
+
+
+class MissingExtra(ConcertedError, ImportError):
+    """A part of concerted needs a package its extra installs (``pip install 'concerted[web]'``)."""

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .columns import check_mapping, resolve_columns, shown_columns
 from .engines.sql import connect, identifier, literal, physical_memory
 from .errors import ParameterError, SchemaError
 from .extract import KINDS, extract_objects
@@ -351,12 +352,7 @@ def _shown(value) -> str:
 
 
 def _check_options(mapping: dict[str, str], kinds: list[str]) -> None:
-    for key in mapping:
-        if key not in CANONICAL:
-            raise ParameterError(
-                f"--map {key}=...: {key!r} is not a column concerted knows. "
-                f"Map one of: {', '.join(CANONICAL)}."
-            )
+    check_mapping(mapping, CANONICAL, kind="a column concerted knows")
     for kind in kinds:
         if kind not in KINDS:
             raise ParameterError(
@@ -469,37 +465,17 @@ def _resolve_columns(
     name: str,
 ) -> dict[str, str]:
     """Canonical name -> source column, explicit mapping first, then known aliases."""
-    present = {c.lower(): c for c in columns if c != "__row"}
-    shown = ", ".join(c for c in columns if c != "__row")
-    source: dict[str, str] = {}
-    for canon, col in mapping.items():
-        if col not in columns:
-            raise SchemaError(
-                f"{name} has no column {col!r} (asked for by --map {canon}={col}). "
-                f"Its columns are: {shown}."
-            )
-        source[canon] = col
-    for col in object_columns:
-        if col not in columns:
-            raise SchemaError(
-                f"{name} has no column {col!r} (asked for by --object-columns). Its columns are: {shown}."
-            )
-    used = set(source.values()) | set(object_columns)
-    for canon in CANONICAL:
-        if canon in source or (canon == "object" and object_columns):
-            continue
-        for alias in ALIASES[canon]:
-            col = present.get(alias)
-            if col is not None and col not in used:
-                source[canon] = col
-                used.add(col)
-                break
-    for canon, hint in (("actor", "account_id"), ("time", "created_at")):
-        if canon not in source:
-            raise SchemaError(
-                f"{name} has no {canon!r} column. Map one with --map {canon}={hint} "
-                f"(its columns are: {shown})."
-            )
+    source = resolve_columns(
+        columns,
+        # Several object columns replace the one: no alias is looked for then.
+        canonical=[c for c in CANONICAL if not (c == "object" and object_columns)],
+        aliases=ALIASES,
+        mapping=mapping,
+        name=name,
+        claimed=dict.fromkeys(object_columns, "--object-columns"),
+        required={"actor": "account_id", "time": "created_at"},
+    )
+    shown = shown_columns(columns)
     if "object" not in source and not object_columns and not kinds:
         raise SchemaError(
             f"{name} has no 'object' column. Map one with --map object=url, or use "

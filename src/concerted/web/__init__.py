@@ -1,5 +1,9 @@
-"""The web app: ``create_app(project_dir)`` (served by ``concerted serve``)."""
+"""The web app: ``create_app(project_dir)`` (served by ``concerted serve``; the [web] extra)."""
 
-from .app import create_app
+from ..extras import require
+
+require("fastapi", what="The web app")
+
+from .app import create_app  # noqa: E402
 
 __all__ = ["create_app"]

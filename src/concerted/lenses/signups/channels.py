@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from crawlerdetect import CrawlerDetect
 
+from ...extras import require
 from .vocab import CHANNELS, DEVICES, MOBILE_UA, OTHER_INAPP_UA, SHORT_VIDEO_UA
 
 # Checked in order; a host matches a suffix when it equals it or ends with "." + it. A name
@@ -96,8 +96,9 @@ def _host(text: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _crawlers() -> CrawlerDetect:
-    return CrawlerDetect()
+def _crawlers():
+    """CrawlerDetect's matcher (the [signups] extra)."""
+    return require("crawlerdetect", what="The sign-up lens").CrawlerDetect()
 
 
 @lru_cache(maxsize=65_536)

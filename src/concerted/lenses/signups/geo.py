@@ -7,14 +7,15 @@ from functools import lru_cache
 
 import numpy as np
 
+from ...extras import require
+
 EARTH_RADIUS_KM = 6371.0
 
 
 @lru_cache(maxsize=1)
 def zip_table() -> tuple[dict[str, int], np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
     """(zip -> index, latitudes, longitudes, states, zips) for every ZIP code with a centroid."""
-    import zipcodes
-
+    zipcodes = require("zipcodes", what="The sign-up lens")
     index: dict[str, int] = {}
     lat, lon, states, codes = [], [], [], []
     for z in zipcodes.list_all():

@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import ParameterError
+from ...extras import require
 from . import geo
 from .channels import referrer_channel, user_agent_device
 from .normalize import DOTLESS_DOMAINS, NANP, NON_PERSONAL
@@ -119,9 +120,8 @@ def _name(value) -> str | None:
 
 @lru_cache(maxsize=1)
 def _disposable() -> frozenset[str]:
-    from disposable_email_domains import blocklist
-
-    return frozenset(blocklist)
+    domains = require("disposable_email_domains", what="The sign-up service")
+    return frozenset(domains.blocklist)
 
 
 def _phone(raw: str, country: str) -> tuple[str | None, int]:

@@ -14,7 +14,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...errors import ParameterError, SchemaError
+from ...columns import check_mapping, find_column, resolve_columns, shown_columns
+from ...errors import SchemaError
 from ...io import parse_times, read_text_table
 
 COLUMNS = ("id", "time", "name", "email", "phone", "postcode", "ip", "user_agent", "referrer")
@@ -57,11 +58,7 @@ def load_registrations(
         file has no time), ``row`` (1-based row in the file) and the text columns present.
     """
     mapping = dict(mapping or {})
-    for key in mapping:
-        if key not in COLUMNS:
-            raise ParameterError(
-                f"--map {key}=...: {key!r} is not a registration column. Map one of: {', '.join(COLUMNS)}."
-            )
+    check_mapping(mapping, COLUMNS, kind="a registration column")
     raw = read_text_table(path, format=format)
     name = str(path)
     source = _resolve(raw.column_names, mapping, name)
@@ -87,7 +84,7 @@ def load_registrations(
             out[col] = pc.utf8_trim_whitespace(raw[source[col]])
     metadata = None
     if "name" not in source:
-        parts = [c for c in (_find(raw.column_names, FIRST), _find(raw.column_names, LAST)) if c]
+        parts = [c for c in (find_column(raw.column_names, n) for n in (FIRST, LAST)) if c]
         if parts:
             texts = [pc.fill_null(pc.utf8_trim_whitespace(raw[c]), "") for c in parts]
             joined = pc.utf8_trim_whitespace(pc.binary_join_element_wise(*texts, " "))
@@ -100,37 +97,17 @@ def load_registrations(
     return table
 
 
-def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
-    lower = {c.lower(): c for c in columns}
-    return next((lower[n] for n in names if n in lower), None)
-
-
 def _resolve(columns: list[str], mapping: dict[str, str], name: str) -> dict[str, str]:
-    shown = ", ".join(c for c in columns if c != "__row")
-    source: dict[str, str] = {}
-    for canon, col in mapping.items():
-        if col not in columns or col == "__row":
-            raise SchemaError(
-                f"{name} has no column {col!r} (asked for by --map {canon}={col}). Its columns are: {shown}."
-            )
-        source[canon] = col
-    used = set(source.values())
-    present = {c.lower(): c for c in columns if c != "__row"}
-    for canon in COLUMNS:
-        if canon in source:
-            continue
-        for alias in ALIASES[canon]:
-            col = present.get(alias)
-            if col is not None and col not in used:
-                source[canon] = col
-                used.add(col)
-                break
+    source = resolve_columns(
+        columns, canonical=COLUMNS, aliases=ALIASES, mapping=mapping, name=name
+    )
     useful = [c for c in COLUMNS[1:] if c in source]
-    has_split_name = _find(columns, FIRST) is not None or _find(columns, LAST) is not None
+    has_split_name = find_column(columns, FIRST + LAST) is not None
     if not useful and not has_split_name:
         raise SchemaError(
             f"{name} has none of the columns the sign-up lens reads ({', '.join(COLUMNS[1:])}). "
-            f"Map them, e.g. --map time=submitted --map email=email_addr (its columns are: {shown})."
+            f"Map them, e.g. --map time=submitted --map email=email_addr "
+            f"(its columns are: {shown_columns(columns)})."
         )
     return source
 

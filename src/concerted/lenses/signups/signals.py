@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...extras import require
 from . import geo
 from .channels import per_value, referrer_channel, user_agent_device
 from .load import NAME_PARTS_KEY
@@ -215,9 +216,8 @@ _DISPOSABLE: pa.Array | None = None
 def _disposable_domains() -> pa.Array:
     global _DISPOSABLE
     if _DISPOSABLE is None:
-        from disposable_email_domains import blocklist
-
-        _DISPOSABLE = pa.array(sorted(blocklist), pa.string())
+        domains = require("disposable_email_domains", what="The sign-up lens")
+        _DISPOSABLE = pa.array(sorted(domains.blocklist), pa.string())
     return _DISPOSABLE
 
 

@@ -1,0 +1,58 @@
+"""Optional parts of concerted and the extras that install them.
+
+``pip install concerted`` installs the core: loading, detection, outputs, the report and the
+store. Each lens and surface is an extra that brings the packages only it uses:
+
+* ``concerted[web]``: the web app (``concerted serve``) and the sign-up lens's live service;
+* ``concerted[signups]``: the sign-up lens (``concerted signups``), its service included;
+* ``concerted[all]``: everything.
+
+The core never imports these packages; a part that does imports them through :func:`require`,
+when it runs, so a missing one is a message naming the extra, not a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from .errors import MissingExtra
+
+# The modules (import names) each extra brings for concerted's own code: the one place that says
+# which extra installs which module (pyproject.toml lists their distributions).
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "web": ("fastapi", "starlette", "uvicorn", "httptools", "uvloop"),
+    "signups": ("crawlerdetect", "disposable_email_domains", "zipcodes"),
+}
+
+
+def extra_of(module: str) -> str:
+    """The extra that installs ``module`` (a top-level import name).
+
+    >>> extra_of("zipcodes")
+    'signups'
+    """
+    for extra, modules in EXTRAS.items():
+        if module in modules:
+            return extra
+    raise KeyError(f"{module!r} is not an optional module of concerted; see EXTRAS.")
+
+
+def require(module: str, *, what: str) -> ModuleType:
+    """Import an optional ``module`` for ``what`` (the part of concerted that needs it), or raise
+    :class:`~concerted.errors.MissingExtra` saying which extra to install.
+
+    >>> require("zipcodes", what="The sign-up lens").__name__
+    'zipcodes'
+    """
+    root = module.partition(".")[0]
+    extra = extra_of(root)
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        missing = isinstance(exc, ModuleNotFoundError) and exc.name == root
+        problem = "is not installed" if missing else f"cannot be imported ({exc})"
+        raise MissingExtra(
+            f"{what} needs the {root!r} package, which {problem}. "
+            f"Install it with: pip install 'concerted[{extra}]'."
+        ) from exc
