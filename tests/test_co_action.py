@@ -261,9 +261,9 @@ def test_co_action_reactions_to_one_source_count_once(rotate, expected):
         assert f.pairs["sources"].to_pylist() == [8, 8, 8]
 
 
-def test_co_action_default_tests_three_windows(tiny_log):
+def test_co_action_default_tests_four_windows(tiny_log):
     f = CoAction().detect(tiny_log)
-    assert f.params["window_seconds"] == [10.0, 60.0, 600.0]
+    assert f.params["window_seconds"] == [3.0, 10.0, 60.0, 600.0]
 
 
 @needs_real_data()

@@ -80,7 +80,7 @@ def detect(
         An action log (see :func:`concerted.load_log`).
     detector
         The detector to run; :class:`~concerted.detectors.CoAction` with its defaults (windows of
-        10, 60 and 600 s, pairs tested against the null model of organic activity) when omitted.
+        3, 10, 60 and 600 s, pairs tested against the null model of organic activity) when omitted.
     engine
         Where joins run; embedded DuckDB when omitted.
     min_group_size
