@@ -147,7 +147,7 @@ class Access:
     def check_options(self, command: str, options: list[str]) -> None:
         """Refuse an option ``command`` does not have, one the app sets itself, any extra input,
         and any path outside what runs may touch."""
-        from ..cli import main  # here: concerted.cli imports the web app lazily, and vice versa
+        from ..cli import main  # here: the web app is imported by a command (concerted serve)
 
         cmd = main.commands[command]
         ctx = click.Context(cmd, info_name=command)
