@@ -86,9 +86,10 @@ def detect(
     engine
         Where joins run; embedded DuckDB when omitted.
     min_group_size
-        Groups smaller than this are not reported. Default: 3 when the detector tests its
-        findings (a lone significant pair is the weakest evidence there is, and stays in
-        ``edges`` with its p-value), 2 (a pair) in classic mode, as the peer tools report.
+        Groups smaller than this (an integer, at least 2; anything else is refused with
+        :class:`ParameterError` before any work) are not reported. Default: 3 when the detector
+        tests its findings (a lone significant pair is the weakest evidence there is, and stays
+        in ``edges`` with its p-value), 2 (a pair) in classic mode, as the peer tools report.
     progress
         Called with a short message at each step (the CLI prints them to stderr).
 
