@@ -27,7 +27,7 @@ from .options import (
     store_option,
 )
 
-the_store = store_option(
+required_store_option = store_option(
     "The project folder holding the evidence store (store.duckdb).", required=True
 )
 
@@ -63,7 +63,7 @@ def _iso(seconds: float) -> str:
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@the_store
+@required_store_option
 @click.option(
     "--snapshot-time",
     metavar="TIME",
@@ -140,7 +140,7 @@ def ingest(
 
 
 @click.command()
-@the_store
+@required_store_option
 @chain_head_option(
     "A chain head printed earlier (by concerted ingest or detect --store): the store's "
     "chain must still hold it, or the store was truncated or rebuilt.",
@@ -194,7 +194,7 @@ def evidence() -> None:
 
 
 @evidence.command("export")
-@the_store
+@required_store_option
 @click.option("--group", type=int, required=True, help="The group's number in the run.")
 @click.option("--run", "run", help="The detection run (run-3); the latest when omitted.")
 @out_option(
