@@ -538,6 +538,14 @@ def test_web_refuses_a_short_token(tmp_path):
     assert not (tmp_path / "p").exists()
 
 
+@pytest.mark.parametrize("limit", ["max_upload_bytes", "max_body_bytes"])
+@pytest.mark.parametrize("value", [0, -1, 1.5])
+def test_web_refuses_a_size_limit_below_one_byte(tmp_path, limit, value):
+    with pytest.raises(ParameterError, match=f"{limit} must be a whole number of bytes >= 1"):
+        create_app(tmp_path / "p", **{limit: value})
+    assert not (tmp_path / "p").exists()
+
+
 def test_serve_refuses_a_missing_allowed_folder(tmp_path):
     result = CliRunner().invoke(
         main, ["serve", "--project", str(tmp_path / "p"), "--allow-dir", str(tmp_path / "nope")]

@@ -7,6 +7,7 @@ layers over it.
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 from . import __version__
 from .detectors import CoAction, Detector, Findings
 from .engines.base import Engine, default_engine, member_table
+from .errors import ParameterError
 from .network import build_network, find_groups
 from .schema import Log
 from .significance import MAX_LOG10
@@ -84,9 +86,10 @@ def detect(
     engine
         Where joins run; embedded DuckDB when omitted.
     min_group_size
-        Groups smaller than this are not reported. Default: 3 when the detector tests its
-        findings (a lone significant pair is the weakest evidence there is, and stays in
-        ``edges`` with its p-value), 2 (a pair) in classic mode, as the peer tools report.
+        Groups smaller than this (an integer, at least 2; anything else is refused with
+        :class:`ParameterError` before any work) are not reported. Default: 3 when the detector
+        tests its findings (a lone significant pair is the weakest evidence there is, and stays
+        in ``edges`` with its p-value), 2 (a pair) in classic mode, as the peer tools report.
     progress
         Called with a short message at each step (the CLI prints them to stderr).
 
@@ -100,6 +103,7 @@ def detect(
     >>> result.actors["actor"].to_pylist(), result.actors["group"].to_pylist()
     (['a1', 'a2', 'a3'], [1, 1, 1])
     """
+    check_min_group_size(min_group_size)
     say = progress or (lambda _message: None)
     started = time.perf_counter()
     detector = detector or CoAction()
@@ -142,6 +146,27 @@ def detect(
     summary["notes"] += _lone_pairs(edges, membership, min_group_size)
     summary["notes"] += missing_source_note(log)
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
+
+
+def check_min_group_size(min_group_size: int | None) -> None:
+    """Raise :class:`ParameterError` unless ``min_group_size`` is None (the default) or an
+    integer of at least 2; :func:`detect` checks it before any work.
+
+    >>> check_min_group_size(1)
+    Traceback (most recent call last):
+    ...
+    concerted.errors.ParameterError: --min-group-size must be at least 2 (a pair is the smallest group). Got 1.
+    """
+    if min_group_size is None:
+        return
+    if isinstance(min_group_size, bool) or not isinstance(min_group_size, numbers.Integral):
+        raise ParameterError(
+            f"--min-group-size must be a whole number of actors (at least 2). Got {min_group_size!r}."
+        )
+    if min_group_size < 2:
+        raise ParameterError(
+            f"--min-group-size must be at least 2 (a pair is the smallest group). Got {min_group_size!r}."
+        )
 
 
 def _lone_pairs(edges: pa.Table, membership: dict[str, int], min_size: int) -> list[str]:

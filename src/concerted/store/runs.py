@@ -25,7 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import ParameterError
-from ..pipeline import Result, detect
+from ..pipeline import Result, check_min_group_size, detect
 from ..schema import Log, make_log
 from .pack_check import chain_of, group_digest, merkle_root, run_digest
 from .store import TIME_RANGE, StoreError, head, last_link, open_store, out_of_range_times
@@ -129,6 +129,7 @@ def detect_store(
     (Result, str or None)
         The result and the run's id (``None`` when not recorded).
     """
+    check_min_group_size(detect_options.get("min_group_size"))  # before reading the store
     say = progress or (lambda _message: None)
     say(f"reading the store in {store_dir}")
     log = load_store_log(store_dir, deleted_within_hours=deleted_within_hours)

@@ -82,6 +82,9 @@ def create_app(
         The largest body of any other request.
     """
     check_token(token)
+    for name, value in (("max_upload_bytes", max_upload_bytes), ("max_body_bytes", max_body_bytes)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ParameterError(f"{name} must be a whole number of bytes >= 1. Got {value!r}.")
     if not is_loopback(host) and not token:
         raise ParameterError(
             f"Refusing to listen on {host} without a token: anyone who can reach it could read "

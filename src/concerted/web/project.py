@@ -1,9 +1,10 @@
 """A project on disk: the folder the web app works in.
 
 ``DIR/web.duckdb`` holds the runs and the analysts' labels; ``DIR/uploads/`` the logs uploaded
-through the app; ``DIR/runs/<id>/`` each run's output (``results/``, written whole or not at all by
-the command itself, ``log.txt``, what the command printed, and ``exit-code``, how it ended, written
-by the run itself so that a server restarted meanwhile still knows). The evidence store, when
+through the app; ``DIR/runs/<id>/`` each run's output (``job.json``, the command and its
+parameters, ``results/``, written whole or not at all by the command itself, ``log.txt``, what the
+command printed, and ``exit-code``, how it ended, written by the run itself so that a server
+restarted meanwhile still knows). The evidence store, when
 there is one, lives beside them (``DIR/store.duckdb``). Every change to ``web.duckdb`` is one
 transaction, so a crash or a failed run never leaves it half-written.
 """

@@ -9,7 +9,8 @@ project or a file under a folder the person who started the server allowed (``--
 and it writes inside the project only. The options typed in the app are parsed by the command's
 own click parser, so an option the command does not have is refused, and every option whose
 value is a path (a ``click.Path`` or ``click.File`` parameter) is checked, including ones added to
-a command later.
+a command later. The values checked are the values run: the run gets them as parameters
+(``job.json``, run by :mod:`concerted.web.job`), not as a command line to parse again.
 
 A run outlives the server that started it: a small wrapper (``_wrap.py``) holds a lock in the run
 folder while the command runs and writes its exit code there when it ends, so that a restarted
@@ -32,6 +33,7 @@ import click
 from ..errors import ParameterError
 from ..io import MAX_INPUT_ENV
 from ..store.store import STORE_FILE
+from .job import write_job
 from .project import EXIT_FILE, LOCK_FILE, Project
 
 # The commands the app offers, and the parameters the app sets itself.
@@ -144,10 +146,11 @@ class Access:
             f"({self._where()}); refused."
         )
 
-    def check_options(self, command: str, options: list[str]) -> None:
+    def check_options(self, command: str, options: list[str]) -> dict[str, str | bool | list]:
         """Refuse an option ``command`` does not have, one the app sets itself, any extra input,
-        and any path outside what runs may touch."""
-        from ..cli import main  # here: concerted.cli imports the web app lazily, and vice versa
+        and any path outside what runs may touch. Returns the values given, by parameter name,
+        as typed (texts, lists of texts for a repeated option, booleans for a flag)."""
+        from ..cli import main  # here: the web app is imported by a command (concerted serve)
 
         cmd = main.commands[command]
         ctx = click.Context(cmd, info_name=command)
@@ -178,6 +181,18 @@ class Access:
             raise ParameterError(
                 f"Unexpected {' '.join(extra)} in the options: the input is given in its own field."
             )
+        return {name: _value(value) for name, value in given.items() if _given(value)}
+
+
+def _given(value) -> bool:
+    """Whether the parser holds a value typed for a parameter (not its mark of a missing one)."""
+    return isinstance(value, str | bool) or (
+        isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    )
+
+
+def _value(value):
+    return list(value) if isinstance(value, list | tuple) else value
 
 
 def _strings(value) -> list[str]:
@@ -190,8 +205,9 @@ def _strings(value) -> list[str]:
 def start_run(
     project: Project, command: str, input: str, options: list[str], access: Access
 ) -> str:
-    """Start ``concerted COMMAND INPUT --out <run>/results OPTIONS`` in the background and
-    return the run's id. What it prints goes to ``<run>/log.txt``.
+    """Start ``concerted COMMAND INPUT --out <run>/results OPTIONS`` in the background (as
+    the job ``<run>/job.json``, see :mod:`concerted.web.job`) and return the run's id. What it
+    prints goes to ``<run>/log.txt``.
 
     ``ingest`` adds INPUT to the project's evidence store (``--store`` the project folder);
     ``detect`` with INPUT ``store`` detects on that store (and records the run there)."""
@@ -203,20 +219,21 @@ def start_run(
                 "This project has no evidence store yet: run ingest on a log first."
             )
         input = STORE
-        source = ["--store", str(project.root)]
+        source = {"store_dir": str(project.root)}
     else:
         input = str(access.input(input))
-        source = [input]
-    access.check_options(command, options)
+        source = {"file": input}
+    params = access.check_options(command, options)
     run = project.new_run(command, input, options)
     folder = project.run_dir(run)
     # ingest adds to the project's evidence store; the others write a results folder.
     target = (
-        ["--store", str(project.root)]
+        {"store_dir": str(project.root)}
         if command == "ingest"
-        else ["--out", str(folder / "results")]
+        else {"out_dir": str(folder / "results")}
     )
-    argv = [sys.executable, "-m", "concerted.cli", command, *source, *target, *options]
+    job = write_job(folder, command, {**params, **source, **target})
+    argv = [sys.executable, "-m", "concerted.web.job", str(job)]
     process = spawn(folder, argv, cwd=project.root)
 
     def wait() -> None:

@@ -4,57 +4,44 @@ results are."""
 
 from __future__ import annotations
 
-import functools
 import gc
 import json
 from pathlib import Path
 
 import click
 
-from ...cli_options import max_input_option
+from ...cli.options import (
+    Progress,
+    format_option,
+    friendly_errors,
+    host_option,
+    map_option,
+    max_input_option,
+    out_option,
+    parse_map,
+    requires_extra,
+    reveal_option,
+    venue_postcode_option,
+)
 from ...errors import ParameterError
 
 
-def _friendly(command):
-    """concerted.cli's error handling, looked up when the command runs (concerted.cli imports
-    this module, so importing from it here would be circular)."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        from ...cli import _friendly as friendly
-
-        return friendly(command)(*args, **kwargs)
-
-    return wrapper
+def register(cli: click.Group) -> None:
+    """Add ``signups`` to the ``concerted`` group and ``signups`` to its ``serve`` group."""
+    cli.add_command(signups)
+    cli.commands["serve"].add_command(serve_signups)
 
 
 @click.command("signups")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("signups-results"),
-    show_default=True,
-    help="Folder for registrations.csv, summary.json, report.html and model.json (created, or replaced whole).",
+@out_option(
+    "signups-results",
+    "Folder for registrations.csv, summary.json, report.html and model.json (created, or replaced whole).",
 )
-@click.option(
-    "--map",
-    "mapping",
-    multiple=True,
-    metavar="CANONICAL=COLUMN",
-    help="Map a column to a canonical one (id, time, name, email, phone, postcode, ip, user_agent, referrer). Repeatable.",
-)
-@click.option(
-    "--format",
-    "file_format",
-    type=click.Choice(["csv", "jsonl", "parquet"]),
-    help="Input format; guessed when omitted.",
-)
+@map_option("id, time, name, email, phone, postcode, ip, user_agent, referrer")
+@format_option
 @max_input_option
-@click.option(
-    "--venue-postcode", help="The venue's US ZIP code; distance from it becomes a signal."
-)
+@venue_postcode_option
 @click.option(
     "--country",
     default="US",
@@ -74,13 +61,9 @@ def _friendly(command):
     help="Refits of the model for the interval of the genuine estimate.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
-@click.option(
-    "--reveal",
-    is_flag=True,
-    help="Write names, e-mail addresses, phone numbers and IP addresses as they are (pseudonymised by default).",
-)
+@reveal_option("names, e-mail addresses, phone numbers and IP addresses")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr (notes are still shown).")
-@_friendly
+@friendly_errors
 def signups(
     file,
     out_dir,
@@ -102,7 +85,6 @@ def signups(
       concerted signups registrations.csv --out results/ --venue-postcode 74103
       concerted signups form.jsonl --map time=submitted --map phone=mobile_no --show-rate 0.45
     """
-    from ...cli import _parse_map, _Progress
     from ...outputs import check_out_folder
     from ...safetext import printable
     from .estimate import check_estimate_params
@@ -113,10 +95,10 @@ def signups(
     # A bad --out or option is refused now, not after the whole run.
     check_out_folder(out_dir)
     check_estimate_params(show_rate, bootstrap)
-    say = _Progress(quiet)
+    say = Progress(quiet)
     say(f"reading {file}")
     table = load_registrations(
-        file, mapping=_parse_map(mapping, "email=email_address"), format=file_format
+        file, mapping=parse_map(mapping, "email=email_address"), format=file_format
     )
     result = score_signups(
         table,
@@ -150,7 +132,7 @@ def signups(
 
 
 @click.command("signups")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@host_option
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option(
     "--state",
@@ -166,9 +148,7 @@ def signups(
     type=click.Path(dir_okay=False, path_type=Path),
     help="model.json from a `concerted signups` run; by default the service fits its own from what it has seen.",
 )
-@click.option(
-    "--venue-postcode", help="The venue's US ZIP code; distance from it becomes a signal."
-)
+@venue_postcode_option
 @click.option("--country", default="US", show_default=True, help="The event's country (ISO code).")
 @click.option(
     "--synchronous",
@@ -177,7 +157,7 @@ def signups(
     show_default=True,
     help="normal: each registration is committed (handed to the OS) before it is answered, safe across a crash or restart of the service; full: also on disk (fsync), safe across a power loss, slower.",
 )
-@_friendly
+@friendly_errors
 def serve_signups(host, port, state_path, model_path, venue_postcode, country, synchronous):
     """Score registrations as a live form receives them (POST /v1/registrations).
 
@@ -187,9 +167,10 @@ def serve_signups(host, port, state_path, model_path, venue_postcode, country, s
       curl -s localhost:8000/v1/registrations -H 'content-type: application/json' \\
            -d '{"id": "r1", "email": "a@mailinator.com", "referrer": "tiktok"}'
     """
-    import uvicorn
+    with requires_extra("web", "concerted serve signups"):
+        import uvicorn
 
-    from .service import create_app
+        from .service import create_app
 
     model = None
     if model_path is not None:

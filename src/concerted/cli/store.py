@@ -1,4 +1,5 @@
-"""The store's commands: ``concerted ingest``, ``concerted verify``, ``concerted evidence``.
+"""The evidence store's commands: ``concerted ingest``, ``concerted verify``,
+``concerted evidence``.
 
 Each parses its options, calls one public function of :mod:`concerted.store` and renders the
 result.
@@ -12,16 +13,29 @@ from pathlib import Path
 
 import click
 
-from ..cli import _friendly, _parse_map, _Progress, _split, input_options
 from ..errors import ParameterError
-
-store_option = click.option(
-    "--store",
-    "store_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The project folder holding the evidence store (store.duckdb).",
+from .options import (
+    Progress,
+    chain_head_option,
+    friendly_errors,
+    input_options,
+    json_option,
+    out_option,
+    parse_map,
+    quiet_option,
+    split_list,
+    store_option,
 )
+
+required_store_option = store_option(
+    "The project folder holding the evidence store (store.duckdb).", required=True
+)
+
+
+def register(cli: click.Group) -> None:
+    """Add ``ingest``, ``verify`` and ``evidence`` to the ``concerted`` group."""
+    for command in (ingest, verify, evidence):
+        cli.add_command(command)
 
 
 def parse_time(value: str | None) -> float | None:
@@ -49,7 +63,7 @@ def _iso(seconds: float) -> str:
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@store_option
+@required_store_option
 @click.option(
     "--snapshot-time",
     metavar="TIME",
@@ -73,8 +87,8 @@ def _iso(seconds: float) -> str:
     help="The secret salt for --pseudonymise, outside the store folder (created if missing).",
 )
 @input_options
-@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
-@_friendly
+@quiet_option
+@friendly_errors
 def ingest(
     file,
     store_dir,
@@ -99,7 +113,7 @@ def ingest(
       concerted ingest tuesday.csv --store project/ --snapshot-time 2026-11-17T09:00:00Z
       concerted ingest posts.csv --store project/ --pseudonymise --salt-file ~/.concerted-salt
     """
-    from .ingest import ingest as run
+    from ..store.ingest import ingest as run
 
     r = run(
         file,
@@ -108,11 +122,11 @@ def ingest(
         collection=collection,
         pseudonymise=pseudonymise,
         salt_file=salt_file,
-        mapping=_parse_map(mapping),
-        object_columns=_split(object_columns),
-        objects_from_text=_split(objects_from_text),
+        mapping=parse_map(mapping),
+        object_columns=split_list(object_columns),
+        objects_from_text=split_list(objects_from_text),
         format=file_format,
-        progress=_Progress(quiet),
+        progress=Progress(quiet),
     )
     if r.already:
         click.echo(
@@ -126,16 +140,13 @@ def ingest(
 
 
 @click.command()
-@store_option
-@click.option(
-    "--chain-head",
-    "published_head",
-    metavar="HEX",
-    help="A chain head printed earlier (by concerted ingest or detect --store): the store's "
+@required_store_option
+@chain_head_option(
+    "A chain head printed earlier (by concerted ingest or detect --store): the store's "
     "chain must still hold it, or the store was truncated or rebuilt.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the counts and problems as JSON.")
-@_friendly
+@json_option("Print the counts and problems as JSON.")
+@friendly_errors
 def verify(store_dir, published_head, as_json):
     """Check the evidence store: content hashes, the hash chain through snapshots and detection
     runs, each run's group commitments, sightings, deletion windows and times. Exits 1 on any
@@ -147,7 +158,7 @@ def verify(store_dir, published_head, as_json):
       concerted verify --store project/ --chain-head 5c00a582bcd85bdde3fef78653da720b...
       concerted verify --store project/ --json
     """
-    from .verify import verify_store
+    from ..store.verify import verify_store
 
     report = verify_store(store_dir, published_head=published_head)
     if as_json:
@@ -183,18 +194,13 @@ def evidence() -> None:
 
 
 @evidence.command("export")
-@store_option
+@required_store_option
 @click.option("--group", type=int, required=True, help="The group's number in the run.")
 @click.option("--run", "run", help="The detection run (run-3); the latest when omitted.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("pack"),
-    show_default=True,
-    help="Folder for the pack (created, or replaced whole if it holds only a previous pack).",
+@out_option(
+    "pack", "Folder for the pack (created, or replaced whole if it holds only a previous pack)."
 )
-@_friendly
+@friendly_errors
 def export(store_dir, group, run, out_dir):
     """Write the evidence pack of group G of a detection run on the store: its actions (deleted
     ones included), a manifest of their hashes with a Merkle root, the run's commitment to them
@@ -205,7 +211,7 @@ def export(store_dir, group, run, out_dir):
       concerted evidence export --store project/ --group 1 --out pack/
       concerted evidence export --store project/ --group 2 --run run-1 --out pack-2/
     """
-    from .pack import export_evidence, verify_pack
+    from ..store.pack import export_evidence, verify_pack
 
     export_evidence(store_dir, group, out_dir, run=run)
     report = verify_pack(out_dir)
@@ -223,21 +229,13 @@ def export(store_dir, group, run, out_dir):
 
 @evidence.command("verify")
 @click.argument("pack_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--store",
-    "store_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also check the pack against this store (its chain and actions).",
-)
-@click.option(
-    "--chain-head",
-    "published_head",
-    metavar="HEX",
-    help="A chain head published earlier (printed by concerted ingest or detect --store): the "
+@store_option("Also check the pack against this store (its chain and actions).")
+@chain_head_option(
+    "A chain head published earlier (printed by concerted ingest or detect --store): the "
     "pack's chain must pass through it, and it must cover the run and the snapshots the "
     "actions are proven in.",
 )
-@_friendly
+@friendly_errors
 def verify_pack_command(pack_dir, store_dir, published_head):
     """Check an evidence pack: every file's SHA-256, every action's content hash, the Merkle
     root, each action's proof that a snapshot held it, the store's hash chain in its manifest,
@@ -250,7 +248,7 @@ def verify_pack_command(pack_dir, store_dir, published_head):
       concerted evidence verify pack/ --store project/
       concerted evidence verify pack/ --chain-head 5c00a582bcd85bdde3fef78653da720b...
     """
-    from .pack import verify_pack
+    from ..store.pack import verify_pack
 
     report = verify_pack(pack_dir, store_dir=store_dir, published_head=published_head)
     for problem in report.problems:

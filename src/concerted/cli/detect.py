@@ -1,0 +1,189 @@
+"""``concerted detect``: find coordinated groups in a log or in the evidence store
+(:func:`concerted.jobs.run_detect`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..detectors import CoAction
+from ..safetext import printable
+from .options import (
+    Progress,
+    friendly_errors,
+    input_options,
+    out_option,
+    parse_map,
+    quiet_option,
+    reveal_option,
+    split_list,
+    store_option,
+)
+
+
+def register(cli: click.Group) -> None:
+    """Add ``detect`` to the ``concerted`` group."""
+    cli.add_command(detect)
+
+
+@click.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@out_option("results", "Folder for the results (created, or replaced whole).")
+@input_options
+@store_option(
+    "Instead of FILE, detect on the actions of the evidence store in this folder; the run "
+    "is recorded there and the results say which evidence was deleted upstream."
+)
+@click.option(
+    "--deleted-within-hours",
+    type=float,
+    help="With --store: detect on the actions posted then deleted within this many hours only.",
+)
+@click.option(
+    "--window-seconds",
+    type=float,
+    help="Largest gap between two actions that counts as acting together (inclusive). Default 60.",
+)
+@click.option(
+    "--min-repeat",
+    type=int,
+    help="Least number of distinct objects a pair must co-act on. Default 2.",
+)
+@click.option(
+    "--significance/--no-significance",
+    default=True,
+    help="Test pairs against a null model of organic activity (default), or keep every pair at --min-repeat (classic mode, as the peer tools do).",
+)
+@click.option(
+    "--alpha", type=float, help="False discovery rate of the significance test. Default 0.01."
+)
+@click.option(
+    "--max-bucket-events",
+    type=int,
+    help="Cap on one object's actions within one window; busier windows are sampled. Default 2000.",
+)
+@click.option(
+    "--crowd-partners",
+    type=int,
+    help="With significance on: an object whose actions have more than this many others each "
+    "within a window is a crowd there, and co-actions on it count there only within a narrower "
+    "window. Default 100.",
+)
+@click.option(
+    "--min-group-size",
+    type=int,
+    help="Smallest group reported. Default 3 with significance on (a lone significant pair stays "
+    "in edges.csv), 2 without.",
+)
+@click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+)
+@reveal_option("e-mail addresses, phone numbers and IP addresses")
+@click.option(
+    "--formats",
+    default="csv,parquet,graphml",
+    show_default=True,
+    help="Files to write besides summary.json and report.html, comma-separated: csv, parquet, "
+    "json (the four tables), graphml, gexf (the network).",
+)
+@quiet_option
+@friendly_errors
+def detect(
+    file,
+    out_dir,
+    mapping,
+    object_columns,
+    objects_from_text,
+    file_format,
+    store_dir,
+    deleted_within_hours,
+    window_seconds,
+    min_repeat,
+    significance,
+    alpha,
+    max_bucket_events,
+    crowd_partners,
+    min_group_size,
+    engine_name,
+    reveal,
+    formats,
+    quiet,
+):
+    """Find coordinated groups in FILE (CSV, JSONL or Parquet, gzip or not), or in an evidence
+    store (--store).
+
+    \b
+    Examples:
+      concerted detect actions.csv --out results/
+      concerted detect tweets.csv.gz --map actor=account_id --map time=timestamp_share
+      concerted detect posts.csv --object-columns url_id,hashtag_id --window-seconds 30
+      concerted detect tweets.csv --window-seconds 60 --min-repeat 1 --no-significance
+      concerted detect --store project/ --deleted-within-hours 48
+    """
+    from ..jobs import run_detect
+
+    detector = CoAction(
+        window_seconds=window_seconds,
+        min_repeat=min_repeat,
+        significance=significance,
+        alpha=alpha,
+        max_bucket_events=max_bucket_events,
+        crowd_partners=crowd_partners,
+    )
+    result, run_id = run_detect(
+        file,
+        out_dir,
+        store_dir=store_dir,
+        mapping=parse_map(mapping),
+        object_columns=split_list(object_columns),
+        objects_from_text=split_list(objects_from_text),
+        format=file_format,
+        deleted_within_hours=deleted_within_hours,
+        detector=detector,
+        engine=engine_name,
+        min_group_size=min_group_size,
+        reveal=reveal,
+        formats=split_list(formats),
+        progress=Progress(quiet),
+    )
+    print_summary(result, out_dir)
+    if store_dir is not None:
+        s = result.summary
+        click.echo(
+            f"Recorded as {run_id}; {s['deleted_upstream_in_groups']:,} of the groups' actions were "
+            f"deleted upstream. Chain head {s['store']['chain']}."
+            + (
+                f" Evidence: concerted evidence export --store {store_dir} --group 1 --out pack/"
+                if s["groups"]
+                else ""
+            )
+        )
+
+
+def print_summary(result, out_dir: Path) -> None:
+    """The headline figures, the ten strongest groups and the run's notes, on stdout."""
+    s = result.summary
+    click.echo(
+        f"{s['groups']:,} coordinated groups, {s['coordinated_actors']:,} actors, "
+        f"{s['coordinated_pairs']:,} pairs (of {s['actors']:,} actors, {s['actions']:,} actions)."
+    )
+    for g in result.groups.slice(0, 10).to_pylist():
+        delay = g["median_delay_seconds"]
+        timing = (
+            f"median delay {delay:.0f} s"
+            if delay is not None
+            else "no pair alone, found as a group"
+        )
+        click.echo(
+            f"  group {g['group']:>3}: {g['size']:>4} actors, {g['objects']:>4} shared objects, "
+            f"{timing}, score {g['score']:.1f}"
+        )
+    for note in s["notes"]:  # the run's own notes (the input's were shown while reading)
+        if note not in result.log.notes:
+            click.echo(f"Note: {printable(note)}")
+    click.echo(f"Results in {out_dir}/ (open report.html)")

@@ -1,0 +1,107 @@
+"""``concerted simulate``: worlds with planted campaigns and their answer key
+(:mod:`concerted.simulate`), fan bases (:mod:`concerted.simulate_audiences`), sign-ups."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import ParameterError
+from .options import friendly_errors, out_option, requires_extra
+
+
+def register(cli: click.Group) -> None:
+    """Add ``simulate`` to the ``concerted`` group."""
+    cli.add_command(simulate)
+
+
+@click.command()
+@click.argument(
+    "kind",
+    required=False,
+    default="actions",
+    type=click.Choice(["actions", "audiences", "signups"]),
+)
+@out_option(
+    "world",
+    "Folder for actions.csv, truth.csv and campaigns.csv (signups: registrations.csv and truth.csv).",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--actors",
+    "n_actors",
+    type=int,
+    default=5000,
+    show_default=True,
+    help="Organic actors in the world.",
+)
+@click.option("--days", type=float, default=7.0, show_default=True)
+@click.option(
+    "--campaigns/--no-campaigns",
+    default=True,
+    help="Plant campaigns (default) or make a world with none.",
+)
+@click.option(
+    "--family",
+    "n_campaigns",
+    type=int,
+    default=None,
+    help="Instead of the four named campaigns, plant N (1-30) drawn from the family: kind, "
+    "tempo, size 10-200, participation 0.4-0.9.",
+)
+@click.option(
+    "--originals/--no-originals",
+    default=True,
+    help="audiences: keep the reshared posts themselves in the log (default), or write a "
+    "reshare-only collection.",
+)
+@click.option(
+    "--source-column/--no-source-column",
+    default=True,
+    help="audiences: name the author of each reshared post in a source column (default).",
+)
+@friendly_errors
+def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns, originals, source_column):
+    """Write a world of organic activity with planted campaigns, and its answer key; with KIND
+    audiences, the same world with fan bases (not campaigns) and an amplification network (the
+    answer key) added; with KIND signups, a registration log with a fake wave and its truth.
+
+    \b
+    Example:
+      concerted simulate --out world/ --seed 7
+      concerted simulate --out family/ --actors 20000 --family 9
+      concerted detect world/actions.csv --out results/
+      concerted evaluate results/ --truth world/truth.csv
+      concerted simulate audiences --out fans/ --no-originals
+      concerted simulate signups --out rally/ --seed 7
+    """
+    if kind == "signups":
+        with requires_extra("signups", "concerted simulate signups"):
+            from ..lenses.signups.cli import simulate_signups_command
+
+        return simulate_signups_command(out_dir, seed, days)
+    from ..simulate import simulate_world, write_world
+
+    if kind == "audiences":
+        from ..simulate_audiences import simulate_audiences
+
+        if n_campaigns is not None:
+            raise ParameterError("--family applies to the actions world only; drop it.")
+        world = simulate_audiences(
+            seed=seed,
+            n_actors=n_actors,
+            days=days,
+            originals=originals,
+            source_column=source_column,
+            campaigns=False,
+        )
+    else:
+        world = simulate_world(
+            seed=seed, n_actors=n_actors, days=days, campaigns=campaigns, n_campaigns=n_campaigns
+        )
+    paths = write_world(world, out_dir)
+    click.echo(
+        f"{len(world.log):,} actions by {len(set(world.log.table['actor'].to_pylist())):,} actors, "
+        f"{world.campaigns.num_rows} planted campaigns ({world.truth.num_rows} members)."
+    )
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
