@@ -157,7 +157,9 @@ def test_write_results_refuses_a_file_as_folder(tmp_path, hostile_result):
 
 def test_report_states_the_windows_used(tmp_path, tiny_log):
     page = write_results(detect(tiny_log), tmp_path / "out")["report.html"].read_text()
-    assert "within 3, 10, 60, 600 seconds of each other (each pair judged at its best window)" in page
+    assert (
+        "within 3, 10, 60, 600 seconds of each other (each pair judged at its best window)" in page
+    )
 
 
 def test_write_results_with_nothing_found_still_writes_headers(tmp_path):

@@ -13,7 +13,9 @@ when it runs, so a missing one is a message naming the extra, not a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import Iterator
 from types import ModuleType
 
 from .errors import MissingExtra
@@ -56,3 +58,31 @@ def require(module: str, *, what: str) -> ModuleType:
             f"{what} needs the {root!r} package, which {problem}. "
             f"Install it with: pip install 'concerted[{extra}]'."
         ) from exc
+
+
+def extra_message(command: str, extra: str) -> str:
+    """What to say when ``command`` needs an extra that is not installed.
+
+    >>> extra_message("concerted signups", "signups")
+    "concerted signups needs the signups extra: pip install 'concerted[signups]'"
+    """
+    return f"{command} needs the {extra} extra: pip install 'concerted[{extra}]'"
+
+
+def is_missing_dependency(exc: ImportError) -> bool:
+    """Whether ``exc`` says a third-party package is not installed (not a bug of concerted's
+    own, which keeps its traceback)."""
+    name = getattr(exc, "name", None) or ""
+    return isinstance(exc, ModuleNotFoundError) and name.partition(".")[0] not in ("", "concerted")
+
+
+@contextlib.contextmanager
+def requires_extra(extra: str, command: str) -> Iterator[None]:
+    """Around the imports of a command's optional dependencies: a missing one becomes a
+    :class:`~concerted.errors.MissingExtra` saying which extra to install (the CLI shows it)."""
+    try:
+        yield
+    except ImportError as exc:
+        if not is_missing_dependency(exc):
+            raise
+        raise MissingExtra(f"{extra_message(command, extra)} ({exc.name} is missing).") from exc

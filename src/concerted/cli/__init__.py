@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import click
 
 from .. import __version__
-from .options import extra_message, is_missing_dependency
+from ..extras import extra_message, is_missing_dependency
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,11 @@ are those of ``docs/cli.md``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -84,34 +83,6 @@ def split_list(value: str | None) -> list[str]:
 
 
 # --- a missing extra -------------------------------------------------------------------------
-
-
-def extra_message(command: str, extra: str) -> str:
-    """What to say when ``command`` needs an extra that is not installed.
-
-    >>> extra_message("concerted signups", "signups")
-    "concerted signups needs the signups extra: pip install 'concerted[signups]'"
-    """
-    return f"{command} needs the {extra} extra: pip install 'concerted[{extra}]'"
-
-
-def is_missing_dependency(exc: ImportError) -> bool:
-    """Whether ``exc`` says a third-party package is not installed (not a bug of concerted's
-    own, which keeps its traceback)."""
-    name = getattr(exc, "name", None) or ""
-    return isinstance(exc, ModuleNotFoundError) and name.partition(".")[0] not in ("", "concerted")
-
-
-@contextlib.contextmanager
-def requires_extra(extra: str, command: str) -> Iterator[None]:
-    """Around the imports of a command's optional dependencies: a missing one becomes a
-    :class:`ConcertedError` saying which extra to install (:func:`friendly_errors` shows it)."""
-    try:
-        yield
-    except ImportError as exc:
-        if not is_missing_dependency(exc):
-            raise
-        raise ConcertedError(f"{extra_message(command, extra)} ({exc.name} is missing).") from exc
 
 
 # --- shared options ---------------------------------------------------------------------------

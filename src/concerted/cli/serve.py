@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .options import friendly_errors, host_option, requires_extra
+from ..extras import requires_extra
+from .options import friendly_errors, host_option
 
 
 def register(cli: click.Group) -> None:

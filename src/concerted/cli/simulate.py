@@ -6,7 +6,8 @@ from __future__ import annotations
 import click
 
 from ..errors import ParameterError
-from .options import friendly_errors, out_option, requires_extra
+from ..extras import requires_extra
+from .options import friendly_errors, out_option
 
 
 def register(cli: click.Group) -> None:

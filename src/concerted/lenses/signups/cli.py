@@ -19,11 +19,11 @@ from ...cli.options import (
     max_input_option,
     out_option,
     parse_map,
-    requires_extra,
     reveal_option,
     venue_postcode_option,
 )
 from ...errors import ParameterError
+from ...extras import requires_extra
 
 
 def register(cli: click.Group) -> None:
