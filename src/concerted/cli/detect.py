@@ -43,7 +43,8 @@ def register(cli: click.Group) -> None:
 @click.option(
     "--window-seconds",
     type=float,
-    help="Largest gap between two actions that counts as acting together (inclusive). Default 60.",
+    help="Largest gap between two actions that counts as acting together (inclusive). Default: "
+    "3, 10, 60 and 600 s, each pair judged at its best (60 s with --no-significance).",
 )
 @click.option(
     "--min-repeat",
