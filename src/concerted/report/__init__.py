@@ -71,6 +71,7 @@ def render_report(result: Result, *, title: str = "concerted report") -> str:
     return _env.get_template("report.html").render(
         title=title,
         summary=result.summary,
+        tested=result.tested,
         groups=groups.slice(0, GROUPS_LISTED).to_pylist(),
         groups_total=groups.num_rows,
         detail=detail,

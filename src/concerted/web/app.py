@@ -19,12 +19,10 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,13 +30,13 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..engines.sql import literal
 from ..errors import ConcertedError, ParameterError, SchemaError
 from ..evaluate import compare_runs
 from ..httpguard import HttpGuard, allowed_hosts, check_token, error_body, is_loopback, load_json
 from ..io import read_text_table
 from ..outputs import guard_cell
 from ..report import fmt_time, template_env
+from ..results import Results, open_results
 from ..store.store import STORE_FILE
 from .project import LABELS, NotFound, Project
 from .runner import COMMANDS, Access, parse_options, run_log, start_run, watch_orphans
@@ -145,49 +143,44 @@ def create_app(
     @app.get("/runs/{run}", response_class=HTMLResponse)
     def run_page(run: str):
         info = project.run(run)
-        folder = project.results_dir(run)
-        summary = _summary(folder)
-        groups = _rows(folder, "groups", order='score DESC, "group"', limit=1000)
+        results = open_results(project.results_dir(run))
+        groups = _rows(results, "groups", order=("score DESC", "group"), limit=1000)
         return _page(
             "run.html",
             run=info,
             log=run_log(project, run),
-            summary=summary,
+            summary=results.summary,
             groups=groups,
             labels=project.labels(run),
             label_choices=LABELS,
-            files=_files(folder),
+            files=results.files,
             others=[r for r in project.runs() if r["id"] != run and r["status"] == "done"],
         )
 
     @app.get("/runs/{run}/groups/{group}", response_class=HTMLResponse)
     def group_page(run: str, group: int, page: int = 1):
         project.run(run)
-        folder = project.results_dir(run)
-        rows = _rows(folder, "groups", where=('"group" = ?', [group]))
+        results = open_results(project.results_dir(run))
+        rows = _rows(results, "groups", where={"group": group})
         if not rows:
             raise NotFound(f"Run {run} has no group {group}.")
         page = max(page, 1)
         members = _rows(
-            folder,
+            results,
             "actors",
-            where=('"group" = ?', [group]),
-            order="score DESC, actor",
+            where={"group": group},
+            order=("score DESC", "actor"),
             limit=PAGE_ROWS,
             offset=(page - 1) * PAGE_ROWS,
         )
         edges = _rows(
-            folder,
-            "edges",
-            where=('"group" = ?', [group]),
-            order="strength DESC",
-            limit=PAGE_ROWS,
+            results, "edges", where={"group": group}, order=("strength DESC",), limit=PAGE_ROWS
         )
         evidence = _rows(
-            folder,
+            results,
             "evidence",
-            where=('"group" = ?', [group]),
-            order="actor, actor_y, time",
+            where={"group": group},
+            order=("actor", "actor_y", "time"),
             limit=PAGE_ROWS,
             offset=(page - 1) * PAGE_ROWS,
         )
@@ -200,6 +193,7 @@ def create_app(
             evidence=evidence,
             page=page,
             more=len(members) == PAGE_ROWS or len(evidence) == PAGE_ROWS,
+            tested=results.tested,
             label=project.labels(run).get(group),
             label_choices=LABELS,
         )
@@ -207,7 +201,7 @@ def create_app(
     @app.get("/runs/{run}/files/{name}")
     def result_file(run: str, name: str):
         folder = project.results_dir(run)
-        if name not in _files(folder):
+        if name not in open_results(folder).files:
             raise NotFound(f"Run {run} has no file {name!r}.")
         if name == "report.html":  # the report allows its own inline script, by hash
             return FileResponse(
@@ -283,7 +277,7 @@ def create_app(
         return {
             **project.run(run),
             "log": run_log(project, run, tail=4000),
-            "summary": _summary(project.results_dir(run)),
+            "summary": open_results(project.results_dir(run)).summary,
         }
 
     @app.post("/api/runs", status_code=201)
@@ -317,7 +311,7 @@ def create_app(
     @app.post("/api/runs/{run}/groups/{group}/label")
     async def api_label(run: str, group: int, request: Request):
         body = await _json_body(request)
-        if not _rows(project.results_dir(run), "groups", where=('"group" = ?', [group])):
+        if not open_results(project.results_dir(run)).rows("groups", where={"group": group}):
             raise NotFound(f"Run {run} has no group {group}.")
         project.set_label(run, group, str(body.get("label", "")), str(body.get("note", "")))
         return project.labels(run)[group]
@@ -390,63 +384,15 @@ def _check_log(path: Path, name: str) -> list[str]:
     return [c for c in table.column_names if c != "__row"]
 
 
-def _table_sql(folder: Path, name: str) -> str | None:
-    for suffix, reader in (("parquet", "read_parquet"), ("csv", "read_csv")):
-        path = folder / f"{name}.{suffix}"
-        if path.is_file():
-            return f"{reader}({literal(str(path))})"
-    return None
-
-
-def _rows(
-    folder: Path,
-    name: str,
-    *,
-    where: tuple[str, list] | None = None,
-    order: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict]:
-    """Rows of a results table (``name``.parquet, else ``name``.csv), filtered and paged."""
-    source = _table_sql(folder, name)
-    if source is None:
-        return []
-    sql = f"SELECT * FROM {source}"
-    params: list = []
-    if where:
-        sql += f" WHERE {where[0]}"
-        params += where[1]
-    if order:
-        sql += f" ORDER BY {order}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    con = duckdb.connect()
-    try:
-        rows = con.sql(sql, params=params).to_arrow_table().to_pylist()
-    finally:
-        con.close()
+def _rows(results: Results, name: str, **query) -> list[dict]:
+    """Rows of a results table (see :meth:`Results.rows`), times shown as text."""
     return [
         {
             k: v.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(v, datetime) else v
             for k, v in r.items()
         }
-        for r in rows
+        for r in results.rows(name, **query)
     ]
-
-
-def _summary(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / "summary.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _files(folder: Path) -> list[str]:
-    """The files the run wrote (its manifest), which are the only ones the app serves."""
-    try:
-        return json.loads((folder / ".concerted").read_text("utf-8"))["files"]
-    except (OSError, ValueError, KeyError):
-        return []
 
 
 def _compare(project: Project, a: str, b: str) -> dict:
