@@ -19,15 +19,10 @@ import pyarrow.compute as pc
 from . import __version__, results
 from .detectors import CoAction, Detector, Findings
 from .engines.base import Engine, default_engine, member_table
-from .network import build_network, find_groups
+from .groups import groups_from_pairs, number_groups, with_groups
 from .schema import Log
 from .significance import MAX_LOG10
 from .sources import describe_sources, missing_source_note
-
-# Groups are built from pairs that co-acted on at least this many distinct objects: acting together
-# once is what crowds do; coordination is acting together again and again. Pairs below it (kept in
-# classic mode with --min-repeat 1) are still in edges.csv.
-MIN_GROUP_WEIGHT = 2
 
 
 @dataclass
@@ -119,18 +114,15 @@ def detect(
         min_group_size = 3 if findings.groups is not None else 2
     say(f"{findings.pairs.num_rows:,} coordinated pairs of {findings.candidate_pairs:,} candidates")
     if findings.groups is not None:
-        membership = _number_groups(findings.groups, min_group_size)
+        membership = number_groups(findings.groups, min_group_size)
     else:
-        repeated = findings.pairs.filter(
-            pc.greater_equal(findings.pairs["weight"], MIN_GROUP_WEIGHT)
-        )
-        membership = find_groups(build_network(repeated), min_size=min_group_size)
+        membership = groups_from_pairs(findings.pairs, min_size=min_group_size)
     say(f"{len(set(membership.values())):,} groups, {len(membership):,} actors")
     group_actions = results.conform(
         "group_actions", engine.group_actions(log, member_table(membership))
     )
-    edges = results.conform("edges", _edges_with_groups(findings.pairs, membership))
-    evidence = results.conform("evidence", _edges_with_groups(findings.evidence, membership))
+    edges = results.conform("edges", with_groups(findings.pairs, membership))
+    evidence = results.conform("evidence", with_groups(findings.evidence, membership))
     actors = _actor_table(edges, membership, findings.actors, findings.groups)
     top, delays = describe_sources(log, findings.objects, group_actions)
     actors = actors.append_column(
@@ -164,28 +156,6 @@ def _lone_pairs(edges: pa.Table, membership: dict[str, int], min_size: int) -> l
         f"{lone:,} coordinated pair(s) of accounts in no group of {min_size} or more: "
         "edges.csv lists them with an empty group (--min-group-size 2 makes them groups)"
     ]
-
-
-def _number_groups(tested: pa.Table, min_size: int) -> dict[str, int]:
-    """actor -> group from a detector's own groups, numbered from 1 by decreasing total
-    membership strength; groups smaller than ``min_size`` left out."""
-    total: dict[int, float] = {}
-    size: dict[int, int] = {}
-    rows = tested.select(["actor", "group", "strength"]).to_pylist()
-    for r in rows:
-        total[r["group"]] = total.get(r["group"], 0.0) + r["strength"]
-        size[r["group"]] = size.get(r["group"], 0) + 1
-    ranked = sorted((g for g in total if size[g] >= min_size), key=lambda g: (-total[g], g))
-    number = {g: i + 1 for i, g in enumerate(ranked)}
-    return {r["actor"]: number[r["group"]] for r in rows if r["group"] in number}
-
-
-def _edges_with_groups(pairs: pa.Table, membership: dict[str, int]) -> pa.Table:
-    members = member_table(membership)
-    g1 = members["group"].take(pc.index_in(pairs["actor"], value_set=members["actor"]))
-    g2 = members["group"].take(pc.index_in(pairs["actor_y"], value_set=members["actor"]))
-    group = pc.if_else(pc.equal(g1, g2), g1, pa.scalar(None, pa.int64()))
-    return pairs.append_column("group", group)
 
 
 def _actor_table(
