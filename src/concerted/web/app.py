@@ -25,14 +25,19 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import ConcertedError, ParameterError, SchemaError
+from ..errors import ParameterError, SchemaError
 from ..evaluate import compare_runs
-from ..httpguard import HttpGuard, allowed_hosts, check_token, error_body, is_loopback, load_json
+from ..httpguard import (
+    allowed_hosts,
+    check_token,
+    error_body,
+    guarded_app,
+    is_loopback,
+    load_json,
+)
 from ..io import read_text_table
 from ..outputs import guard_cell
 from ..report import fmt_time, template_env
@@ -92,40 +97,21 @@ def create_app(
     except ParameterError:
         project.close()
         raise
-    app = FastAPI(title="concerted", version=__version__, docs_url=None, redoc_url=None)
-    app.state.project = project
-    app.add_middleware(
-        HttpGuard,
+    app = guarded_app(
+        title="concerted",
+        version=__version__,
         hosts=allowed_hosts(host),
+        render_error=_error,
+        messages={404: lambda request: f"No such page: {request.url.path}."},
         token=token,
         token_exempt=("/login",),
         write_header=("x-concerted", "1"),
         max_body_bytes=max_body_bytes,
         body_limits={"/api/uploads/": max_upload_bytes},
         csp=_CSP,
-        render_error=_error,
     )
+    app.state.project = project
     watch_orphans(project)
-
-    @app.exception_handler(ConcertedError)
-    async def concerted_error(request: Request, exc: ConcertedError):
-        status = 404 if isinstance(exc, NotFound) else 400
-        return _error(request, status, "not_found" if status == 404 else "bad_request", str(exc))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError):
-        where = "; ".join(
-            f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', 'invalid')}"
-            for e in exc.errors()
-        )
-        return _error(request, 422, "invalid", f"The request is not valid ({where}).")
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
-        message = (
-            f"No such page: {request.url.path}." if exc.status_code == 404 else str(exc.detail)
-        )
-        return _error(request, exc.status_code, _CODES.get(exc.status_code, "error"), message)
 
     # pages -------------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
@@ -321,9 +307,6 @@ def create_app(
         return _compare(project, a, b)
 
     return app
-
-
-_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid"}
 
 
 def _error(request: Request, status: int, code: str, message: str) -> Response:
