@@ -40,7 +40,7 @@ from ..httpguard import (
 )
 from ..io import read_text_table
 from ..outputs import guard_cell
-from ..report import fmt_time, template_env
+from ..report import fmt_time, stylesheet, template_env
 from ..results import Results, open_results
 from ..store.store import STORE_FILE
 from .project import LABELS, NotFound, Project
@@ -238,7 +238,8 @@ def create_app(
         if name not in ("report.css", "report.js", "web.css", "web.js") or not path.is_file():
             raise NotFound(f"No static file {name!r}.")
         media = "text/css" if name.endswith(".css") else "text/javascript"
-        return Response(path.read_text("utf-8"), media_type=media)
+        text = stylesheet() if name == "report.css" else path.read_text("utf-8")
+        return Response(text, media_type=media)
 
     @app.get("/login")
     def login(request: Request):
