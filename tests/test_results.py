@@ -157,7 +157,16 @@ def test_results_conform_fills_orders_and_refuses_undeclared_columns():
     table = conform("evidence", pa.table({"time": [1], "actor": ["a"], "object": ["o"]}))
     assert table.schema == _plain(SCHEMAS["evidence"])
     assert table.to_pylist() == [
-        {"actor": "a", "actor_y": None, "object": "o", "time": 1.0, "time_y": None, "group": None}
+        {
+            "actor": "a",
+            "actor_y": None,
+            "object": "o",
+            "time": 1.0,
+            "time_y": None,
+            "group": None,
+            "deleted": None,
+            "deleted_y": None,
+        }
     ]
     with pytest.raises(SchemaError, match="does not declare: colour"):
         conform("evidence", pa.table({"actor": ["a"], "colour": ["red"]}))
@@ -174,3 +183,20 @@ def test_results_every_column_is_documented_and_the_engine_agrees():
     # The engine's pairs and evidence are the first columns of edges and evidence.
     assert tuple(SCHEMAS["edges"].names[: len(PAIR_COLUMNS)]) == PAIR_COLUMNS
     assert tuple(SCHEMAS["evidence"].names[: len(EVIDENCE_COLUMNS)]) == EVIDENCE_COLUMNS
+
+
+def test_results_a_store_run_conforms_with_its_store_columns(store, tmp_path):
+    from concerted.store import detect_store
+
+    result, _ = detect_store(store, detector=CoAction(window_seconds=10, significance=False))
+    assert result.stored and not result.tested
+    for name in SCHEMAS:
+        assert getattr(result, name).schema == _plain(SCHEMAS[name]), name
+    write_results(result, tmp_path / "out", formats=("csv", "parquet"))
+    for name in TABLES:
+        parquet = pq.read_schema(tmp_path / "out" / f"{name}.parquet").remove_metadata()
+        assert parquet == results.file_schema(name, tested=False, stored=True), name
+    found = open_results(tmp_path / "out")
+    deleted = found.rows("evidence", where={"deleted_y": True}, order=("actor", "actor_y"))
+    assert [(r["actor"], r["actor_y"], r["object"]) for r in deleted][:1] == [("a1", "a2", "x")]
+    assert found.rows("actors", order=("actor",))[1]["deleted_actions"] == 1

@@ -220,7 +220,9 @@ def _write_manifest(folder: Path) -> None:
 
 def _write_all(result: Result, folder: Path, formats: tuple[str, ...]) -> None:
     for name in TABLES:
-        table = results.for_file(name, getattr(result, name), tested=result.tested)
+        table = results.for_file(
+            name, getattr(result, name), tested=result.tested, stored=result.stored
+        )
         if "csv" in formats:
             write_csv(table, folder / f"{name}.csv")
         if "parquet" in formats:

@@ -67,6 +67,12 @@ class Result:
         :data:`concerted.results.TESTED_ONLY` are filled only then)."""
         return self.findings.groups is not None
 
+    @property
+    def stored(self) -> bool:
+        """Whether the run read an evidence store (the columns of
+        :data:`concerted.results.STORE_ONLY` are filled only then)."""
+        return "store" in self.summary
+
 
 def detect(
     log: Log,

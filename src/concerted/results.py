@@ -12,10 +12,12 @@ and null.
 In memory, times are epoch seconds (``float64``, :data:`TIME_COLUMNS`); Parquet and JSON files
 hold them as UTC timestamps, CSV files as ISO 8601 text (:func:`file_schema`).
 
-One exception keeps the files as they have always been: a run whose detector did not test its
-findings against a null model (classic mode) leaves out of its *files* the columns that only a
-test fills (:data:`TESTED_ONLY`); :func:`file_columns` names the columns a file holds. The reader
-puts them back (null), so whoever reads a folder sees every column of the contract.
+One exception keeps the files as they have always been: some columns only some runs fill, and
+the other runs leave them out of their *files*: those only a test against a null model fills
+(:data:`TESTED_ONLY`, empty in classic mode) and those only a run on an evidence store fills
+(:data:`STORE_ONLY`, what was deleted upstream); :func:`file_columns` names the columns a file
+holds. The reader puts them back (null), so whoever reads a folder sees every column of the
+contract.
 
 Readers (the web app, :mod:`concerted.evaluate`) go through :func:`open_results`: the tables of a
 results folder, its summary and its manifest, and rows queried by column name with the values
@@ -108,6 +110,8 @@ EVIDENCE = _schema(
     ("time", pa.float64(), "When ``actor`` acted on ``object``."),
     ("time_y", pa.float64(), "When ``actor_y`` acted on ``object`` (the closest of its actions to ``time``)."),
     ("group", pa.int64(), "The group both actors belong to; null when they are not in one."),
+    ("deleted", pa.bool_(), "Whether ``actor``'s action was deleted upstream. Store runs only."),
+    ("deleted_y", pa.bool_(), "Whether ``actor_y``'s action was deleted upstream. Store runs only."),
 )  # fmt: skip
 
 GROUPS = _schema(
@@ -141,6 +145,7 @@ GROUPS = _schema(
         "The account whose objects draw most of the group's actions; null when none stands out.",
     ),
     ("top_source_share", pa.float64(), "The share of the group's actions on ``top_source``'s objects."),
+    ("deleted_actions", pa.int64(), "How many of its shared actions were deleted upstream. Store runs only."),
 )  # fmt: skip
 
 ACTORS = _schema(
@@ -165,6 +170,11 @@ ACTORS = _schema(
         pa.float64(),
         "Its median delay after the posts it reacted to; null when unknown.",
     ),
+    (
+        "deleted_actions",
+        pa.int64(),
+        "How many of its actions in the log were deleted upstream. Store runs only.",
+    ),
 )  # fmt: skip
 
 GROUP_ACTIONS = _schema(
@@ -178,6 +188,17 @@ GROUP_ACTIONS = _schema(
     ("text", pa.string(), "The action's text, when the log has one."),
     ("row", pa.int64(), "The action's row in the log."),
     ("members", pa.int64(), "How many members of the group acted on the object."),
+    (
+        "deleted_after",
+        pa.float64(),
+        "The last snapshot time the action was seen at, if it was deleted upstream (``row`` is "
+        "then its id in the store). Store runs only.",
+    ),
+    (
+        "deleted_before",
+        pa.float64(),
+        "The first snapshot time it was missing from, if it was deleted upstream. Store runs only.",
+    ),
 )
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -197,10 +218,19 @@ TESTED_ONLY: dict[str, tuple[str, ...]] = {
     "edges": ("observed", "expected", "p_value", "q_value", "test"),
     "actors": ("evidence", "observed", "expected", "p_value"),
 }
+# Columns only a run on an evidence store fills (concerted.store.mark_deleted): the other runs
+# leave them out of their files, and the reader puts them back, null.
+STORE_ONLY: dict[str, tuple[str, ...]] = {
+    "evidence": ("deleted", "deleted_y"),
+    "groups": ("deleted_actions",),
+    "actors": ("deleted_actions",),
+    "group_actions": ("deleted_after", "deleted_before"),
+}
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
     pa.int64(): "BIGINT",
     pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
     pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
 }
 # A CSV cell that starts with one of these has ``'`` put before it (outputs.guard_cell).
@@ -248,27 +278,30 @@ def conform(name: str, table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def file_columns(name: str, *, tested: bool = True) -> list[str]:
+def file_columns(name: str, *, tested: bool = True, stored: bool = False) -> list[str]:
     """The columns a results file of table ``name`` holds: all of them, but those of
-    :data:`TESTED_ONLY` when the run tested nothing."""
-    left_out = () if tested else TESTED_ONLY.get(name, ())
+    :data:`TESTED_ONLY` when the run tested nothing, and those of :data:`STORE_ONLY` when it
+    did not read an evidence store (``stored``)."""
+    left_out = set() if tested else set(TESTED_ONLY.get(name, ()))
+    if not stored:
+        left_out |= set(STORE_ONLY.get(name, ()))
     return [c for c in _table_schema(name).names if c not in left_out]
 
 
-def file_schema(name: str, *, tested: bool = True) -> pa.Schema:
+def file_schema(name: str, *, tested: bool = True, stored: bool = False) -> pa.Schema:
     """The schema of ``name``.parquet: :func:`file_columns`, times as UTC timestamps."""
     schema = _plain(_table_schema(name))
     return pa.schema(
         [
             pa.field(c, pa.timestamp("us", tz="UTC")) if c in TIME_COLUMNS else schema.field(c)
-            for c in file_columns(name, tested=tested)
+            for c in file_columns(name, tested=tested, stored=stored)
         ]
     )
 
 
-def for_file(name: str, table: pa.Table, *, tested: bool = True) -> pa.Table:
+def for_file(name: str, table: pa.Table, *, tested: bool = True, stored: bool = False) -> pa.Table:
     """``table`` (conforming to the contract) with the columns its file holds."""
-    return table.select(file_columns(name, tested=tested))
+    return table.select(file_columns(name, tested=tested, stored=stored))
 
 
 def _table_schema(name: str) -> pa.Schema:
@@ -319,7 +352,7 @@ class Results:
             return False
         con = connect()
         try:
-            present, _ = _source(con, path, _plain(file_schema("actors")))
+            present, _ = _source(con, path, _plain(file_schema("actors", stored=True)))
         finally:
             con.close()
         return set(TESTED_ONLY["actors"]) <= present
@@ -369,7 +402,7 @@ class Results:
                 f"{self.folder} has no {name}.parquet or {name}.csv: it is not a results folder "
                 "of concerted, or the run wrote other formats."
             )
-        schema = _plain(file_schema(name))
+        schema = _plain(file_schema(name, stored=True))
         known = set(schema.names)
         wanted = list(columns) if columns is not None else schema.names
         keys = list(where or {})
