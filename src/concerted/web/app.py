@@ -3,7 +3,8 @@
 Upload or point to a log, run ``detect`` or ``signups`` with any of their options, watch the run,
 browse its groups, actors and evidence, open its report, label groups (kept in the project and
 exported as CSV or JSON), compare two runs. The app is a thin layer: runs are the CLI's commands,
-browsing reads the files they wrote, comparing is :func:`concerted.evaluate.compare_runs`.
+browsing reads the files they wrote (through :func:`concerted.results.open_results`), comparing
+is :func:`concerted.evaluate.compare_runs`.
 
 Safe by default: the server binds to 127.0.0.1 and then answers only requests addressed to a
 loopback name or its own address (no DNS rebinding); with a token it requires it on every request;
