@@ -26,6 +26,8 @@ bound, never SQL of their own.
 Example
 -------
 >>> [f.name for f in SCHEMAS["evidence"]]
+['actor', 'actor_y', 'object', 'time', 'time_y', 'group', 'deleted', 'deleted_y']
+>>> file_columns("evidence")  # in evidence.csv of a run that read no evidence store
 ['actor', 'actor_y', 'object', 'time', 'time_y', 'group']
 >>> describe("evidence")["time_y"]
 'When ``actor_y`` acted on ``object`` (the closest of its actions to ``time``).'
