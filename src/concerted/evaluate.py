@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from .errors import SchemaError
-from .outputs import FORMULA_CHARS
+from .results import open_results
 
 
 def _read(path: Path, needed: tuple[str, ...]) -> dict[str, list]:
@@ -33,21 +32,13 @@ def _read(path: Path, needed: tuple[str, ...]) -> dict[str, list]:
 
 
 def _read_actors(results_dir: Path) -> dict[str, list]:
-    """A run's ``actor, group``: from actors.parquet when the run wrote it (names exactly as they
-    are), else from actors.csv (where a name a spreadsheet would run has a ``'`` put before it:
-    taken off again here)."""
-    parquet = results_dir / "actors.parquet"
-    if parquet.is_file():
-        table = pq.read_table(parquet, columns=["actor", "group"])
-        return {
-            "actor": table["actor"].to_pylist(),
-            "group": [str(g) for g in table["group"].to_pylist()],
-        }
-    found = _read(results_dir / "actors.csv", ("actor", "group"))
-    found["actor"] = [
-        a[1:] if a.startswith("'") and a[1:2] in FORMULA_CHARS else a for a in found["actor"]
-    ]
-    return found
+    """A run's ``actor, group`` (groups as text), through the results reader: from
+    actors.parquet when the run wrote it, else from actors.csv (names exactly as they are)."""
+    table = open_results(results_dir).table("actors", ["actor", "group"])
+    return {
+        "actor": table["actor"].to_pylist(),
+        "group": [str(g) for g in table["group"].to_pylist()],
+    }
 
 
 def evaluate(results_dir: str | Path, truth_path: str | Path) -> dict[str, Any]:

@@ -19,6 +19,10 @@ other. Kept here, both get the same rules and the same tests:
 * **One error shape**, ``{"error": {"code", "message", "details"}}``, and a catch-all: whatever
   goes wrong inside, a request never gets a plain-text 500 or a traceback; the traceback goes to
   the server's log.
+
+:func:`guarded_app` gives a new app all of this in one call: a FastAPI app behind the guard, its
+errors (a :class:`~concerted.errors.ConcertedError`, an invalid request, a missing page) answered
+in the one shape.
 """
 
 from __future__ import annotations
@@ -30,13 +34,16 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import ParameterError
+from .errors import ConcertedError, ParameterError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 MIN_TOKEN_CHARS = 16
@@ -48,6 +55,14 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
+}
+
+# The code of an HTTP error in the one shape, by status.
+HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    422: "invalid",
 }
 
 log = logging.getLogger("concerted.http")
@@ -372,3 +387,66 @@ def _given_token(request: Request) -> str:
     if auth.lower().startswith("bearer "):
         return auth[7:]
     return request.cookies.get("concerted_token", "")
+
+
+def guarded_app(
+    *,
+    title: str,
+    version: str,
+    hosts: Collection[str] | None,
+    render_error: ErrorRenderer | None = None,
+    messages: Mapping[int, Callable[[Request], str]] | None = None,
+    lifespan: Any = None,
+    **guard: Any,
+) -> FastAPI:
+    """A FastAPI app behind :class:`HttpGuard`, every error answered in the one shape.
+
+    Parameters
+    ----------
+    title, version, lifespan
+        As for :class:`fastapi.FastAPI` (its documentation pages are off: they load scripts
+        from a CDN).
+    hosts, render_error, **guard
+        The guard's parameters (see :class:`HttpGuard`); ``render_error`` answers the app's own
+        errors too (JSON in the one shape if None).
+    messages
+        The message of an HTTP error by status (``{404: lambda request: ...}``); the error's own
+        detail otherwise.
+
+    A :class:`~concerted.errors.ConcertedError` raised by a route is answered with its message
+    and the status of its ``http_status`` attribute (400 if it has none); an invalid request 422
+    with what is wrong in it.
+    """
+    from fastapi import FastAPI
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    def answer(request: Request, status: int, code: str, message: str) -> Response:
+        if render_error is None:
+            return json_error(status, code, message)
+        return render_error(request, status, code, message)
+
+    app = FastAPI(title=title, version=version, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(HttpGuard, hosts=hosts, render_error=render_error, **guard)
+    texts = dict(messages or {})
+
+    @app.exception_handler(ConcertedError)
+    async def concerted_error(request: Request, exc: ConcertedError):
+        status = getattr(exc, "http_status", 400)
+        return answer(request, status, HTTP_CODES.get(status, "bad_request"), str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        where = "; ".join(
+            f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()
+        )
+        return answer(request, 422, "invalid", f"The request is not valid ({where}).")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        status = exc.status_code
+        message = texts[status](request) if status in texts else str(exc.detail)
+        return answer(request, status, HTTP_CODES.get(status, "error"), message)
+
+    return app

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import __version__
+from . import __version__, results
 from .engines.sql import connect, identifier, literal
 from .errors import OutputError, ParameterError
 from .pipeline import Result
@@ -36,7 +36,7 @@ from .privacy import pseudonymise_result
 from .report import render_report
 from .safetext import clean_table, clean_value, printable
 
-TABLES = ("actors", "groups", "edges", "evidence")
+TABLES = results.TABLES
 FORMATS = ("csv", "parquet", "json", "graphml", "gexf")
 DEFAULT_FORMATS = ("csv", "parquet", "graphml")
 GRAPH_EDGE_COLUMNS = (
@@ -49,7 +49,7 @@ GRAPH_EDGE_COLUMNS = (
     "q_value",
 )
 MANIFEST = ".concerted"
-TIME_COLUMNS = ("time", "time_y", "first_time", "last_time")
+TIME_COLUMNS = results.TIME_COLUMNS
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_START = r"^[=+\-@\t\r]"
@@ -70,7 +70,8 @@ def write_results(
     Always ``summary.json`` and ``report.html``; then, by ``formats`` (any of ``csv``,
     ``parquet``, ``json``, ``graphml``, ``gexf``; default ``csv``, ``parquet``, ``graphml``), the tables
     ``actors``, ``groups``, ``edges`` and ``evidence`` as ``.csv`` / ``.parquet`` / ``.json``
-    and the coordination network as ``graph.graphml`` / ``graph.gexf`` (Gephi).
+    and the coordination network as ``graph.graphml`` / ``graph.gexf`` (Gephi). The tables'
+    columns are the results contract's (:mod:`concerted.results`).
 
     E-mail addresses, phone numbers and IP addresses in actors, objects and texts are replaced by
     pseudonyms (:mod:`concerted.privacy`) unless ``reveal`` is true.
@@ -219,7 +220,9 @@ def _write_manifest(folder: Path) -> None:
 
 def _write_all(result: Result, folder: Path, formats: tuple[str, ...]) -> None:
     for name in TABLES:
-        table = getattr(result, name)
+        table = results.for_file(
+            name, getattr(result, name), tested=result.tested, stored=result.stored
+        )
         if "csv" in formats:
             write_csv(table, folder / f"{name}.csv")
         if "parquet" in formats:
@@ -352,11 +355,14 @@ def coordination_graph(result: Result) -> ig.Graph:
     graph = ig.Graph(n=len(names), edges=pairs)
     graph.vs["name"] = names
     graph.vs["label"] = names
+    # The columns the run's files hold (a run that tested nothing has no evidence or p-values).
+    actor_columns = results.file_columns("actors", tested=result.tested)
+    edge_columns = results.file_columns("edges", tested=result.tested)
     for column in ("group", "score", "evidence"):
-        if column in actors.column_names:
+        if column in actor_columns:
             graph.vs[column] = [_or_default(v) for v in actors[column].to_pylist()]
     for column in GRAPH_EDGE_COLUMNS:
-        if column in edges.column_names:
+        if column in edge_columns:
             graph.es[column] = [_or_default(v) for v in edges[column].to_pylist()]
     return graph
 

@@ -17,24 +17,22 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import __version__
+from . import __version__, results
 from .detectors import CoAction, Detector, Findings
 from .engines.base import Engine, default_engine, member_table
 from .errors import ParameterError
-from .network import build_network, find_groups
+from .groups import groups_from_pairs, number_groups, with_groups
 from .schema import Log
 from .significance import MAX_LOG10
 from .sources import describe_sources, missing_source_note
-
-# Groups are built from pairs that co-acted on at least this many distinct objects: acting together
-# once is what crowds do; coordination is acting together again and again. Pairs below it (kept in
-# classic mode with --min-repeat 1) are still in edges.csv.
-MIN_GROUP_WEIGHT = 2
 
 
 @dataclass
 class Result:
     """Everything a run found, ready to be written, rendered or served.
+
+    Each table conforms to the results contract (:mod:`concerted.results`): every column it
+    declares, in order, null where it does not apply.
 
     Attributes
     ----------
@@ -64,6 +62,18 @@ class Result:
     actors: pa.Table
     group_actions: pa.Table
     summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tested(self) -> bool:
+        """Whether the detector tested its findings against a null model (the columns of
+        :data:`concerted.results.TESTED_ONLY` are filled only then)."""
+        return self.findings.groups is not None
+
+    @property
+    def stored(self) -> bool:
+        """Whether the run read an evidence store (the columns of
+        :data:`concerted.results.STORE_ONLY` are filled only then)."""
+        return "store" in self.summary
 
 
 def detect(
@@ -114,16 +124,15 @@ def detect(
         min_group_size = 3 if findings.groups is not None else 2
     say(f"{findings.pairs.num_rows:,} coordinated pairs of {findings.candidate_pairs:,} candidates")
     if findings.groups is not None:
-        membership = _number_groups(findings.groups, min_group_size)
+        membership = number_groups(findings.groups, min_group_size)
     else:
-        repeated = findings.pairs.filter(
-            pc.greater_equal(findings.pairs["weight"], MIN_GROUP_WEIGHT)
-        )
-        membership = find_groups(build_network(repeated), min_size=min_group_size)
+        membership = groups_from_pairs(findings.pairs, min_size=min_group_size)
     say(f"{len(set(membership.values())):,} groups, {len(membership):,} actors")
-    group_actions = engine.group_actions(log, member_table(membership))
-    edges = _edges_with_groups(findings.pairs, membership)
-    evidence = _edges_with_groups(findings.evidence, membership)
+    group_actions = results.conform(
+        "group_actions", engine.group_actions(log, member_table(membership))
+    )
+    edges = results.conform("edges", with_groups(findings.pairs, membership))
+    evidence = results.conform("evidence", with_groups(findings.evidence, membership))
     actors = _actor_table(edges, membership, findings.actors, findings.groups)
     top, delays = describe_sources(log, findings.objects, group_actions)
     actors = actors.append_column(
@@ -133,14 +142,9 @@ def detect(
              actors["group"].to_pylist(), strict=True)], pa.float64(),
         ),
     )  # fmt: skip
-    groups = _group_table(edges, actors, group_actions)
-    groups = groups.append_column(
-        "top_source", pa.array([top.get(g, (None, 0))[0] for g in groups["group"].to_pylist()],
-                               pa.string()),
-    ).append_column(
-        "top_source_share",
-        pa.array([top.get(g, (None, None))[1] for g in groups["group"].to_pylist()], pa.float64()),
-    )  # fmt: skip
+    actors = results.conform("actors", actors)
+    tested = findings.groups is not None
+    groups = _group_table(edges, actors, group_actions, top, tested)
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
     summary["min_group_size"] = min_group_size
     summary["notes"] += _lone_pairs(edges, membership, min_group_size)
@@ -183,28 +187,6 @@ def _lone_pairs(edges: pa.Table, membership: dict[str, int], min_size: int) -> l
         f"{lone:,} coordinated pair(s) of accounts in no group of {min_size} or more: "
         "edges.csv lists them with an empty group (--min-group-size 2 makes them groups)"
     ]
-
-
-def _number_groups(tested: pa.Table, min_size: int) -> dict[str, int]:
-    """actor -> group from a detector's own groups, numbered from 1 by decreasing total
-    membership strength; groups smaller than ``min_size`` left out."""
-    total: dict[int, float] = {}
-    size: dict[int, int] = {}
-    rows = tested.select(["actor", "group", "strength"]).to_pylist()
-    for r in rows:
-        total[r["group"]] = total.get(r["group"], 0.0) + r["strength"]
-        size[r["group"]] = size.get(r["group"], 0) + 1
-    ranked = sorted((g for g in total if size[g] >= min_size), key=lambda g: (-total[g], g))
-    number = {g: i + 1 for i, g in enumerate(ranked)}
-    return {r["actor"]: number[r["group"]] for r in rows if r["group"] in number}
-
-
-def _edges_with_groups(pairs: pa.Table, membership: dict[str, int]) -> pa.Table:
-    members = member_table(membership)
-    g1 = members["group"].take(pc.index_in(pairs["actor"], value_set=members["actor"]))
-    g2 = members["group"].take(pc.index_in(pairs["actor_y"], value_set=members["actor"]))
-    group = pc.if_else(pc.equal(g1, g2), g1, pa.scalar(None, pa.int64()))
-    return pairs.append_column("group", group)
 
 
 def _actor_table(
@@ -252,23 +234,31 @@ def _actor_table(
     return table
 
 
-def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> pa.Table:
+def _group_table(
+    edges: pa.Table,
+    actors: pa.Table,
+    group_actions: pa.Table,
+    top: dict[int, tuple[str | None, float]],
+    tested: bool,
+) -> pa.Table:
     """One row per group, from its internal edges, its members and their shared actions.
 
     ``observed`` sums the internal pairs' observed counts (what the test that judged each pair
     counted: distinct sources co-acted on, or reactions to an audience's posts) and ``expected``
     what the null model predicts for them by chance: how far the group is from an organic crowd,
-    in one line.
+    in one line; untested pairs (``tested`` false) sum their ``sources``, and ``expected`` is
+    null. ``top`` gives each group's top source and its share
+    (:func:`~concerted.sources.describe_sources`).
     """
     inside = edges.filter(pc.is_valid(edges["group"]))
-    observed = next(c for c in ("observed", "sources", "weight") if c in inside.column_names)
+    observed = "observed" if tested else "sources"
     sums = [("strength", "sum"), ("strength", "count"), (observed, "sum")]
     sums += [
         ("median_delay_seconds", "approximate_median"),
         ("first_time", "min"),
         ("last_time", "max"),
     ]
-    if "expected" in inside.column_names:
+    if tested:
         sums.append(("expected", "sum"))
     e = {r["group"]: r for r in inside.group_by("group").aggregate(sums).to_pylist()}
     ga = {
@@ -284,7 +274,7 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
     # A member no pair proves adds the strength of its own group test to the group's score.
     tests: dict[int, dict] = {}
     by_group_test: dict[int, float] = {}
-    if "evidence" in actors.column_names:
+    if tested:
         columns = ["group", "observed", "expected", "p_value", "evidence"]
         for r in actors.select(columns).to_pylist():
             t = tests.setdefault(r["group"], {"observed": 0, "expected": 0.0, "strength": 0.0})
@@ -296,7 +286,7 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
                 by_group_test[r["group"]] = by_group_test.get(r["group"], 0.0) + strength
     size = dict(zip(*np.unique(actors["group"].to_numpy(), return_counts=True), strict=True))
     joined: dict[int, int] = {}
-    if "evidence" in actors.column_names:
+    if tested:
         for g, via in zip(actors["group"].to_pylist(), actors["evidence"].to_pylist(), strict=True):
             joined[g] = joined.get(g, 0) + (via == "group")
     rows = []
@@ -331,26 +321,11 @@ def _group_table(edges: pa.Table, actors: pa.Table, group_actions: pa.Table) -> 
                     3,
                 ),
                 "joined_by_group_test": joined.get(g, 0),
+                "top_source": top.get(g, (None, 0))[0],
+                "top_source_share": top.get(g, (None, None))[1],
             }
         )
-    schema = pa.schema(
-        [
-            ("group", pa.int64()),
-            ("size", pa.int64()),
-            ("edges", pa.int64()),
-            ("density", pa.float64()),
-            ("objects", pa.int64()),
-            ("actions", pa.int64()),
-            ("first_time", pa.float64()),
-            ("last_time", pa.float64()),
-            ("median_delay_seconds", pa.float64()),
-            ("observed", pa.int64()),
-            ("expected", pa.float64()),
-            ("score", pa.float64()),
-            ("joined_by_group_test", pa.int64()),
-        ]
-    )
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=results.empty("groups").schema)
 
 
 def _summary(

@@ -33,7 +33,7 @@ Benjamini-Hochberg over every (actor, group).
 
 A stealthy campaign of heavy users has no significant pair at all: each pair shares a handful of
 objects against busy lives. Its candidates come from bursts instead (see
-:func:`concerted.detectors.co_action._burst_candidates`), and such an unproven group is judged on
+:func:`concerted.groups.burst_candidates`), and such an unproven group is judged on
 the objects it pushed only (:data:`PUSHED_VIEWS`). A group that only ever amplifies one account
 shares a single source: it is judged against that account's audience instead
 (:mod:`concerted.audiences`), by the pair test (:func:`score_pairs`) and the group test.

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from .views import TOP_GROUPS, group_view
 
@@ -48,9 +48,12 @@ def fmt_day(seconds: float | None) -> str:
 
 def template_env(folder: str) -> Environment:
     """The Jinja environment every page of concerted is rendered with: templates from
-    ``concerted/<folder>``, HTML autoescaped, and the ``time``, ``day`` and ``delay`` filters."""
+    ``concerted/<folder>``, then the report's (so a page can extend ``base.html``, the page
+    every report is, with its stylesheet ``base.css``), HTML autoescaped, and the ``time``,
+    ``day`` and ``delay`` filters."""
+    folders = dict.fromkeys([folder, "report/templates"])
     env = Environment(
-        loader=PackageLoader("concerted", folder),
+        loader=ChoiceLoader([PackageLoader("concerted", f) for f in folders]),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -71,6 +74,7 @@ def render_report(result: Result, *, title: str = "concerted report") -> str:
     return _env.get_template("report.html").render(
         title=title,
         summary=result.summary,
+        tested=result.tested,
         groups=groups.slice(0, GROUPS_LISTED).to_pylist(),
         groups_total=groups.num_rows,
         detail=detail,
@@ -90,6 +94,11 @@ def json_for_script(data) -> str:
     for ch in "<>&\u2028\u2029":
         text = text.replace(ch, f"\\u{ord(ch):04x}")
     return text
+
+
+def stylesheet() -> str:
+    """The report's whole stylesheet (``base.css``, then ``report.css``), for pages that link it."""
+    return _asset("base.css") + _asset("report.css")
 
 
 def _asset(name: str) -> str:

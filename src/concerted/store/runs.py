@@ -24,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from .. import results
 from ..errors import ParameterError
 from ..pipeline import Result, check_min_group_size, detect
 from ..schema import Log, make_log
@@ -169,6 +170,7 @@ def mark_deleted(result: Result, store_dir: str | Path) -> Result:
         )
         evidence = _extend(
             con,
+            "evidence",
             result.evidence,
             """SELECT t.*,
                 EXISTS (SELECT 1 FROM gone g WHERE g.actor = t.actor AND g.object = t.object
@@ -179,6 +181,7 @@ def mark_deleted(result: Result, store_dir: str | Path) -> Result:
         )
         group_actions = _extend(
             con,
+            "group_actions",
             result.group_actions,
             """SELECT t.*, a.deleted_after, a.deleted_before
             FROM t LEFT JOIN actions a ON a.id = t."row" """,
@@ -186,6 +189,7 @@ def mark_deleted(result: Result, store_dir: str | Path) -> Result:
         con.register("ga", result.group_actions)
         actors = _extend(
             con,
+            "actors",
             result.actors,
             """SELECT t.*, coalesce(d.n, 0) AS deleted_actions FROM t LEFT JOIN (
                 SELECT lg.actor, count(*) AS n FROM lg JOIN actions a ON a.id = lg."row"
@@ -193,6 +197,7 @@ def mark_deleted(result: Result, store_dir: str | Path) -> Result:
         )
         groups = _extend(
             con,
+            "groups",
             result.groups,
             """SELECT t.*, coalesce(d.n, 0) AS deleted_actions FROM t LEFT JOIN (
                 SELECT "group", count(*) AS n FROM ga JOIN actions a ON a.id = ga."row"
@@ -221,12 +226,14 @@ def mark_deleted(result: Result, store_dir: str | Path) -> Result:
     )
 
 
-def _extend(con, table: pa.Table, sql: str) -> pa.Table:
-    """``sql`` run over ``table`` (as ``t``), rows kept in the table's order."""
+def _extend(con, name: str, table: pa.Table, sql: str) -> pa.Table:
+    """``sql`` run over results table ``name`` (as ``t``, without the columns of
+    :data:`~concerted.results.STORE_ONLY` that ``sql`` fills), rows kept in the table's order."""
+    table = table.drop_columns(list(results.STORE_ONLY[name]))
     con.register("t", table.append_column("__i", pa.array(range(table.num_rows), pa.int64())))
     out = con.sql(f"SELECT * FROM ({sql}) ORDER BY __i").to_arrow_table()
     con.unregister("t")
-    return out.drop(["__i"])
+    return results.conform(name, out.drop(["__i"]))
 
 
 def group_actions_sql(members: str) -> str:

@@ -3,7 +3,8 @@
 Upload or point to a log, run ``detect`` or ``signups`` with any of their options, watch the run,
 browse its groups, actors and evidence, open its report, label groups (kept in the project and
 exported as CSV or JSON), compare two runs. The app is a thin layer: runs are the CLI's commands,
-browsing reads the files they wrote, comparing is :func:`concerted.evaluate.compare_runs`.
+browsing reads the files they wrote (through :func:`concerted.results.open_results`), comparing
+is :func:`concerted.evaluate.compare_runs`.
 
 Safe by default: the server binds to 127.0.0.1 and then answers only requests addressed to a
 loopback name or its own address (no DNS rebinding); with a token it requires it on every request;
@@ -19,26 +20,29 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..engines.sql import literal
-from ..errors import ConcertedError, ParameterError, SchemaError
+from ..errors import ParameterError, SchemaError
 from ..evaluate import compare_runs
-from ..httpguard import HttpGuard, allowed_hosts, check_token, error_body, is_loopback, load_json
+from ..httpguard import (
+    allowed_hosts,
+    check_token,
+    error_body,
+    guarded_app,
+    is_loopback,
+    load_json,
+)
 from ..io import read_text_table
 from ..outputs import guard_cell
-from ..report import fmt_time, template_env
+from ..report import fmt_time, stylesheet, template_env
+from ..results import Results, open_results
 from ..store.store import STORE_FILE
 from .project import LABELS, NotFound, Project
 from .runner import COMMANDS, Access, parse_options, run_log, start_run, watch_orphans
@@ -97,40 +101,21 @@ def create_app(
     except ParameterError:
         project.close()
         raise
-    app = FastAPI(title="concerted", version=__version__, docs_url=None, redoc_url=None)
-    app.state.project = project
-    app.add_middleware(
-        HttpGuard,
+    app = guarded_app(
+        title="concerted",
+        version=__version__,
         hosts=allowed_hosts(host),
+        render_error=_error,
+        messages={404: lambda request: f"No such page: {request.url.path}."},
         token=token,
         token_exempt=("/login",),
         write_header=("x-concerted", "1"),
         max_body_bytes=max_body_bytes,
         body_limits={"/api/uploads/": max_upload_bytes},
         csp=_CSP,
-        render_error=_error,
     )
+    app.state.project = project
     watch_orphans(project)
-
-    @app.exception_handler(ConcertedError)
-    async def concerted_error(request: Request, exc: ConcertedError):
-        status = 404 if isinstance(exc, NotFound) else 400
-        return _error(request, status, "not_found" if status == 404 else "bad_request", str(exc))
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError):
-        where = "; ".join(
-            f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg', 'invalid')}"
-            for e in exc.errors()
-        )
-        return _error(request, 422, "invalid", f"The request is not valid ({where}).")
-
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
-        message = (
-            f"No such page: {request.url.path}." if exc.status_code == 404 else str(exc.detail)
-        )
-        return _error(request, exc.status_code, _CODES.get(exc.status_code, "error"), message)
 
     # pages -------------------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
@@ -148,49 +133,44 @@ def create_app(
     @app.get("/runs/{run}", response_class=HTMLResponse)
     def run_page(run: str):
         info = project.run(run)
-        folder = project.results_dir(run)
-        summary = _summary(folder)
-        groups = _rows(folder, "groups", order='score DESC, "group"', limit=1000)
+        results = open_results(project.results_dir(run))
+        groups = _rows(results, "groups", order=("score DESC", "group"), limit=1000)
         return _page(
             "run.html",
             run=info,
             log=run_log(project, run),
-            summary=summary,
+            summary=results.summary,
             groups=groups,
             labels=project.labels(run),
             label_choices=LABELS,
-            files=_files(folder),
+            files=results.files,
             others=[r for r in project.runs() if r["id"] != run and r["status"] == "done"],
         )
 
     @app.get("/runs/{run}/groups/{group}", response_class=HTMLResponse)
     def group_page(run: str, group: int, page: int = 1):
         project.run(run)
-        folder = project.results_dir(run)
-        rows = _rows(folder, "groups", where=('"group" = ?', [group]))
+        results = open_results(project.results_dir(run))
+        rows = _rows(results, "groups", where={"group": group})
         if not rows:
             raise NotFound(f"Run {run} has no group {group}.")
         page = max(page, 1)
         members = _rows(
-            folder,
+            results,
             "actors",
-            where=('"group" = ?', [group]),
-            order="score DESC, actor",
+            where={"group": group},
+            order=("score DESC", "actor"),
             limit=PAGE_ROWS,
             offset=(page - 1) * PAGE_ROWS,
         )
         edges = _rows(
-            folder,
-            "edges",
-            where=('"group" = ?', [group]),
-            order="strength DESC",
-            limit=PAGE_ROWS,
+            results, "edges", where={"group": group}, order=("strength DESC",), limit=PAGE_ROWS
         )
         evidence = _rows(
-            folder,
+            results,
             "evidence",
-            where=('"group" = ?', [group]),
-            order="actor, actor_y, time",
+            where={"group": group},
+            order=("actor", "actor_y", "time"),
             limit=PAGE_ROWS,
             offset=(page - 1) * PAGE_ROWS,
         )
@@ -203,6 +183,7 @@ def create_app(
             evidence=evidence,
             page=page,
             more=len(members) == PAGE_ROWS or len(evidence) == PAGE_ROWS,
+            tested=results.tested,
             label=project.labels(run).get(group),
             label_choices=LABELS,
         )
@@ -210,7 +191,7 @@ def create_app(
     @app.get("/runs/{run}/files/{name}")
     def result_file(run: str, name: str):
         folder = project.results_dir(run)
-        if name not in _files(folder):
+        if name not in open_results(folder).files:
             raise NotFound(f"Run {run} has no file {name!r}.")
         if name == "report.html":  # the report allows its own inline script, by hash
             return FileResponse(
@@ -261,7 +242,8 @@ def create_app(
         if name not in ("report.css", "report.js", "web.css", "web.js") or not path.is_file():
             raise NotFound(f"No static file {name!r}.")
         media = "text/css" if name.endswith(".css") else "text/javascript"
-        return Response(path.read_text("utf-8"), media_type=media)
+        text = stylesheet() if name == "report.css" else path.read_text("utf-8")
+        return Response(text, media_type=media)
 
     @app.get("/login")
     def login(request: Request):
@@ -286,7 +268,7 @@ def create_app(
         return {
             **project.run(run),
             "log": run_log(project, run, tail=4000),
-            "summary": _summary(project.results_dir(run)),
+            "summary": open_results(project.results_dir(run)).summary,
         }
 
     @app.post("/api/runs", status_code=201)
@@ -320,7 +302,7 @@ def create_app(
     @app.post("/api/runs/{run}/groups/{group}/label")
     async def api_label(run: str, group: int, request: Request):
         body = await _json_body(request)
-        if not _rows(project.results_dir(run), "groups", where=('"group" = ?', [group])):
+        if not open_results(project.results_dir(run)).rows("groups", where={"group": group}):
             raise NotFound(f"Run {run} has no group {group}.")
         project.set_label(run, group, str(body.get("label", "")), str(body.get("note", "")))
         return project.labels(run)[group]
@@ -330,9 +312,6 @@ def create_app(
         return _compare(project, a, b)
 
     return app
-
-
-_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid"}
 
 
 def _error(request: Request, status: int, code: str, message: str) -> Response:
@@ -393,63 +372,15 @@ def _check_log(path: Path, name: str) -> list[str]:
     return [c for c in table.column_names if c != "__row"]
 
 
-def _table_sql(folder: Path, name: str) -> str | None:
-    for suffix, reader in (("parquet", "read_parquet"), ("csv", "read_csv")):
-        path = folder / f"{name}.{suffix}"
-        if path.is_file():
-            return f"{reader}({literal(str(path))})"
-    return None
-
-
-def _rows(
-    folder: Path,
-    name: str,
-    *,
-    where: tuple[str, list] | None = None,
-    order: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict]:
-    """Rows of a results table (``name``.parquet, else ``name``.csv), filtered and paged."""
-    source = _table_sql(folder, name)
-    if source is None:
-        return []
-    sql = f"SELECT * FROM {source}"
-    params: list = []
-    if where:
-        sql += f" WHERE {where[0]}"
-        params += where[1]
-    if order:
-        sql += f" ORDER BY {order}"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    con = duckdb.connect()
-    try:
-        rows = con.sql(sql, params=params).to_arrow_table().to_pylist()
-    finally:
-        con.close()
+def _rows(results: Results, name: str, **query) -> list[dict]:
+    """Rows of a results table (see :meth:`Results.rows`), times shown as text."""
     return [
         {
             k: v.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(v, datetime) else v
             for k, v in r.items()
         }
-        for r in rows
+        for r in results.rows(name, **query)
     ]
-
-
-def _summary(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / "summary.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _files(folder: Path) -> list[str]:
-    """The files the run wrote (its manifest), which are the only ones the app serves."""
-    try:
-        return json.loads((folder / ".concerted").read_text("utf-8"))["files"]
-    except (OSError, ValueError, KeyError):
-        return []
 
 
 def _compare(project: Project, a: str, b: str) -> dict:

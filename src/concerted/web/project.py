@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS labels (
 class NotFound(ConcertedError):
     """A run, group or file that does not exist in the project."""
 
+    http_status = 404  # how the web app answers it
+
 
 class Project:
     """The project folder ``root`` (created if missing). Thread-safe: one connection, one lock."""

@@ -36,7 +36,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from ...errors import ParameterError
-from ...httpguard import HttpGuard, allowed_hosts, json_error, load_json
+from ...httpguard import allowed_hosts, guarded_app, json_error, load_json
 from .lens import N_CELLS, SUSPECT_AT, check_event
 from .live import LiveState, identify, ip_category, parse_time, reasons_of
 from .model import Fit, collapse, fit_model
@@ -128,20 +128,21 @@ def create_app(
         finally:
             await live.stop()
 
-    app = FastAPI(
+    app = guarded_app(
         title="concerted sign-up scoring",
         version="1",
         lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,  # pages that load scripts from a CDN: not on a JSON service
-    )
-    app.state.live = live
-    app.add_middleware(
-        HttpGuard,
         hosts=allowed_hosts(host),
+        messages={
+            404: lambda request: (
+                f"No such endpoint: {request.url.path}. Use POST /v1/registrations."
+            ),
+            405: lambda request: f"{request.method} is not allowed on {request.url.path}.",
+        },
         write_media_type="application/json",
         max_body_bytes=max_body_bytes,
     )
+    app.state.live = live
 
     async def register(request: Request):
         try:
@@ -157,21 +158,6 @@ def create_app(
 
     # A plain route: the body is parsed by parse_registration, not by a schema layer.
     app.router.add_route("/v1/registrations", register, methods=["POST"])
-
-    @app.exception_handler(404)
-    async def not_found(request: Request, exc):
-        return _error(
-            404,
-            "not_found",
-            f"No such endpoint: {request.url.path}. Use POST /v1/registrations.",
-            [],
-        )
-
-    @app.exception_handler(405)
-    async def not_allowed(request: Request, exc):
-        return _error(
-            405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}.", []
-        )
 
     @app.get("/v1/health")
     async def health():

@@ -1,0 +1,479 @@
+"""The results contract: every table a detection run writes, declared once, and a reader of results
+folders.
+
+A run (:func:`concerted.detect`) produces four tables that :func:`concerted.write_results` writes
+as ``edges``, ``evidence``, ``groups`` and ``actors`` (``.csv``, ``.parquet``, ``.json``), and one
+it keeps for the report, ``group_actions``. Each has one :class:`pyarrow.Schema` here
+(:data:`SCHEMAS`), each column with its docstring (the field's ``doc`` metadata, see
+:func:`describe`). The pipeline builds its tables through :func:`conform`, so every column is
+always present, in this order and of this type; a column that does not apply to a run is present
+and null.
+
+In memory, times are epoch seconds (``float64``, :data:`TIME_COLUMNS`); Parquet and JSON files
+hold them as UTC timestamps, CSV files as ISO 8601 text (:func:`file_schema`).
+
+One exception keeps the files as they have always been: some columns only some runs fill, and
+the other runs leave them out of their *files*: those only a test against a null model fills
+(:data:`TESTED_ONLY`, empty in classic mode) and those only a run on an evidence store fills
+(:data:`STORE_ONLY`, what was deleted upstream); :func:`file_columns` names the columns a file
+holds. The reader puts them back (null), so whoever reads a folder sees every column of the
+contract.
+
+Readers (the web app, :mod:`concerted.evaluate`) go through :func:`open_results`: the tables of a
+results folder, its summary and its manifest, and rows queried by column name with the values
+bound, never SQL of their own.
+
+Example
+-------
+>>> [f.name for f in SCHEMAS["evidence"]]
+['actor', 'actor_y', 'object', 'time', 'time_y', 'group', 'deleted', 'deleted_y']
+>>> file_columns("evidence")  # in evidence.csv of a run that read no evidence store
+['actor', 'actor_y', 'object', 'time', 'time_y', 'group']
+>>> describe("evidence")["time_y"]
+'When ``actor_y`` acted on ``object`` (the closest of its actions to ``time``).'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from .engines.sql import connect, identifier, literal
+from .errors import SchemaError
+
+TIME = "epoch seconds (float64) in memory; a UTC timestamp in Parquet and JSON, ISO 8601 in CSV"
+_WHEN = f"Times are {TIME}."
+
+
+def _schema(doc: str, *columns: tuple[str, pa.DataType, str]) -> pa.Schema:
+    return pa.schema(
+        [pa.field(name, kind, metadata={"doc": text}) for name, kind, text in columns],
+        metadata={"doc": doc},
+    )
+
+
+EDGES = _schema(
+    "The coordinated pairs, one row per unordered pair of actors (``actor < actor_y``), strongest "
+    "first. " + _WHEN,
+    ("actor", pa.string(), "One actor of the pair (the smaller name)."),
+    ("actor_y", pa.string(), "The other actor of the pair."),
+    ("weight", pa.int64(), "Distinct objects both acted on within ``window_seconds``."),
+    (
+        "sources",
+        pa.int64(),
+        "Distinct sources of those objects (an object's author when the log names it, else "
+        "whoever acted on it first): objects of one source count once.",
+    ),
+    ("co_actions", pa.int64(), "Pairs of their actions within the window, over all objects."),
+    (
+        "median_delay_seconds",
+        pa.float64(),
+        "Median, over the objects, of the closest gap between the two actors' actions.",
+    ),
+    ("first_time", pa.float64(), "The pair's first co-action."),
+    ("last_time", pa.float64(), "The pair's last co-action."),
+    ("window_seconds", pa.float64(), "The window the pair was judged at (its best one)."),
+    (
+        "observed",
+        pa.int64(),
+        "What the test that judged the pair counted (distinct sources, or reactions to an "
+        "audience's posts). Tested runs only.",
+    ),
+    ("expected", pa.float64(), "What chance predicts for ``observed``. Tested runs only."),
+    (
+        "p_value",
+        pa.float64(),
+        "The test's p-value (Bonferroni over the windows). Tested runs only.",
+    ),
+    ("q_value", pa.float64(), "Benjamini-Hochberg q-value over every pair. Tested runs only."),
+    (
+        "strength",
+        pa.float64(),
+        "How much the pair weighs in the network: -log10 p_value in a tested run, else ``weight``.",
+    ),
+    (
+        "test",
+        pa.string(),
+        "The test that judged the pair: ``sources`` or ``audience``. Tested runs only.",
+    ),
+    ("group", pa.int64(), "The group both actors belong to; null when they are not in one."),
+)
+
+EVIDENCE = _schema(
+    "The co-actions behind each edge (a few per pair), ordered by pair and time. " + _WHEN,
+    ("actor", pa.string(), "One actor of the pair."),
+    ("actor_y", pa.string(), "The other actor of the pair."),
+    ("object", pa.string(), "The object both acted on."),
+    ("time", pa.float64(), "When ``actor`` acted on ``object``."),
+    ("time_y", pa.float64(), "When ``actor_y`` acted on ``object`` (the closest of its actions to ``time``)."),
+    ("group", pa.int64(), "The group both actors belong to; null when they are not in one."),
+    ("deleted", pa.bool_(), "Whether ``actor``'s action was deleted upstream. Store runs only."),
+    ("deleted_y", pa.bool_(), "Whether ``actor_y``'s action was deleted upstream. Store runs only."),
+)  # fmt: skip
+
+GROUPS = _schema(
+    "One row per coordinated group, numbered from 1. " + _WHEN,
+    ("group", pa.int64(), "The group's number."),
+    ("size", pa.int64(), "Its members."),
+    ("edges", pa.int64(), "Coordinated pairs inside it."),
+    ("density", pa.float64(), "``edges`` over the pairs its members could form."),
+    ("objects", pa.int64(), "Distinct objects two or more members acted on."),
+    ("actions", pa.int64(), "The members' actions on those objects."),
+    ("first_time", pa.float64(), "Its first co-action (or shared action)."),
+    ("last_time", pa.float64(), "Its last co-action (or shared action)."),
+    ("median_delay_seconds", pa.float64(), "Approximate median of its pairs' median delays."),
+    (
+        "observed",
+        pa.int64(),
+        "Summed over its pairs, what their tests counted (``sources`` in an untested run); "
+        "for a group no pair proves, summed over its members' group tests.",
+    ),
+    ("expected", pa.float64(), "What chance predicts for ``observed``; null in an untested run."),
+    (
+        "score",
+        pa.float64(),
+        "The sum of its pairs' (and group-test-only members') strengths: how far it is from an "
+        "organic crowd.",
+    ),
+    ("joined_by_group_test", pa.int64(), "Members admitted by the group test, not by any pair."),
+    (
+        "top_source",
+        pa.string(),
+        "The account whose objects draw most of the group's actions; null when none stands out.",
+    ),
+    ("top_source_share", pa.float64(), "The share of the group's actions on ``top_source``'s objects."),
+    ("deleted_actions", pa.int64(), "How many of its shared actions were deleted upstream. Store runs only."),
+)  # fmt: skip
+
+ACTORS = _schema(
+    "One row per actor in a group, by group then decreasing strength.",
+    ("actor", pa.string(), "The actor."),
+    ("group", pa.int64(), "Its group."),
+    ("score", pa.float64(), "Its strength over the strongest member's: 1.0 for the most central."),
+    ("degree", pa.int64(), "Its coordinated pairs inside the group."),
+    ("strength", pa.float64(), "The summed strength of those pairs."),
+    ("actions", pa.int64(), "Its actions in the whole log."),
+    (
+        "evidence",
+        pa.string(),
+        "Why it is in the group: ``pairs`` (a core member), ``group`` (admitted by the group "
+        "test) or ``pairs+group``. Tested runs only.",
+    ),
+    ("observed", pa.int64(), "The group's objects it acted on in step (its group test). Tested runs only."),
+    ("expected", pa.float64(), "What its activity predicts for ``observed``. Tested runs only."),
+    ("p_value", pa.float64(), "The p-value of its group test. Tested runs only."),
+    (
+        "delay_after_source_seconds",
+        pa.float64(),
+        "Its median delay after the posts it reacted to; null when unknown.",
+    ),
+    (
+        "deleted_actions",
+        pa.int64(),
+        "How many of its actions in the log were deleted upstream. Store runs only.",
+    ),
+)  # fmt: skip
+
+GROUP_ACTIONS = _schema(
+    "The members' actions on the objects their group shares (the report's timelines and "
+    "evidence; not written as a file), by group and time. " + _WHEN,
+    ("group", pa.int64(), "The group."),
+    ("actor", pa.string(), "The member who acted."),
+    ("action", pa.string(), "The kind of action, as in the log."),
+    ("object", pa.string(), "The object acted on."),
+    ("time", pa.float64(), "When it acted."),
+    ("text", pa.string(), "The action's text, when the log has one."),
+    ("row", pa.int64(), "The action's row in the log."),
+    ("members", pa.int64(), "How many members of the group acted on the object."),
+    (
+        "deleted_after",
+        pa.float64(),
+        "The last snapshot time the action was seen at, if it was deleted upstream (``row`` is "
+        "then its id in the store). Store runs only.",
+    ),
+    (
+        "deleted_before",
+        pa.float64(),
+        "The first snapshot time it was missing from, if it was deleted upstream. Store runs only.",
+    ),
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "edges": EDGES,
+    "evidence": EVIDENCE,
+    "groups": GROUPS,
+    "actors": ACTORS,
+    "group_actions": GROUP_ACTIONS,
+}
+# The tables written to a results folder (the order in which the files are listed).
+TABLES = ("actors", "groups", "edges", "evidence")
+# Columns holding times (epoch seconds in memory).
+TIME_COLUMNS = ("time", "time_y", "first_time", "last_time")
+# Columns only a test against a null model fills: a run that tested nothing leaves them out of
+# its files (as it always has), and the reader puts them back, null.
+TESTED_ONLY: dict[str, tuple[str, ...]] = {
+    "edges": ("observed", "expected", "p_value", "q_value", "test"),
+    "actors": ("evidence", "observed", "expected", "p_value"),
+}
+# Columns only a run on an evidence store fills (concerted.store.mark_deleted): the other runs
+# leave them out of their files, and the reader puts them back, null.
+STORE_ONLY: dict[str, tuple[str, ...]] = {
+    "evidence": ("deleted", "deleted_y"),
+    "groups": ("deleted_actions",),
+    "actors": ("deleted_actions",),
+    "group_actions": ("deleted_after", "deleted_before"),
+}
+_DUCKDB_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+}
+# A CSV cell that starts with one of these has ``'`` put before it (outputs.guard_cell).
+_GUARDED = r"^'[=+\-@\t\r]"
+
+
+def _plain(schema: pa.Schema) -> pa.Schema:
+    """``schema`` without its docs (so that tables and files carry none)."""
+    return pa.schema([f.remove_metadata() for f in schema])
+
+
+def describe(name: str) -> dict[str, str]:
+    """The docstring of each column of table ``name``, by column."""
+    return {f.name: f.metadata[b"doc"].decode() for f in _table_schema(name)}
+
+
+def empty(name: str) -> pa.Table:
+    """Table ``name`` with no rows."""
+    return _plain(_table_schema(name)).empty_table()
+
+
+def conform(name: str, table: pa.Table) -> pa.Table:
+    """``table`` as the contract declares table ``name``: every column, in order, of its type;
+    the columns ``table`` lacks are added, null. A column the contract does not declare is an
+    error (declare it here first).
+
+    >>> import pyarrow as pa
+    >>> t = conform("actors", pa.table({"group": [1], "actor": ["a1"]}))
+    >>> t.column_names[:3], t["score"].to_pylist()
+    (['actor', 'group', 'score'], [None])
+    """
+    schema = _plain(_table_schema(name))
+    extra = [c for c in table.column_names if c not in schema.names]
+    if extra:
+        raise SchemaError(
+            f"The {name} table has column(s) the results contract does not declare: "
+            f"{', '.join(extra)}. Declare them in concerted.results.{name.upper()}."
+        )
+    columns = [
+        table[f.name].cast(f.type)
+        if f.name in table.column_names
+        else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def file_columns(name: str, *, tested: bool = True, stored: bool = False) -> list[str]:
+    """The columns a results file of table ``name`` holds: all of them, but those of
+    :data:`TESTED_ONLY` when the run tested nothing, and those of :data:`STORE_ONLY` when it
+    did not read an evidence store (``stored``)."""
+    left_out = set() if tested else set(TESTED_ONLY.get(name, ()))
+    if not stored:
+        left_out |= set(STORE_ONLY.get(name, ()))
+    return [c for c in _table_schema(name).names if c not in left_out]
+
+
+def file_schema(name: str, *, tested: bool = True, stored: bool = False) -> pa.Schema:
+    """The schema of ``name``.parquet: :func:`file_columns`, times as UTC timestamps."""
+    schema = _plain(_table_schema(name))
+    return pa.schema(
+        [
+            pa.field(c, pa.timestamp("us", tz="UTC")) if c in TIME_COLUMNS else schema.field(c)
+            for c in file_columns(name, tested=tested, stored=stored)
+        ]
+    )
+
+
+def for_file(name: str, table: pa.Table, *, tested: bool = True, stored: bool = False) -> pa.Table:
+    """``table`` (conforming to the contract) with the columns its file holds."""
+    return table.select(file_columns(name, tested=tested, stored=stored))
+
+
+def _table_schema(name: str) -> pa.Schema:
+    try:
+        return SCHEMAS[name]
+    except KeyError:
+        raise SchemaError(
+            f"No results table {name!r}. The tables are: {', '.join(SCHEMAS)}."
+        ) from None
+
+
+# The reader -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    """A results folder, as :func:`open_results` opens it.
+
+    Attributes
+    ----------
+    folder
+        Where it is.
+    summary
+        ``summary.json`` (None when it is missing or unreadable).
+    files
+        The files the run wrote, from the folder's manifest (``.concerted``); empty without one.
+    """
+
+    folder: Path
+    summary: dict[str, Any] | None = None
+    files: list[str] = field(default_factory=list)
+
+    def path(self, name: str) -> Path | None:
+        """The file holding table ``name``: ``name``.parquet, else ``name``.csv, else None."""
+        _table_schema(name)
+        for suffix in ("parquet", "csv"):
+            path = self.folder / f"{name}.{suffix}"
+            if path.is_file():
+                return path
+        return None
+
+    @property
+    def tested(self) -> bool:
+        """Whether the run tested its findings against a null model: its actors file holds the
+        columns only a test fills (:data:`TESTED_ONLY`)."""
+        path = self.path("actors")
+        if path is None:
+            return False
+        con = connect()
+        try:
+            present, _ = _source(con, path, _plain(file_schema("actors", stored=True)))
+        finally:
+            con.close()
+        return set(TESTED_ONLY["actors"]) <= present
+
+    def has(self, name: str) -> bool:
+        """Whether the folder holds table ``name``."""
+        return self.path(name) is not None
+
+    def table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table:
+        """Table ``name`` (every column of the contract, or ``columns``), times as UTC
+        timestamps. Names are as the run found them: the ``'`` a CSV puts before a text a
+        spreadsheet would run is taken off again. :class:`SchemaError` if the folder lacks it."""
+        return self._query(name, columns=columns)
+
+    def rows(
+        self,
+        name: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        order: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Rows of table ``name`` as dicts (times as UTC datetimes); none if the folder lacks it.
+
+        ``where`` keeps the rows whose columns equal the given values (bound, never pasted into
+        SQL); ``order`` lists columns, each optionally followed by `` DESC``; ``limit`` and
+        ``offset`` page. Column names are checked against the contract.
+        """
+        if not self.has(name):
+            return []
+        return self._query(name, where=where, order=order, limit=limit, offset=offset).to_pylist()
+
+    def _query(
+        self,
+        name: str,
+        *,
+        columns: Sequence[str] | None = None,
+        where: Mapping[str, Any] | None = None,
+        order: Sequence[str] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pa.Table:
+        path = self.path(name)
+        if path is None:
+            raise SchemaError(
+                f"{self.folder} has no {name}.parquet or {name}.csv: it is not a results folder "
+                "of concerted, or the run wrote other formats."
+            )
+        schema = _plain(file_schema(name, stored=True))
+        known = set(schema.names)
+        wanted = list(columns) if columns is not None else schema.names
+        keys = list(where or {})
+        sorting = [(o.removesuffix(" DESC"), o.endswith(" DESC")) for o in order]
+        unknown = [c for c in [*wanted, *keys, *(c for c, _ in sorting)] if c not in known]
+        if unknown:
+            raise SchemaError(
+                f"The {name} table has no column(s) {', '.join(map(repr, unknown))}. "
+                f"Its columns are: {', '.join(schema.names)}."
+            )
+        con = connect()
+        try:
+            return self._fetch(con, path, schema, wanted, where or {}, sorting, limit, offset)
+        finally:
+            con.close()
+
+    @staticmethod
+    def _fetch(con, path, schema, wanted, where, sorting, limit, offset) -> pa.Table:
+        present, source = _source(con, path, schema)
+        keys = list(where)
+        select = []
+        for c in wanted:
+            q, kind = identifier(c), schema.field(c).type
+            if c not in present:
+                select.append(f"CAST(NULL AS {_DUCKDB_TYPES[kind]}) AS {q}")
+            elif path.suffix == ".csv" and kind == pa.string():
+                select.append(f"CASE WHEN regexp_matches({q}, {literal(_GUARDED)}) THEN {q}[2:] ELSE {q} END AS {q}")  # fmt: skip
+            else:
+                select.append(q)
+        sql = f"SELECT {', '.join(select)} FROM (SELECT * FROM {source})"
+        if keys:
+            sql += " WHERE " + " AND ".join(f"{identifier(k)} = ?" for k in keys)
+        if sorting:
+            sql += " ORDER BY " + ", ".join(
+                identifier(c) + (" DESC" if desc else "") for c, desc in sorting
+            )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return con.sql(sql, params=[where[k] for k in keys]).to_arrow_table()
+
+
+def _source(con, path: Path, schema: pa.Schema) -> tuple[set[str], str]:
+    """The columns the file at ``path`` holds and the SQL that reads it (text columns of a CSV
+    read as text, whatever they look like)."""
+    if path.suffix == ".parquet":
+        source = f"read_parquet({literal(str(path))})"
+        return set(con.sql(f"SELECT * FROM {source} LIMIT 0").columns), source
+    header = con.sql(f"SELECT * FROM read_csv({literal(str(path))}) LIMIT 0").columns
+    text = [c for c in header if c in schema.names and schema.field(c).type == pa.string()]
+    types = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in text)
+    return set(header), f"read_csv({literal(str(path))}" + (
+        f", types={{{types}}})" if text else ")"
+    )
+
+
+def open_results(folder: str | Path) -> Results:
+    """The results folder ``folder`` (as :func:`concerted.write_results` writes it), to read.
+
+    >>> results = open_results("no/such/folder")
+    >>> results.summary, results.files, results.rows("groups")
+    (None, [], [])
+    """
+    folder = Path(folder)
+    try:
+        summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        summary = None
+    try:
+        files = json.loads((folder / ".concerted").read_text("utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        files = []
+    return Results(folder, summary, files)
