@@ -24,6 +24,7 @@ from .network import build_network, find_groups  # noqa: E402
 from .outputs import write_results  # noqa: E402
 from .pipeline import Result, detect  # noqa: E402
 from .report import render_report  # noqa: E402
+from .results import Results, open_results  # noqa: E402
 from .schema import Log, make_log  # noqa: E402
 from .store import (  # noqa: E402
     StoreError,
@@ -50,6 +51,7 @@ __all__ = [
     "OutputError",
     "ParameterError",
     "Result",
+    "Results",
     "SchemaError",
     "StoreError",
     "StoreLocked",
@@ -67,6 +69,7 @@ __all__ = [
     "load_log",
     "load_store_log",
     "make_log",
+    "open_results",
     "registry",
     "render_report",
     "verify_pack",
