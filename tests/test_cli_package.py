@@ -4,6 +4,7 @@ and no command module taking another's private names."""
 import ast
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import concerted
-from concerted.cli import COMMAND_GROUPS, CommandGroup, main, register_commands
+from concerted.cli import COMMAND_GROUPS, ENTRY_POINTS, CommandGroup, main, register_commands
 
 SRC = Path(concerted.__file__).parent
 COMMANDS = ["detect", "evaluate", "evidence", "ingest", "serve", "signups", "simulate", "verify"]
@@ -111,3 +112,35 @@ def _private_imports(path: Path) -> list[str]:
 def test_cli_modules_take_no_private_names():
     modules = [*SRC.glob("cli/*.py"), *SRC.glob("lenses/*/cli.py"), SRC / "web" / "runner.py"]
     assert [m for path in modules for m in _private_imports(path)] == []
+
+
+def test_cli_adds_the_commands_of_an_installed_lens(tmp_path, monkeypatch, capsys):
+    # A lens packaged apart registers its commands through an entry point; one whose module is
+    # broken is skipped with a warning, and the other commands still work.
+    (tmp_path / "outside_lens.py").write_text(
+        "import click\n"
+        "from concerted.cli.options import friendly_errors\n"
+        "def register(cli):\n"
+        "    @cli.command('hashtags')\n"
+        "    @click.argument('tag')\n"
+        "    @friendly_errors\n"
+        "    def hashtags(tag):\n"
+        "        '''Was TAG taken over?'''\n"
+        "        click.echo(f'looked at {tag}')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = [
+        metadata.EntryPoint("hashtags", "outside_lens:register", ENTRY_POINTS),
+        metadata.EntryPoint("broken", "no_such_lens:register", ENTRY_POINTS),
+    ]
+    monkeypatch.setattr(
+        metadata, "entry_points", lambda group: found if group == ENTRY_POINTS else []
+    )
+    cli = click.Group("concerted")
+    register_commands(cli, ())
+    warning = capsys.readouterr().err
+    assert "'no_such_lens:register' (entry point 'broken' of concerted.commands)" in warning
+    result = CliRunner().invoke(cli, ["hashtags", "#tulsa"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "looked at #tulsa\n"
+    assert sorted(cli.commands) == ["hashtags"]

@@ -4,7 +4,12 @@ Each command group lives in a module of its own that exposes ``register(cli)``, 
 datasette's ``register_commands`` hook lets a plugin add commands: the core's in this package
 (:mod:`.detect`, :mod:`.simulate`, :mod:`.evaluate`, :mod:`.serve`, :mod:`.store`), a lens's in
 the lens (:mod:`concerted.lenses.signups.cli`). :data:`COMMAND_GROUPS` lists them, in one place;
-what they share (options, error handling, progress) is public in :mod:`.options`.
+what they share (options, error handling, progress) is public in :mod:`.options`. A lens
+installed as a package of its own adds its commands the same way, through an entry point in the
+``concerted.commands`` group that names its ``register`` function::
+
+    [project.entry-points."concerted.commands"]
+    hashtags = "concerted_hashtags.cli:register"
 
 Progress goes to stderr; results go to files or stdout. A :class:`ConcertedError` becomes one
 clean message and exit code 1; anything else is a bug and keeps its traceback.
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from importlib import metadata
 
 import click
 
@@ -69,6 +75,20 @@ def register_commands(cli: click.Group, groups: tuple[CommandGroup, ...] = COMMA
                 _stand_in(cli, path, group.extra)
             continue
         module.register(cli)
+    for entry in metadata.entry_points(group=ENTRY_POINTS):
+        try:
+            register = entry.load()
+            register(cli)
+        except Exception as exc:  # another package's bug must not take the command down
+            click.echo(
+                f"Warning: the commands of {entry.value!r} (entry point {entry.name!r} of "
+                f"{ENTRY_POINTS}) could not be added: {exc}",
+                err=True,
+            )
+
+
+# Where packages other than concerted register command groups (see the module docstring).
+ENTRY_POINTS = "concerted.commands"
 
 
 def _stand_in(cli: click.Group, path: str, extra: str) -> None:
@@ -126,4 +146,11 @@ def main() -> None:
     """
 
 
-__all__ = ["COMMAND_GROUPS", "CommandGroup", "ConcertedGroup", "main", "register_commands"]
+__all__ = [
+    "COMMAND_GROUPS",
+    "ENTRY_POINTS",
+    "CommandGroup",
+    "ConcertedGroup",
+    "main",
+    "register_commands",
+]
