@@ -7,11 +7,41 @@ than its busiest minutes. A hot object still costs the square of its actions per
 bucket holding more than ``max_bucket_events`` actions is sampled down to that many (by a hash of
 the row, deterministic) and the object is flagged ``capped`` — the cost of one bucket is then at
 most ``max_bucket_events**2 / 2`` pairs, whatever the object's popularity.
+
+The SQL runs as named stages, each a temporary table (or view) that later stages read; actors and
+objects are integer codes (see :func:`_sorted_codes`), turned back into names at the end.
+
+=======================  ==========================================================================
+stage                    one row per ... (columns)
+=======================  ==========================================================================
+``object_sources``       object: its ``source`` and whether that source ``has_audience``
+``actions``              action: ``action_id, actor, object, time, source``, its ``bucket``
+                         ``floor(time / reach)`` at the ``reach`` of the widest window
+``windows``              window asked for: ``window_id`` (their order), ``window_seconds``
+``object_windows``       object and window: its ``actions, actors`` and ``close_pairs``
+``objects``              object: ``source, has_audience, actions, actors`` and
+                         ``counted_within``, the window its co-actions are enumerated within
+``actions_counted``      action, bucketed by the window its object is counted within
+``busy_buckets``         (object, bucket) holding more than ``max_bucket_events`` actions
+``actions_sampled``      action of ``actions_counted``, busy buckets sampled down
+``pair_objects``         (pair, object): ``delay``, the pair's closest gap on it
+``pair_windows``         (pair, window): ``weight, sources, audience, other_sources``
+``chosen_pairs``         (pair, window) that ``select`` keeps
+``pair_object_windows``  (pair, object, window): ``co_actions, first_time, last_time, closest``
+``kept_pair_objects``    the rows of ``pair_object_windows`` whose pairs are described
+=======================  ==========================================================================
+
+A pair is ``actor < actor_y`` (codes sort as names do). Without ``select`` every pair is described,
+so ``pair_object_windows`` is built for all at once from the join and ``pair_objects`` is skipped;
+with it, the join keeps only each pair's closest gap per object (a pair co-acted on the object
+within window x exactly when that gap is ``<= x``), the pairs are counted, and only those that
+``select`` keeps are described, from the actions of their actors alone.
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 import duckdb
 import numpy as np
@@ -29,9 +59,23 @@ _NO_EVIDENCE = pa.schema(
 
 
 _NO_COUNTS = pa.schema(
-    [("lo", pa.int32()), ("hi", pa.int32()), ("weight", pa.int64()), ("sources", pa.int64()),
-     ("audience", pa.int64()), ("other_sources", pa.int64())]
+    [("window_id", pa.int32()), ("actor", pa.int32()), ("actor_y", pa.int32()),
+     ("weight", pa.int64()), ("sources", pa.int64()), ("audience", pa.int64()),
+     ("other_sources", pa.int64())]
 ).empty_table()  # fmt: skip
+
+
+def _execute(con: duckdb.DuckDBPyConnection, sql: str, **params) -> duckdb.DuckDBPyConnection:
+    """Run one statement, binding the ``$name`` parameters it uses (DuckDB refuses extra ones)."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str, **params) -> pa.Table:
+    """A query's result as an Arrow table, its ``$name`` parameters bound."""
+    used = set(re.findall(r"\$(\w+)", sql))
+    bound = {k: v for k, v in params.items() if k in used}
+    return con.sql(sql, params=bound or None).to_arrow_table()
 
 
 class DuckDBEngine(Engine):
@@ -103,229 +147,131 @@ class DuckDBEngine(Engine):
         """One join at the widest window serves them all: a pair co-acts on an object within a
         narrower window exactly when its closest co-action there is within it. A crowd (see
         ``crowd_partners``) joins on the buckets of the window it is counted within. (Busy
-        buckets are those of that join, so sampling, when it happens, is the same for all.)"""
+        buckets are those of that join, so sampling, when it happens, is the same for all.)
+        The stages are listed in the module's docstring."""
         con = self._connect()
-        w = float(max(windows))
-        actors, objects = _load_events(con, log, w)
-        lean = select is not None
-        _object_windows(con, windows, crowd_partners if len(windows) > 1 else None)
-        con.execute(
-            f"""CREATE TEMP TABLE hot AS SELECT o, b FROM evw GROUP BY o, b
-            HAVING count(*) > {int(max_bucket_events)}"""
-        )
-        if con.execute("SELECT count(*) FROM hot").fetchone()[0]:
-            con.execute(
-                f"""CREATE TEMP TABLE evc AS
-                SELECT * FROM evw ANTI JOIN hot USING (o, b)
-                UNION ALL
-                SELECT i, a, o, t, b, s, w FROM (
-                    SELECT evw.*, row_number() OVER (PARTITION BY o, b ORDER BY hash(i)) AS rn
-                    FROM evw SEMI JOIN hot USING (o, b)) WHERE rn <= {int(max_bucket_events)}"""
-            )
+        n = len(windows)
+        actors, objects = _load_actions(con, log, float(max(windows)))
+        _object_windows(con, windows, crowd_partners if n > 1 else None)
+        _sample_busy_buckets(con, max_bucket_events)
+        if select is None:
+            con.execute(f"CREATE TEMP TABLE pair_object_windows AS {_describe_pair_objects()}")
+            candidates = _count_described_pairs(con, n)
         else:
-            con.execute("CREATE TEMP VIEW evc AS SELECT * FROM evw")
-        # One row per (pair, object). With ``select`` (the test reads only counts), just the
-        # shortest delay ``d`` between the pair's actions on it: the pair co-acted on it within
-        # window x exactly when d <= x. The full description (closest co-action, counts, first
-        # and last times per window) is then built for the pairs the test keeps only; without
-        # ``select`` every counted pair is described, so it is built for all at once.
-        if lean:
-            con.execute(
-                f"""CREATE TEMP TABLE po AS {_pairs_on_objects_sql("evc")}
-                SELECT lo, hi, o, min(th - tl) AS d FROM u GROUP BY lo, hi, o"""
-            )
-        else:
-            con.execute(
-                f"CREATE TEMP TABLE po AS {_pairs_on_objects_sql('evc')} "
-                f"{_describe_pair_objects_sql(windows, w)}"
-            )
-        actor_stats = con.sql(
-            "SELECT a, count(*) AS actions, count(DISTINCT o) AS objects FROM ev GROUP BY a ORDER BY a"
-        ).to_arrow_table()
+            con.execute(f"CREATE TEMP TABLE pair_objects AS {PAIR_OBJECTS}")
+            candidates = _count_pairs(con, n, min_weight)
+        actor_stats = _arrow(con, ACTOR_STATS)
         actor_table = pa.table(
             {
-                "actor": actors.dictionary.take(actor_stats["a"]),
+                "actor": actors.dictionary.take(actor_stats["actor"]),
                 "actions": actor_stats["actions"],
                 "objects": actor_stats["objects"],
             }
         )
-        counted = []
-        within = [f"d <= {float(x)}" if lean else f"n{k} > 0" for k, x in enumerate(windows)]
-        all_candidates = _count_pairs(con, within, sources=lean, min_weight=min_weight)
-        for k in range(len(windows)):
-            candidates = all_candidates[k]
-            # The counts are only read by ``select``; without it every pair is described anyway.
-            counts = (
-                con.sql(
-                    f"""SELECT lo, hi, w{k} AS weight, s{k} AS sources, a{k} AS audience,
-                        x{k} AS other_sources
-                    FROM pws WHERE w{k} >= {int(min_weight)} ORDER BY lo, hi"""
-                ).to_arrow_table()
-                if select
-                else _NO_COUNTS
+        object_tables = [
+            pa.table(
+                {
+                    "object": objects.dictionary.take(t["object"]),
+                    "actions": t["actions"],
+                    "actors": t["actors"],
+                    "close_pairs": pc.cast(t["close_pairs"], pa.int64()),
+                    "capped": t["capped"],
+                    "crowd": t["crowd"],
+                    "source": actors.dictionary.take(t["source"]),
+                    "audience": t["has_audience"],
+                }
             )
-            object_stats = con.sql(
-                f"""SELECT o, actions, actors, s, aud,
-                    c{k} AS close_pairs,
-                    o IN (SELECT o FROM hot) AS capped, kw < {k} AS crowd
-                FROM ostat JOIN (SELECT o, aud FROM osrc) USING (o) ORDER BY o"""
-            ).to_arrow_table()
-            counted.append(
-                CoActionTables(
-                    candidate_pairs=candidates,
-                    pairs=pa.table(
-                        {
-                            "actor": actors.dictionary.take(counts["lo"]),
-                            "actor_y": actors.dictionary.take(counts["hi"]),
-                            "weight": pc.cast(counts["weight"], pa.int64()),
-                            "sources": pc.cast(counts["sources"], pa.int64()),
-                            "audience": pc.cast(counts["audience"], pa.int64()),
-                            "other_sources": pc.cast(counts["other_sources"], pa.int64()),
-                        }
-                    ),
-                    evidence=_NO_EVIDENCE,
-                    actors=actor_table,
-                    objects=pa.table(
-                        {
-                            "object": objects.dictionary.take(object_stats["o"]),
-                            "actions": object_stats["actions"],
-                            "actors": object_stats["actors"],
-                            "close_pairs": pc.cast(object_stats["close_pairs"], pa.int64()),
-                            "capped": object_stats["capped"],
-                            "crowd": object_stats["crowd"],
-                            "source": actors.dictionary.take(object_stats["s"]),
-                            "audience": object_stats["aud"],
-                        }
-                    ),
-                )
+            for t in _by_window(_arrow(con, OBJECT_STATS), n)
+        ]
+        if select is None:
+            counted = [_NO_COUNTS] * n
+        else:
+            counted = _by_window(_arrow(con, PAIR_COUNTS, min_weight=int(min_weight)), n)
+        counted = [
+            CoActionTables(
+                candidate_pairs=candidates[k],
+                pairs=pa.table(
+                    {
+                        "actor": actors.dictionary.take(counts["actor"]),
+                        "actor_y": actors.dictionary.take(counts["actor_y"]),
+                        "weight": pc.cast(counts["weight"], pa.int64()),
+                        "sources": pc.cast(counts["sources"], pa.int64()),
+                        "audience": pc.cast(counts["audience"], pa.int64()),
+                        "other_sources": pc.cast(counts["other_sources"], pa.int64()),
+                    }
+                ),
+                evidence=_NO_EVIDENCE,
+                actors=actor_table,
+                objects=object_tables[k],
             )
-        chosen = select(counted) if select is not None else [None] * len(windows)
-        if lean:
-            _describe_chosen(con, chosen, actors.dictionary, windows, w)
-        out = []
-        for k, tables in enumerate(counted):
-            columns = f"lo, hi, o, s, closest, n{k} AS n, f{k} AS f, l{k} AS l"
-            if lean:  # pok: the chosen pairs of every window, described
-                con.execute(
-                    f"""CREATE OR REPLACE TEMP TABLE kept{k} AS SELECT {columns} FROM pok
-                    SEMI JOIN chosen{k} USING (lo, hi) WHERE n{k} > 0"""
-                )
-            elif min_weight <= 1:  # every candidate pair: no copy
-                con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW kept{k} AS SELECT {columns} FROM po WHERE n{k} > 0"
-                )
-            else:
-                con.execute(
-                    f"""CREATE OR REPLACE TEMP TABLE kept{k} AS SELECT {columns} FROM po
-                    SEMI JOIN (SELECT lo, hi FROM pws WHERE w{k} >= {int(min_weight)}) USING (lo, hi)
-                    WHERE n{k} > 0"""
-                )
-            pairs, evidence = _describe_pairs_at(con, k, evidence_per_pair)
-            out.append(
-                CoActionTables(
-                    candidate_pairs=tables.candidate_pairs,
-                    pairs=_decode_pairs(pairs, actors.dictionary),
-                    evidence=pa.table(
-                        {
-                            "actor": actors.dictionary.take(evidence["lo"]),
-                            "actor_y": actors.dictionary.take(evidence["hi"]),
-                            "object": objects.dictionary.take(evidence["o"]),
-                            "time": evidence["tl"],
-                            "time_y": evidence["th"],
-                        }
-                    ),
-                    actors=actor_table,
-                    objects=tables.objects,
-                )
-            )
+            for k, counts in enumerate(counted)
+        ]
+        if select is not None:
+            _describe_chosen(con, select(counted), actors.dictionary)
+        elif min_weight <= 1:  # every candidate pair: no copy
+            con.execute("CREATE TEMP VIEW kept_pair_objects AS SELECT * FROM pair_object_windows")
+        else:
+            _execute(con, KEPT_REPEATED_PAIRS, min_weight=int(min_weight))
+        pairs = _by_window(_arrow(con, DESCRIBED_PAIRS), n)
+        evidence = _by_window(_arrow(con, EVIDENCE, per_pair=int(evidence_per_pair)), n)
         con.close()
-        return out
+        return [
+            CoActionTables(
+                candidate_pairs=tables.candidate_pairs,
+                pairs=_decode_pairs(pairs[k], actors.dictionary),
+                evidence=pa.table(
+                    {
+                        "actor": actors.dictionary.take(evidence[k]["actor"]),
+                        "actor_y": actors.dictionary.take(evidence[k]["actor_y"]),
+                        "object": objects.dictionary.take(evidence[k]["object"]),
+                        "time": evidence[k]["time"],
+                        "time_y": evidence[k]["time_y"],
+                    }
+                ),
+                actors=actor_table,
+                objects=tables.objects,
+            )
+            for k, tables in enumerate(counted)
+        ]
 
     def group_co_action(
         self, log: Log, members: pa.Table, *, window_seconds: float, max_bucket_events: int
     ) -> pa.Table:
         con = self._connect()
-        w = float(window_seconds)
-        actors, object_codes = _load_events(con, log, w)
-        object_names = object_codes.dictionary
+        window = float(window_seconds)
+        actors, object_codes = _load_actions(con, log, window)
         codes = pc.index_in(members["actor"], value_set=actors.dictionary)
-        con.register("m", pa.table({"a": codes, "g": members["group"]}).filter(pc.is_valid(codes)))
+        con.register(
+            "members_in",
+            pa.table({"actor": codes, "group_id": members["group"]}).filter(pc.is_valid(codes)),
+        )
         # Each member action is keyed to its own bucket and the ones before and after, so one
         # equi-join on (object, bucket) finds every action within the window of it. A group's
         # objects are those two or more members acted on within the window of each other. A
         # busy (object, bucket) is sampled to max_bucket_events actions, as in co_action.
-        con.execute(
-            f"""
-            CREATE TEMP TABLE ga AS
-            SELECT m.g, ev.a AS b, ev.o, ev.t, ev.b AS bk FROM ev JOIN m USING (a);
-            CREATE TEMP TABLE gx AS
-            SELECT ga.g, ga.b, ga.o, ga.t, ga.bk + d.d AS b2
-            FROM ga, (VALUES (-1), (0), (1)) d(d);
-            CREATE TEMP TABLE step AS
-            SELECT DISTINCT x.g, x.o, x.b FROM gx x JOIN ga y
-            ON x.g = y.g AND x.o = y.o AND x.b2 = y.bk
-            WHERE x.b <> y.b AND abs(x.t - y.t) <= {w};
-            CREATE TEMP TABLE gc AS SELECT g, o, count(*) AS c FROM step GROUP BY g, o;
-            """
-        )
-        con.execute(
-            f"""
-            CREATE TEMP TABLE x AS
-            SELECT i, a, o, t, b, s FROM (
-                SELECT ev.*, row_number() OVER (PARTITION BY o, b ORDER BY hash(i)) AS rn
-                FROM ev SEMI JOIN (SELECT DISTINCT o FROM gc) USING (o)
-            ) WHERE rn <= {int(max_bucket_events)};
-            CREATE TEMP TABLE hit AS
-            SELECT DISTINCT gx.g, x.i, x.a, x.o, x.s
-            FROM x JOIN (SELECT * FROM gx SEMI JOIN gc USING (g, o)) gx
-            ON x.o = gx.o AND x.b = gx.b2
-            WHERE x.a <> gx.b AND abs(x.t - gx.t) <= {w};
-            """
-        )
-        hits = con.sql(
-            """
-            -- A member acting in step with the group is one of the object's in-step members:
-            -- the object counts for it only if two others were in step too.
-            WITH h AS (SELECT DISTINCT g, a, o, s FROM hit)
-            SELECT h.g, h.a, h.o, h.s
-            FROM h JOIN gc USING (g, o) LEFT JOIN step ON h.g = step.g AND h.o = step.o
-                AND h.a = step.b
-            WHERE gc.c - CASE WHEN step.b IS NULL THEN 0 ELSE 1 END >= 2
-            ORDER BY h.g, h.a, h.o
-            """
-        ).to_arrow_table()
-        # How much of each group object's activity falls in step with the group: the share of
-        # its actions (of those the join saw) within the window of a member's.
-        objects = con.sql(
-            """
-            WITH n AS (SELECT o, count(*) AS n FROM x GROUP BY o),
-            k AS (SELECT g, o, count(DISTINCT i) AS k FROM hit GROUP BY g, o),
-            mine AS (SELECT g, o, count(*) AS m FROM ga SEMI JOIN gc USING (g, o) GROUP BY g, o)
-            SELECT step.g, step.o, gc.c, step.b, coalesce(k.k, 0) / n.n AS f, mine.m
-            FROM step JOIN gc USING (g, o) JOIN n USING (o) JOIN mine USING (g, o)
-            LEFT JOIN k USING (g, o)
-            ORDER BY step.g, step.o, step.b
-            """
-        ).to_arrow_table()
+        for sql in GROUP_STAGES:
+            _execute(con, sql, window=window, cap=int(max_bucket_events))
+        hits = _arrow(con, GROUP_HITS)
+        objects = _arrow(con, GROUP_OBJECTS)
         con.close()
-        names = actors.dictionary
+        names, object_names = actors.dictionary, object_codes.dictionary
         return GroupCoActionTables(
             hits=pa.table(
                 {
-                    "group": pc.cast(hits["g"], pa.int64()),
-                    "actor": names.take(hits["a"]),
-                    "object": object_names.take(hits["o"]),
-                    "source": names.take(hits["s"]),
+                    "group": pc.cast(hits["group_id"], pa.int64()),
+                    "actor": names.take(hits["actor"]),
+                    "object": object_names.take(hits["object"]),
+                    "source": names.take(hits["source"]),
                 }
             ),
             objects=pa.table(
                 {
-                    "group": pc.cast(objects["g"], pa.int64()),
-                    "object": object_names.take(objects["o"]),
-                    "members": pc.cast(objects["c"], pa.int64()),
-                    "actor": names.take(objects["b"]),
-                    "in_step": pc.cast(objects["f"], pa.float64()),
-                    "member_actions": pc.cast(objects["m"], pa.int64()),
+                    "group": pc.cast(objects["group_id"], pa.int64()),
+                    "object": object_names.take(objects["object"]),
+                    "members": pc.cast(objects["members"], pa.int64()),
+                    "actor": names.take(objects["member"]),
+                    "in_step": pc.cast(objects["in_step"], pa.float64()),
+                    "member_actions": pc.cast(objects["member_actions"], pa.int64()),
                 }
             ),
         )
@@ -341,38 +287,21 @@ class DuckDBEngine(Engine):
         min_recurrences: int,
     ) -> pa.Table:
         con = self._connect()
-        w = float(window_seconds)
-        actors, _ = _load_events(con, log, w)
-        out = con.sql(
-            f"""
-            WITH s AS (
-                SELECT a, o, t, i, CASE WHEN t - lag(t) OVER (PARTITION BY o ORDER BY t, i) <= {w}
-                    THEN 0 ELSE 1 END AS starts
-                FROM ev
-            ), k AS (
-                SELECT DISTINCT a, o,
-                    sum(starts) OVER (PARTITION BY o ORDER BY t, i ROWS UNBOUNDED PRECEDING) AS n
-                FROM s
-            ), sized AS (
-                SELECT o, n FROM k GROUP BY o, n
-                HAVING count(*) BETWEEN {int(min_actors)} AND {int(max_actors)}
-            ), bursts AS (
-                SELECT dense_rank() OVER (ORDER BY o, n) - 1 AS burst, a FROM k JOIN sized USING (o, n)
-            ), met AS (
-                SELECT x.burst FROM bursts x JOIN bursts y ON x.a = y.a AND x.burst <> y.burst
-                GROUP BY x.burst, y.burst HAVING count(*) >= {int(min_shared)}
-            ), kept AS (
-                SELECT burst FROM met GROUP BY burst HAVING count(*) >= {int(min_recurrences)}
-            )
-            SELECT dense_rank() OVER (ORDER BY burst) - 1 AS burst, a
-            FROM bursts SEMI JOIN kept USING (burst) ORDER BY burst, a
-            """
-        ).to_arrow_table()
+        actors, _ = _load_actions(con, log, float(window_seconds))
+        out = _arrow(
+            con,
+            RECURRING_BURSTS,
+            window=float(window_seconds),
+            min_actors=int(min_actors),
+            max_actors=int(max_actors),
+            min_shared=int(min_shared),
+            min_recurrences=int(min_recurrences),
+        )
         con.close()
         return pa.table(
             {
                 "burst": pc.cast(out["burst"], pa.int64()),
-                "actor": actors.dictionary.take(out["a"]),
+                "actor": actors.dictionary.take(out["actor"]),
             }
         )
 
@@ -397,244 +326,526 @@ class DuckDBEngine(Engine):
         return out
 
 
-def _pairs_on_objects_sql(events: str) -> str:
-    """``WITH ... u``: every two actions of different actors on one object within its window
-    ``w``, from the table ``events`` (bucketed by ``w``), as ``lo, hi, o, s, tl, th, tlo,
-    thi`` (the pair's codes in order, the object and its source, the earlier and later time,
-    and the times of ``lo``'s and ``hi``'s actions)."""
-    return f"""
-        WITH j AS (
-            SELECT x.a AS a1, y.a AS a2, x.o AS o, x.s AS s, x.t AS t1, y.t AS t2
-            FROM {events} x JOIN {events} y ON x.o = y.o AND x.b = y.b
-            WHERE x.a <> y.a AND (x.t < y.t OR (x.t = y.t AND x.i < y.i))
-            UNION ALL
-            SELECT x.a, y.a, x.o, x.s, x.t, y.t
-            FROM {events} x JOIN {events} y ON x.o = y.o AND y.b = x.b + 1
-            WHERE x.a <> y.a AND y.t - x.t <= x.w
-        ), u AS (
-            SELECT least(a1, a2) AS lo, greatest(a1, a2) AS hi, o, s,
-                   least(t1, t2) AS tl, greatest(t1, t2) AS th,
-                   CASE WHEN a1 < a2 THEN t1 ELSE t2 END AS tlo,
-                   CASE WHEN a1 < a2 THEN t2 ELSE t1 END AS thi
-            FROM j
-        )"""
+# ---- Loading ---------------------------------------------------------------------------------
+
+# object_sources: each object's source and whether that source has an audience. The source is
+# its author as the log's ``source`` column names it (the most common value among its actions,
+# ``{named}``), else whoever acted on it first (the author of a post whose original is in the
+# log, the first sharer of a link). A source has an audience when it has MIN_AUDIENCE_POSTS
+# objects or more; when the log names authors, only the objects it names count.
+OBJECT_SOURCES = """
+CREATE TEMP TABLE object_sources AS
+WITH authored AS (
+    SELECT object, {named} AS named_source, arg_min(actor, [time, action_id]) AS first_actor
+    FROM actions_in GROUP BY object
+), sourced AS (
+    SELECT object, coalesce(named_source, first_actor) AS source,
+           named_source IS NOT NULL AS named
+    FROM authored
+)
+SELECT object, source, named,
+       (named OR NOT $has_source)
+       AND count(*) FILTER (WHERE named = $has_source) OVER (PARTITION BY source) >= $min_posts
+       AS has_audience
+FROM sourced
+"""
+
+# actions: one row per action, with its object's source and its bucket at ``reach`` seconds.
+ACTIONS = """
+CREATE TEMP TABLE actions AS
+SELECT action_id, actor, object, time, floor(time / $reach)::BIGINT AS bucket,
+       $reach::DOUBLE AS reach, source
+FROM actions_in JOIN object_sources USING (object)
+"""
 
 
-def _object_windows(con: duckdb.DuckDBPyConnection, windows: list[float], crowd: int | None):
-    """Tables ``ostat(o, actions, actors, c{k}, kw)``: each object's actions, actors and pairs of
-    actions within each window ``k`` (its burst tightness), and ``kw``, the index of the widest
-    window it is counted at; ``evw``: ``ev`` bucketed by that window (column ``w``).
-
-    With ``crowd``, an object whose actions have more than ``crowd`` others each within a window
-    (on average) is a crowd there: every actor in it meets dozens of others by chance, and
-    enumerating them costs the square of its size. At such a window its co-actions are only
-    enumerated within ``kw``, the widest window where it is not a crowd (or the narrowest),
-    while ``c{k}`` keep its pairs at the window itself for the null model."""
-    ks = range(len(windows))
-    frames = ", ".join(
-        f"""count(*) OVER (PARTITION BY o ORDER BY t
-            RANGE BETWEEN CURRENT ROW AND {float(x)} FOLLOWING) - 1 AS n{k}"""
-        for k, x in enumerate(windows)
-    )
-    last = len(windows) - 1
-    if crowd:
-        kw = (
-            "CASE "
-            + " ".join(f"WHEN 2 * c{k} <= {int(crowd)} * actions THEN {k}" for k in reversed(ks))
-            + " ELSE 0 END"
-        )
-    else:
-        kw = str(last)
-    con.execute(
-        f"""CREATE TEMP TABLE ostat AS
-        SELECT *, {kw} AS kw FROM (
-            SELECT o, any_value(s) AS s, count(*) AS actions, count(DISTINCT a) AS actors,
-                   {", ".join(f"sum(n{k}) AS c{k}" for k in ks)}
-            FROM (SELECT o, a, s, {frames} FROM ev) GROUP BY o)"""
-    )
-    if not crowd:  # every object at the widest window: ev's own buckets
-        con.execute(f"CREATE TEMP VIEW evw AS SELECT *, {float(max(windows))} AS w FROM ev")
-        return
-    width = (
-        "CASE kw " + " ".join(f"WHEN {k} THEN {float(x)}" for k, x in enumerate(windows)) + " END"
-    )
-    con.execute(
-        f"""CREATE TEMP TABLE evw AS
-        SELECT i, a, ev.o, t, floor(t / w)::BIGINT AS b, s, w
-        FROM ev JOIN (SELECT o, {width} AS w FROM ostat) USING (o)"""
-    )
-
-
-def _describe_pair_objects_sql(windows: list[float], w: float, where: str = "") -> str:
-    """From ``u``: per (pair, object) the pair's closest co-action and, per window ``k``, how
-    many pairs of actions fall within it (``n{k}``) and when the first and last did."""
-    per_window = ",\n".join(
-        f"""count(*) FILTER (WHERE th - tl <= {float(x)}) AS n{k},
-               min(tl) FILTER (WHERE th - tl <= {float(x)}) AS f{k},
-               max(th) FILTER (WHERE th - tl <= {float(x)}) AS l{k}"""
-        if x < w
-        else f"count(*) AS n{k}, min(tl) AS f{k}, max(th) AS l{k}"  # the join's own window
-        for k, x in enumerate(windows)
-    )
-    return f"""SELECT lo, hi, o, any_value(s) AS s,
-               arg_min([tlo, thi], [th - tl, tl]) AS closest,
-               {per_window}
-        FROM u {where} GROUP BY lo, hi, o"""
-
-
-def _describe_chosen(
-    con: duckdb.DuckDBPyConnection,
-    chosen: list[pa.Table],
-    dictionary: pa.Array,
-    windows: list[float],
-    w: float,
-) -> None:
-    """Tables ``chosen{k}(lo, hi)`` (the pairs kept at window k) and ``pok``: those pairs'
-    objects fully described, from the actions of their actors only (few)."""
-    for k, keep in enumerate(chosen):
-        con.register(
-            f"chosen{k}_in",
-            pa.table(
-                {
-                    "lo": pc.index_in(keep["actor"], value_set=dictionary),
-                    "hi": pc.index_in(keep["actor_y"], value_set=dictionary),
-                }
-            ),
-        )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE chosen{k} AS SELECT * FROM chosen{k}_in")
-    every = " UNION ".join(f"SELECT lo, hi FROM chosen{k}" for k in range(len(chosen)))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE chosen_all AS {every}")
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE evk AS SELECT * FROM evc
-        WHERE a IN (SELECT lo FROM chosen_all UNION SELECT hi FROM chosen_all)"""
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE pok AS {_pairs_on_objects_sql('evk')} "
-        + _describe_pair_objects_sql(windows, w, "SEMI JOIN chosen_all USING (lo, hi)")
-    )
-
-
-def _count_pairs(
-    con: duckdb.DuckDBPyConnection, within: list[str], *, sources: bool, min_weight: int = 1
-) -> list[int]:
-    """Table ``pws``: for each candidate pair, at each window ``k``, its weight ``w{k}``
-    (distinct objects) and, if ``sources``, ``s{k}`` (distinct sources), from table ``po`` in
-    plain aggregations (no DISTINCT). ``within[k]``: the condition on a ``po`` row that the
-    pair co-acted on that object within window k (the last window is the widest). Returns the
-    number of candidate pairs at each window.
-
-    With ``sources`` (the lean ``po``: ``lo, hi, o, d``), ``pws`` holds only the pairs of weight
-    ``min_weight`` or more at the widest window (the others are counted, not kept): the sources
-    are counted for those alone, and nearly all pairs co-act on a single object."""
-    ks = range(len(within))
-    weights = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS w{k}" for k in ks)
-    counts = ", ".join(f"count(*) FILTER (WHERE w{k} > 0)" for k in ks)
-    if not sources:
-        con.execute(f"CREATE TEMP TABLE pws AS SELECT lo, hi, {weights} FROM po GROUP BY lo, hi")
-        return list(con.execute(f"SELECT {counts} FROM pws").fetchall()[0])
-    con.execute(f"CREATE TEMP TABLE pw0 AS SELECT lo, hi, {weights} FROM po GROUP BY lo, hi")
-    candidates = list(con.execute(f"SELECT {counts} FROM pw0").fetchall()[0])
-    last = len(within) - 1
-    per_source = ", ".join(f"count(*) FILTER (WHERE {within[k]}) AS c{k}" for k in ks)
-    # a{k}: the objects co-acted on that are posts of a source with an audience (osrc.aud) other
-    # than the pair, each counted (see significance.AudienceModel); x{k}: the distinct sources of
-    # the objects that are no such posts.
-    per_pair = ", ".join(
-        f"""sum(c{k}) AS w{k}, count(DISTINCT s) FILTER (WHERE c{k} > 0) AS s{k},
-        coalesce(sum(c{k}) FILTER (WHERE aud AND s <> lo AND s <> hi), 0) AS a{k},
-        count(DISTINCT s) FILTER (WHERE c{k} > 0 AND NOT aud) AS x{k}"""
-        for k in ks
-    )
-    con.execute(
-        f"""CREATE TEMP TABLE pws AS
-        SELECT lo, hi, {per_pair} FROM (
-            SELECT lo, hi, s, aud, {per_source} FROM po
-            SEMI JOIN (SELECT lo, hi FROM pw0 WHERE w{last} >= {int(min_weight)}) USING (lo, hi)
-            JOIN osrc USING (o)
-            GROUP BY lo, hi, s, aud)
-        GROUP BY lo, hi"""
-    )
-    con.execute("DROP TABLE pw0")
-    return candidates
-
-
-def _describe_pairs_at(
-    con: duckdb.DuckDBPyConnection, k: int, evidence_per_pair: int
-) -> tuple[pa.Table, pa.Table]:
-    """The pairs of table ``kept{k}`` with all their columns, and their evidence."""
-    pairs = con.sql(
-        f"""
-        SELECT lo, hi, count(*) AS weight, count(DISTINCT s) AS sources, sum(n) AS co_actions,
-               median(abs(closest[2] - closest[1])) AS median_delay_seconds,
-               min(f) AS first_time, max(l) AS last_time
-        FROM kept{k} GROUP BY lo, hi ORDER BY lo, hi
-        """
-    ).to_arrow_table()
-    e = int(evidence_per_pair)
-    # A pair's first e objects; pairs with at most e objects (nearly all) skip the ranking.
-    evidence = con.sql(
-        f"""
-        WITH w AS (SELECT lo, hi FROM pws WHERE w{k} > {e})
-        SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th FROM kept{k} ANTI JOIN w USING (lo, hi)
-        UNION ALL
-        SELECT lo, hi, o, tl, th FROM (
-            SELECT lo, hi, o, closest[1] AS tl, closest[2] AS th,
-                   row_number() OVER (PARTITION BY lo, hi ORDER BY f, o) AS r
-            FROM kept{k} SEMI JOIN w USING (lo, hi)
-        ) WHERE r <= {e}
-        ORDER BY lo, hi, tl, o
-        """
-    ).to_arrow_table()
-    return pairs, evidence
-
-
-def _load_events(
-    con: duckdb.DuckDBPyConnection, log: Log, window: float
+def _load_actions(
+    con: duckdb.DuckDBPyConnection, log: Log, reach: float
 ) -> tuple[pa.DictionaryArray, pa.DictionaryArray]:
-    """Create table ``ev(i, a, o, t, b, s)``: row, actor and object codes, time, bucket
-    ``floor(t / window)`` and the object's source. Returns the actor and object codes.
+    """Create tables ``object_sources`` and ``actions`` (bucketed at ``reach`` seconds) from the
+    log. Returns the actor and object codes.
 
-    An object's source is its author as the log's ``source`` column names it (the most common
-    value among its actions), else whoever acted on it first (the author of a post whose
-    original is in the log, the first sharer of a link). Authors who never act in the log get
-    codes too, after no actor's: the actors' dictionary holds them, in name order."""
+    Authors who never act in the log get codes too, after no actor's: the actors' dictionary
+    holds them, in name order."""
     has_source = log.has("source")
     actors = _sorted_codes(log.table["actor"], log.table["source"] if has_source else None)
     objects = _sorted_codes(log.table["object"])
     columns = {
-        "i": pa.array(np.arange(len(log), dtype=np.int64)),
-        "a": actors.indices.slice(0, len(log)),
-        "o": objects.indices,
-        "t": log.table["time"],
+        "action_id": pa.array(np.arange(len(log), dtype=np.int64)),
+        "actor": actors.indices.slice(0, len(log)),
+        "object": objects.indices,
+        "time": log.table["time"],
     }
     if has_source:
-        columns["sc"] = actors.indices.slice(len(log))
+        columns["named_source"] = actors.indices.slice(len(log))
     # Integer keys make the join several times faster than joining on strings.
-    con.register("ev_in", pa.table(columns))
-    named = "mode(sc)" if has_source else "NULL::INTEGER"
-    con.execute(
-        f"""CREATE TEMP TABLE src AS
-        SELECT o, coalesce(named, first) AS s, named IS NOT NULL AS named
-        FROM (SELECT o, {named} AS named, arg_min(a, [t, i]) AS first FROM ev_in GROUP BY o)"""
+    con.register("actions_in", pa.table(columns))
+    named = "mode(named_source)" if has_source else "NULL::INTEGER"
+    _execute(
+        con,
+        OBJECT_SOURCES.format(named=named),
+        has_source=has_source,
+        min_posts=MIN_AUDIENCE_POSTS,
     )
-    con.execute(
-        f"""CREATE TEMP TABLE ev AS
-        SELECT i, a, o, t, floor(t / {window})::BIGINT AS b, s FROM ev_in JOIN src USING (o)"""
-    )
-    # An object is a post of a source with an audience when its source has at least
-    # MIN_AUDIENCE_POSTS objects; when the log names authors, only the objects it names count.
-    con.execute(
-        f"""CREATE TEMP TABLE osrc AS
-        SELECT o, s, {"named AND " if has_source else ""}
-            count(*) FILTER (WHERE named = {has_source}) OVER (PARTITION BY s)
-                >= {MIN_AUDIENCE_POSTS} AS aud
-        FROM src"""
-    )
+    _execute(con, ACTIONS, reach=float(reach))
     if has_source:
         actors = pa.DictionaryArray.from_arrays(
             actors.indices.slice(0, len(log)), actors.dictionary
         )
     return actors, objects
+
+
+# ---- Objects at each window --------------------------------------------------------------------
+
+# object_windows: per object and window, its actions, actors and close_pairs: the pairs of its
+# actions within the window (its burst tightness). One pass over each object's actions in time
+# order counts, for every window at once, the actions that follow each one within it
+# (``{following}``: one ``following_k`` per window, gathered into a list).
+OBJECT_WINDOWS = """
+CREATE TEMP TABLE object_windows AS
+WITH per_action AS (
+    SELECT object, actor, {following} FROM actions
+), per_object AS (
+    SELECT object, count(*) AS actions, count(DISTINCT actor) AS actors,
+           [{sums}] AS close_pairs
+    FROM per_action GROUP BY object
+)
+SELECT object, actions, actors, window_id, close_pairs[window_id + 1] AS close_pairs
+FROM per_object CROSS JOIN windows
+"""
+
+# objects: per object, its source and activity, and counted_within: the window its co-actions
+# are enumerated within. That is the widest, unless the object is a crowd (see _object_windows).
+OBJECTS = """
+CREATE TEMP TABLE objects AS
+SELECT object, source, has_audience, any_value(actions) AS actions, any_value(actors) AS actors,
+       coalesce(max(window_id) FILTER (
+           WHERE $crowd::BIGINT IS NULL OR 2 * close_pairs <= $crowd::BIGINT * actions), 0)
+       AS counted_within
+FROM object_windows JOIN object_sources USING (object)
+GROUP BY object, source, has_audience
+"""
+
+# actions_counted: the actions of each object bucketed by the window it is counted within.
+ACTIONS_COUNTED = """
+CREATE TEMP TABLE actions_counted AS
+SELECT a.action_id, a.actor, a.object, a.time, floor(a.time / w.window_seconds)::BIGINT AS bucket,
+       w.window_seconds AS reach, a.source
+FROM actions a JOIN objects o ON a.object = o.object
+JOIN windows w ON w.window_id = o.counted_within
+"""
+
+
+def _object_windows(con: duckdb.DuckDBPyConnection, windows: list[float], crowd: int | None):
+    """Tables ``windows``, ``object_windows``, ``objects`` and ``actions_counted``.
+
+    With ``crowd``, an object whose actions have more than ``crowd`` others each within a window
+    (on average) is a crowd there: every actor in it meets dozens of others by chance, and
+    enumerating them costs the square of its size. At such a window its co-actions are only
+    enumerated within ``counted_within``, the widest window where it is not a crowd (or the
+    narrowest), while ``close_pairs`` keep its pairs at the window itself for the null model.
+    Without it every object is counted within the widest window: ``actions``' own buckets."""
+    con.register(
+        "windows_in",
+        pa.table(
+            {
+                "window_id": pa.array(range(len(windows)), pa.int32()),
+                "window_seconds": pa.array(windows, pa.float64()),
+            }
+        ),
+    )
+    con.execute("CREATE TEMP TABLE windows AS SELECT * FROM windows_in")
+    following = ", ".join(
+        f"""count(*) OVER (PARTITION BY object ORDER BY time
+            RANGE BETWEEN CURRENT ROW AND $seconds_{k} FOLLOWING) - 1 AS following_{k}"""
+        for k in range(len(windows))
+    )
+    sums = ", ".join(f"sum(following_{k})" for k in range(len(windows)))
+    _execute(
+        con,
+        OBJECT_WINDOWS.format(following=following, sums=sums),
+        **{f"seconds_{k}": float(x) for k, x in enumerate(windows)},
+    )
+    _execute(con, OBJECTS, crowd=crowd)
+    if crowd:
+        con.execute(ACTIONS_COUNTED)
+    else:
+        con.execute("CREATE TEMP VIEW actions_counted AS SELECT * FROM actions")
+
+
+# ---- Sampling busy buckets ---------------------------------------------------------------------
+
+ACTION_COLUMNS = "action_id, actor, object, time, bucket, reach, source"
+
+# busy_buckets: the (object, bucket) holding more than $cap actions.
+BUSY_BUCKETS = """
+CREATE TEMP TABLE busy_buckets AS
+SELECT object, bucket FROM actions_counted GROUP BY object, bucket HAVING count(*) > $cap
+"""
+
+# actions_sampled: the actions of busy buckets sampled down to $cap each, by a hash of the row.
+ACTIONS_SAMPLED = f"""
+CREATE TEMP TABLE actions_sampled AS
+SELECT {ACTION_COLUMNS} FROM actions_counted ANTI JOIN busy_buckets USING (object, bucket)
+UNION ALL
+SELECT {ACTION_COLUMNS} FROM (
+    SELECT *, row_number() OVER (PARTITION BY object, bucket ORDER BY hash(action_id)) AS nth
+    FROM actions_counted SEMI JOIN busy_buckets USING (object, bucket)
+) WHERE nth <= $cap
+"""
+
+
+def _sample_busy_buckets(con: duckdb.DuckDBPyConnection, cap: int) -> None:
+    """Tables ``busy_buckets`` and ``actions_sampled`` (a view of ``actions_counted`` when no
+    bucket is busy)."""
+    _execute(con, BUSY_BUCKETS, cap=int(cap))
+    if con.execute("SELECT count(*) FROM busy_buckets").fetchone()[0]:
+        _execute(con, ACTIONS_SAMPLED, cap=int(cap))
+    else:
+        con.execute("CREATE TEMP VIEW actions_sampled AS SELECT * FROM actions_counted")
+
+
+# ---- Pairs of actions ----------------------------------------------------------------------------
+
+
+def _close_action_pairs(actions: str) -> str:
+    """``WITH ... close_action_pairs``: every two actions of different actors on one object
+    within its reach, from the table ``actions`` (bucketed by that reach), as ``actor, actor_y,
+    object, source, earlier, later, time, time_y``: the pair's codes in order, the object and
+    its source, the earlier and the later time, and the times of ``actor``'s and ``actor_y``'s
+    actions. Two actions in one bucket are paired once (the earlier first, ties by row); an
+    action and one in the next bucket when the gap is within reach."""
+    return f"""
+        WITH action_pairs AS (
+            SELECT x.actor AS actor_1, y.actor AS actor_2, x.object, x.source,
+                   x.time AS time_1, y.time AS time_2
+            FROM {actions} x JOIN {actions} y ON x.object = y.object AND x.bucket = y.bucket
+            WHERE x.actor <> y.actor
+              AND (x.time < y.time OR (x.time = y.time AND x.action_id < y.action_id))
+            UNION ALL
+            SELECT x.actor, y.actor, x.object, x.source, x.time, y.time
+            FROM {actions} x JOIN {actions} y ON x.object = y.object AND y.bucket = x.bucket + 1
+            WHERE x.actor <> y.actor AND y.time - x.time <= x.reach
+        ), close_action_pairs AS (
+            SELECT least(actor_1, actor_2) AS actor, greatest(actor_1, actor_2) AS actor_y,
+                   object, source,
+                   least(time_1, time_2) AS earlier, greatest(time_1, time_2) AS later,
+                   CASE WHEN actor_1 < actor_2 THEN time_1 ELSE time_2 END AS time,
+                   CASE WHEN actor_1 < actor_2 THEN time_2 ELSE time_1 END AS time_y
+            FROM action_pairs
+        )"""
+
+
+# pair_objects: per pair and object, the closest gap between their actions on it.
+PAIR_OBJECTS = f"""{_close_action_pairs("actions_sampled")}
+SELECT actor, actor_y, object, min(later - earlier) AS delay
+FROM close_action_pairs GROUP BY actor, actor_y, object
+"""
+
+
+def _describe_pair_objects(actions: str = "actions_sampled", pairs: str | None = None) -> str:
+    """The query of ``pair_object_windows``: per pair, object and window where the pair co-acted
+    on the object, ``co_actions`` (pairs of their actions within the window), ``first_time`` and
+    ``last_time`` (of those), the object's ``source`` and ``closest``: the times ``[time,
+    time_y]`` of the pair's closest co-action on it. From the actions of table ``actions``,
+    only for the pairs of table ``pairs`` if given."""
+    chosen = (
+        f", chosen AS (SELECT * FROM close_action_pairs SEMI JOIN {pairs} USING (actor, actor_y))"
+    )
+    return f"""{_close_action_pairs(actions)}{chosen if pairs else ""}
+        SELECT c.actor, c.actor_y, c.object, w.window_id, any_value(c.source) AS source,
+               arg_min([c.time, c.time_y], [c.later - c.earlier, c.earlier]) AS closest,
+               count(*) AS co_actions, min(c.earlier) AS first_time, max(c.later) AS last_time
+        FROM {"chosen" if pairs else "close_action_pairs"} c
+        JOIN windows w ON c.later - c.earlier <= w.window_seconds
+        GROUP BY c.actor, c.actor_y, c.object, w.window_id"""
+
+
+# ---- Counting pairs ----------------------------------------------------------------------------
+
+# How many pairs co-acted at each window, from a table with a row per pair that did (``{pairs}``)
+# and the condition ``{within}`` that it did within window ``w``.
+CANDIDATES = """
+SELECT w.window_id, count(*) AS pairs FROM {pairs} p JOIN windows w ON {within}
+GROUP BY w.window_id
+"""
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, n: int, pairs: str, within: str) -> list[int]:
+    """The number of candidate pairs at each of ``n`` windows."""
+    found = dict(con.execute(CANDIDATES.format(pairs=pairs, within=within)).fetchall())
+    return [found.get(k, 0) for k in range(n)]
+
+
+# pair_windows (without select): each pair's weight (distinct objects) at each window.
+DESCRIBED_PAIR_WINDOWS = """
+CREATE TEMP TABLE pair_windows AS
+SELECT actor, actor_y, window_id, count(*) AS weight
+FROM pair_object_windows GROUP BY actor, actor_y, window_id
+"""
+
+
+def _count_described_pairs(con: duckdb.DuckDBPyConnection, n: int) -> list[int]:
+    """Table ``pair_windows`` from ``pair_object_windows``; returns the number of candidate
+    pairs at each window."""
+    con.execute(DESCRIBED_PAIR_WINDOWS)
+    return _candidates(con, n, "pair_windows", "p.window_id = w.window_id")
+
+
+# pairs_closest: per pair, its closest gap over all objects and how many objects it co-acted on
+# (at the widest window, which holds every row of pair_objects).
+PAIRS_CLOSEST = """
+CREATE TEMP TABLE pairs_closest AS
+SELECT actor, actor_y, min(delay) AS delay, count(*) AS objects
+FROM pair_objects GROUP BY actor, actor_y
+"""
+
+# pair_windows (with select): for the pairs of weight $min_weight or more at the widest window
+# (nearly all pairs co-act on a single object, so these are few), at each window: ``weight``
+# (distinct objects), ``sources`` (their distinct sources), ``audience`` (the objects that are
+# posts of a source with an audience other than the pair, each counted; see
+# significance.AudienceModel) and ``other_sources`` (the distinct sources of the other objects).
+PAIR_WINDOWS = """
+CREATE TEMP TABLE pair_windows AS
+WITH repeated AS (
+    SELECT * FROM pair_objects
+    SEMI JOIN (SELECT actor, actor_y FROM pairs_closest WHERE objects >= $min_weight)
+    USING (actor, actor_y)
+), by_source AS (
+    SELECT r.actor, r.actor_y, w.window_id, s.source, s.has_audience, count(*) AS objects
+    FROM repeated r JOIN object_sources s ON r.object = s.object
+    JOIN windows w ON r.delay <= w.window_seconds
+    GROUP BY r.actor, r.actor_y, w.window_id, s.source, s.has_audience
+)
+SELECT actor, actor_y, window_id, sum(objects) AS weight, count(DISTINCT source) AS sources,
+       coalesce(sum(objects) FILTER (
+           WHERE has_audience AND source <> actor AND source <> actor_y), 0) AS audience,
+       count(DISTINCT source) FILTER (WHERE NOT has_audience) AS other_sources
+FROM by_source GROUP BY actor, actor_y, window_id
+"""
+
+
+def _count_pairs(con: duckdb.DuckDBPyConnection, n: int, min_weight: int) -> list[int]:
+    """Table ``pair_windows`` from ``pair_objects``, in plain aggregations (the distinct counts
+    only over the few repeated pairs). Returns the number of candidate pairs at each window: a
+    pair co-acted within a window when its closest gap is within it."""
+    con.execute(PAIRS_CLOSEST)
+    candidates = _candidates(con, n, "pairs_closest", "p.delay <= w.window_seconds")
+    _execute(con, PAIR_WINDOWS, min_weight=int(min_weight))
+    con.execute("DROP TABLE pairs_closest")
+    return candidates
+
+
+# ---- What select reads -------------------------------------------------------------------------
+
+ACTOR_STATS = """
+SELECT actor, count(*) AS actions, count(DISTINCT object) AS objects
+FROM actions GROUP BY actor ORDER BY actor
+"""
+
+# Each object at each window: its activity, close pairs, source; whether a bucket of it was
+# sampled (capped) and whether it is a crowd there (counted within a narrower window).
+OBJECT_STATS = """
+SELECT window_id, object, actions, actors, close_pairs, source, has_audience,
+       object IN (SELECT object FROM busy_buckets) AS capped,
+       objects.counted_within < window_id AS crowd
+FROM object_windows JOIN objects USING (object, actions, actors)
+ORDER BY window_id, object
+"""
+
+# The counts of the pairs of weight $min_weight or more at each window.
+PAIR_COUNTS = """
+SELECT window_id, actor, actor_y, weight, sources, audience, other_sources
+FROM pair_windows WHERE weight >= $min_weight ORDER BY window_id, actor, actor_y
+"""
+
+
+# ---- Describing the kept pairs -----------------------------------------------------------------
+
+# kept_pair_objects (without select): the pairs of weight $min_weight or more at each window.
+KEPT_REPEATED_PAIRS = """
+CREATE TEMP TABLE kept_pair_objects AS
+SELECT * FROM pair_object_windows
+SEMI JOIN (SELECT actor, actor_y, window_id FROM pair_windows WHERE weight >= $min_weight)
+USING (actor, actor_y, window_id)
+"""
+
+# chosen_actions: the actions of the chosen pairs' actors (few), the only ones their
+# description needs.
+CHOSEN_ACTIONS = """
+CREATE TEMP TABLE chosen_actions AS
+SELECT * FROM actions_sampled
+WHERE actor IN (SELECT actor FROM chosen_pairs UNION SELECT actor_y FROM chosen_pairs)
+"""
+
+# kept_pair_objects (with select): the described rows of each window's chosen pairs.
+KEPT_CHOSEN_PAIRS = """
+CREATE TEMP TABLE kept_pair_objects AS
+SELECT * FROM pair_object_windows SEMI JOIN chosen_pairs USING (actor, actor_y, window_id)
+"""
+
+
+def _describe_chosen(
+    con: duckdb.DuckDBPyConnection, chosen: list[pa.Table], dictionary: pa.Array
+) -> None:
+    """Tables ``chosen_pairs`` (the pairs ``select`` kept at each window), ``chosen_actions``,
+    ``pair_object_windows`` (those pairs described, at every window) and ``kept_pair_objects``."""
+    con.register(
+        "chosen_in",
+        pa.table(
+            {
+                "actor": pc.index_in(
+                    pa.chunked_array([keep["actor"] for keep in chosen], pa.string()),
+                    value_set=dictionary,
+                ),
+                "actor_y": pc.index_in(
+                    pa.chunked_array([keep["actor_y"] for keep in chosen], pa.string()),
+                    value_set=dictionary,
+                ),
+                "window_id": pa.array(
+                    np.repeat(np.arange(len(chosen)), [keep.num_rows for keep in chosen]),
+                    pa.int32(),
+                ),
+            }
+        ),
+    )
+    con.execute("CREATE TEMP TABLE chosen_pairs AS SELECT * FROM chosen_in")
+    con.execute(CHOSEN_ACTIONS)
+    con.execute(
+        "CREATE TEMP TABLE pair_object_windows AS "
+        + _describe_pair_objects(
+            "chosen_actions", "(SELECT DISTINCT actor, actor_y FROM chosen_pairs)"
+        )
+    )
+    con.execute(KEPT_CHOSEN_PAIRS)
+
+
+# Each kept pair at each window, with all its columns.
+DESCRIBED_PAIRS = """
+SELECT window_id, actor, actor_y, count(*) AS weight, count(DISTINCT source) AS sources,
+       sum(co_actions) AS co_actions,
+       median(abs(closest[2] - closest[1])) AS median_delay_seconds,
+       min(first_time) AS first_time, max(last_time) AS last_time
+FROM kept_pair_objects GROUP BY window_id, actor, actor_y ORDER BY window_id, actor, actor_y
+"""
+
+# The evidence of each kept pair at each window: its closest co-action on each of its first
+# $per_pair objects; pairs with at most $per_pair objects (nearly all) skip the ranking.
+EVIDENCE = """
+WITH many AS (SELECT actor, actor_y, window_id FROM pair_windows WHERE weight > $per_pair)
+SELECT window_id, actor, actor_y, object, closest[1] AS time, closest[2] AS time_y
+FROM kept_pair_objects ANTI JOIN many USING (actor, actor_y, window_id)
+UNION ALL
+SELECT window_id, actor, actor_y, object, time, time_y FROM (
+    SELECT window_id, actor, actor_y, object, closest[1] AS time, closest[2] AS time_y,
+           row_number() OVER (PARTITION BY window_id, actor, actor_y
+                              ORDER BY first_time, object) AS nth
+    FROM kept_pair_objects SEMI JOIN many USING (actor, actor_y, window_id)
+) WHERE nth <= $per_pair
+ORDER BY window_id, actor, actor_y, time, object
+"""
+
+
+def _by_window(table: pa.Table, n: int) -> list[pa.Table]:
+    """A table ordered by ``window_id`` as one table per window (slices, no copies)."""
+    ids = table["window_id"].to_numpy()
+    bounds = np.searchsorted(ids, np.arange(n + 1))
+    return [table.slice(bounds[k], bounds[k + 1] - bounds[k]) for k in range(n)]
+
+
+# ---- Groups ----------------------------------------------------------------------------------
+
+GROUP_STAGES = (
+    # members: actor -> group_id (codes); member_actions: their actions.
+    "CREATE TEMP TABLE members AS SELECT * FROM members_in",
+    """CREATE TEMP TABLE member_actions AS
+    SELECT members.group_id, actions.actor AS member, actions.object, actions.time, actions.bucket
+    FROM actions JOIN members USING (actor)""",
+    # member_reach: each member action keyed to its own bucket and the ones before and after.
+    """CREATE TEMP TABLE member_reach AS
+    SELECT group_id, member, object, time, bucket + shift AS bucket
+    FROM member_actions, (VALUES (-1), (0), (1)) shifts(shift)""",
+    # in_step: the members who acted on an object within $window of another member.
+    """CREATE TEMP TABLE in_step AS
+    SELECT DISTINCT x.group_id, x.object, x.member FROM member_reach x JOIN member_actions y
+    ON x.group_id = y.group_id AND x.object = y.object AND x.bucket = y.bucket
+    WHERE x.member <> y.member AND abs(x.time - y.time) <= $window""",
+    # group_objects: a group's objects, and how many of its members were in step on each.
+    """CREATE TEMP TABLE group_objects AS
+    SELECT group_id, object, count(*) AS members FROM in_step GROUP BY group_id, object""",
+    # object_actions: every action on some group's objects, busy buckets sampled to $cap.
+    f"""CREATE TEMP TABLE object_actions AS
+    SELECT {ACTION_COLUMNS} FROM (
+        SELECT *, row_number() OVER (PARTITION BY object, bucket ORDER BY hash(action_id)) AS nth
+        FROM actions SEMI JOIN (SELECT DISTINCT object FROM group_objects) USING (object)
+    ) WHERE nth <= $cap""",
+    # near_members: the actions within $window of a member's action (by someone else) on one
+    # of the group's objects.
+    """CREATE TEMP TABLE near_members AS
+    SELECT DISTINCT r.group_id, a.action_id, a.actor, a.object, a.source
+    FROM object_actions a
+    JOIN (SELECT * FROM member_reach SEMI JOIN group_objects USING (group_id, object)) r
+    ON a.object = r.object AND a.bucket = r.bucket
+    WHERE a.actor <> r.member AND abs(a.time - r.time) <= $window""",
+)
+
+# A member acting in step with the group is one of the object's in-step members: the object
+# counts for it only if two others were in step too.
+GROUP_HITS = """
+WITH hits AS (SELECT DISTINCT group_id, actor, object, source FROM near_members)
+SELECT h.group_id, h.actor, h.object, h.source
+FROM hits h JOIN group_objects g ON h.group_id = g.group_id AND h.object = g.object
+LEFT JOIN in_step s ON h.group_id = s.group_id AND h.object = s.object AND h.actor = s.member
+WHERE g.members - CASE WHEN s.member IS NULL THEN 0 ELSE 1 END >= 2
+ORDER BY h.group_id, h.actor, h.object
+"""
+
+# How much of each group object's activity falls in step with the group: the share of its
+# actions (of those the join saw) within the window of a member's; and how many are the group's.
+GROUP_OBJECTS = """
+WITH seen AS (SELECT object, count(*) AS actions FROM object_actions GROUP BY object),
+near AS (
+    SELECT group_id, object, count(DISTINCT action_id) AS actions
+    FROM near_members GROUP BY group_id, object
+), own AS (
+    SELECT group_id, object, count(*) AS actions
+    FROM member_actions SEMI JOIN group_objects USING (group_id, object) GROUP BY group_id, object
+)
+SELECT s.group_id, s.object, g.members, s.member,
+       coalesce(near.actions, 0) / seen.actions AS in_step, own.actions AS member_actions
+FROM in_step s JOIN group_objects g USING (group_id, object) JOIN seen USING (object)
+JOIN own USING (group_id, object) LEFT JOIN near USING (group_id, object)
+ORDER BY s.group_id, s.object, s.member
+"""
+
+# Bursts: runs of actions on one object, each within $window of the one before; kept are those
+# of $min_actors to $max_actors actors sharing $min_shared actors with $min_recurrences others.
+RECURRING_BURSTS = """
+WITH starts AS (
+    SELECT actor, object, time, action_id,
+           CASE WHEN time - lag(time) OVER (PARTITION BY object ORDER BY time, action_id)
+                <= $window THEN 0 ELSE 1 END AS starts
+    FROM actions
+), runs AS (
+    SELECT DISTINCT actor, object,
+        sum(starts) OVER (PARTITION BY object ORDER BY time, action_id ROWS UNBOUNDED PRECEDING)
+        AS run
+    FROM starts
+), sized AS (
+    SELECT object, run FROM runs GROUP BY object, run
+    HAVING count(*) BETWEEN $min_actors AND $max_actors
+), bursts AS (
+    SELECT dense_rank() OVER (ORDER BY object, run) - 1 AS burst, actor
+    FROM runs JOIN sized USING (object, run)
+), met AS (
+    SELECT x.burst FROM bursts x JOIN bursts y ON x.actor = y.actor AND x.burst <> y.burst
+    GROUP BY x.burst, y.burst HAVING count(*) >= $min_shared
+), kept AS (
+    SELECT burst FROM met GROUP BY burst HAVING count(*) >= $min_recurrences
+)
+SELECT dense_rank() OVER (ORDER BY burst) - 1 AS burst, actor
+FROM bursts SEMI JOIN kept USING (burst) ORDER BY burst, actor
+"""
 
 
 def _sorted_codes(
@@ -661,8 +872,8 @@ def _decode_pairs(pairs: pa.Table, actors: pa.Array) -> pa.Table:
     """Integer keys back to names; codes sort as names do, so the order is (actor, actor_y)."""
     return pa.table(
         {
-            "actor": actors.take(pairs["lo"]),
-            "actor_y": actors.take(pairs["hi"]),
+            "actor": actors.take(pairs["actor"]),
+            "actor_y": actors.take(pairs["actor_y"]),
             "weight": pc.cast(pairs["weight"], pa.int64()),
             "sources": pc.cast(pairs["sources"], pa.int64()),
             "co_actions": pc.cast(pairs["co_actions"], pa.int64()),
