@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -49,7 +50,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import Log
-from .base import MIN_AUDIENCE_POSTS, CoActionTables, Engine, GroupCoActionTables, Selector
+from .base import (
+    MIN_AUDIENCE_POSTS,
+    CoActionCounts,
+    CoActionTables,
+    Engine,
+    GroupCoActionTables,
+    Selector,
+)
 from .sql import connect, literal
 
 _NO_EVIDENCE = pa.schema(
@@ -133,6 +141,37 @@ class DuckDBEngine(Engine):
             min_weight=min_weight,
         )[0]
 
+    def count_co_actions(
+        self,
+        log: Log,
+        *,
+        windows: list[float],
+        max_bucket_events: int,
+        min_weight: int = 1,
+        crowd_partners: int | None = None,
+    ) -> CoActionCounts:
+        """One join at the widest window serves them all: a pair co-acts on an object within a
+        narrower window exactly when its closest co-action there is within it. A crowd (see
+        ``crowd_partners``) joins on the buckets of the window it is counted within. (Busy
+        buckets are those of that join, so sampling, when it happens, is the same for all.)
+        The stages are listed in the module's docstring; the database stays open for
+        :meth:`describe_pairs`."""
+        con = self._connect()
+        n = len(windows)
+        state = _prepare(con, log, windows, max_bucket_events, crowd_partners if n > 1 else None)
+        con.execute(f"CREATE TEMP TABLE pair_objects AS {PAIR_OBJECTS}")
+        candidates = _count_pairs(con, n, min_weight)
+        counts = _by_window(_arrow(con, PAIR_COUNTS, min_weight=int(min_weight)), n)
+        return CoActionCounts(_counted(con, state, candidates, counts), state)
+
+    def describe_pairs(
+        self, counts: CoActionCounts, chosen: list[pa.Table], *, evidence_per_pair: int
+    ) -> list[CoActionTables]:
+        """The chosen pairs described from the actions of their actors alone (few)."""
+        state = counts.state
+        _describe_chosen(state.con, chosen, state.actors.dictionary)
+        return _described(state, counts.tables, evidence_per_pair)
+
     def co_action_windows(
         self,
         log: Log,
@@ -144,95 +183,29 @@ class DuckDBEngine(Engine):
         select: Selector | None = None,
         crowd_partners: int | None = None,
     ) -> list[CoActionTables]:
-        """One join at the widest window serves them all: a pair co-acts on an object within a
-        narrower window exactly when its closest co-action there is within it. A crowd (see
-        ``crowd_partners``) joins on the buckets of the window it is counted within. (Busy
-        buckets are those of that join, so sampling, when it happens, is the same for all.)
-        The stages are listed in the module's docstring."""
+        """With ``select``, :meth:`count_co_actions` then :meth:`describe_pairs`; without it
+        every counted pair is described, so one join describes them all at once."""
+        if select is not None:
+            return super().co_action_windows(
+                log,
+                windows=windows,
+                max_bucket_events=max_bucket_events,
+                evidence_per_pair=evidence_per_pair,
+                min_weight=min_weight,
+                select=select,
+                crowd_partners=crowd_partners,
+            )
         con = self._connect()
         n = len(windows)
-        actors, objects = _load_actions(con, log, float(max(windows)))
-        _object_windows(con, windows, crowd_partners if n > 1 else None)
-        _sample_busy_buckets(con, max_bucket_events)
-        if select is None:
-            con.execute(f"CREATE TEMP TABLE pair_object_windows AS {_describe_pair_objects()}")
-            candidates = _count_described_pairs(con, n)
-        else:
-            con.execute(f"CREATE TEMP TABLE pair_objects AS {PAIR_OBJECTS}")
-            candidates = _count_pairs(con, n, min_weight)
-        actor_stats = _arrow(con, ACTOR_STATS)
-        actor_table = pa.table(
-            {
-                "actor": actors.dictionary.take(actor_stats["actor"]),
-                "actions": actor_stats["actions"],
-                "objects": actor_stats["objects"],
-            }
-        )
-        object_tables = [
-            pa.table(
-                {
-                    "object": objects.dictionary.take(t["object"]),
-                    "actions": t["actions"],
-                    "actors": t["actors"],
-                    "close_pairs": pc.cast(t["close_pairs"], pa.int64()),
-                    "capped": t["capped"],
-                    "crowd": t["crowd"],
-                    "source": actors.dictionary.take(t["source"]),
-                    "audience": t["has_audience"],
-                }
-            )
-            for t in _by_window(_arrow(con, OBJECT_STATS), n)
-        ]
-        if select is None:
-            counted = [_NO_COUNTS] * n
-        else:
-            counted = _by_window(_arrow(con, PAIR_COUNTS, min_weight=int(min_weight)), n)
-        counted = [
-            CoActionTables(
-                candidate_pairs=candidates[k],
-                pairs=pa.table(
-                    {
-                        "actor": actors.dictionary.take(counts["actor"]),
-                        "actor_y": actors.dictionary.take(counts["actor_y"]),
-                        "weight": pc.cast(counts["weight"], pa.int64()),
-                        "sources": pc.cast(counts["sources"], pa.int64()),
-                        "audience": pc.cast(counts["audience"], pa.int64()),
-                        "other_sources": pc.cast(counts["other_sources"], pa.int64()),
-                    }
-                ),
-                evidence=_NO_EVIDENCE,
-                actors=actor_table,
-                objects=object_tables[k],
-            )
-            for k, counts in enumerate(counted)
-        ]
-        if select is not None:
-            _describe_chosen(con, select(counted), actors.dictionary)
-        elif min_weight <= 1:  # every candidate pair: no copy
+        state = _prepare(con, log, windows, max_bucket_events, crowd_partners if n > 1 else None)
+        con.execute(f"CREATE TEMP TABLE pair_object_windows AS {_describe_pair_objects()}")
+        candidates = _count_described_pairs(con, n)
+        counted = _counted(con, state, candidates, [_NO_COUNTS] * n)
+        if min_weight <= 1:  # every candidate pair: no copy
             con.execute("CREATE TEMP VIEW kept_pair_objects AS SELECT * FROM pair_object_windows")
         else:
             _execute(con, KEPT_REPEATED_PAIRS, min_weight=int(min_weight))
-        pairs = _by_window(_arrow(con, DESCRIBED_PAIRS), n)
-        evidence = _by_window(_arrow(con, EVIDENCE, per_pair=int(evidence_per_pair)), n)
-        con.close()
-        return [
-            CoActionTables(
-                candidate_pairs=tables.candidate_pairs,
-                pairs=_decode_pairs(pairs[k], actors.dictionary),
-                evidence=pa.table(
-                    {
-                        "actor": actors.dictionary.take(evidence[k]["actor"]),
-                        "actor_y": actors.dictionary.take(evidence[k]["actor_y"]),
-                        "object": objects.dictionary.take(evidence[k]["object"]),
-                        "time": evidence[k]["time"],
-                        "time_y": evidence[k]["time_y"],
-                    }
-                ),
-                actors=actor_table,
-                objects=tables.objects,
-            )
-            for k, tables in enumerate(counted)
-        ]
+        return _described(state, counted, evidence_per_pair)
 
     def group_co_action(
         self, log: Log, members: pa.Table, *, window_seconds: float, max_bucket_events: int
@@ -324,6 +297,113 @@ class DuckDBEngine(Engine):
         ).to_arrow_table()
         con.close()
         return out
+
+
+# ---- The steps that count_co_actions, describe_pairs and co_action_windows share ----------------
+
+
+@dataclass(frozen=True)
+class _Open:
+    """An open co-action computation: the database and the codes of actors and objects."""
+
+    con: duckdb.DuckDBPyConnection
+    actors: pa.DictionaryArray
+    objects: pa.DictionaryArray
+    windows: int
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    log: Log,
+    windows: list[float],
+    max_bucket_events: int,
+    crowd: int | None,
+) -> _Open:
+    """The stages up to ``actions_sampled``."""
+    actors, objects = _load_actions(con, log, float(max(windows)))
+    _object_windows(con, windows, crowd)
+    _sample_busy_buckets(con, max_bucket_events)
+    return _Open(con, actors, objects, len(windows))
+
+
+def _counted(
+    con: duckdb.DuckDBPyConnection, state: _Open, candidates: list[int], counts: list[pa.Table]
+) -> list[CoActionTables]:
+    """Each window's tables before any pair is described: candidates, the pairs' ``counts``,
+    actors and objects."""
+    names = state.actors.dictionary
+    actor_stats = _arrow(con, ACTOR_STATS)
+    actors = pa.table(
+        {
+            "actor": names.take(actor_stats["actor"]),
+            "actions": actor_stats["actions"],
+            "objects": actor_stats["objects"],
+        }
+    )
+    objects = [
+        pa.table(
+            {
+                "object": state.objects.dictionary.take(t["object"]),
+                "actions": t["actions"],
+                "actors": t["actors"],
+                "close_pairs": pc.cast(t["close_pairs"], pa.int64()),
+                "capped": t["capped"],
+                "crowd": t["crowd"],
+                "source": names.take(t["source"]),
+                "audience": t["has_audience"],
+            }
+        )
+        for t in _by_window(_arrow(con, OBJECT_STATS), state.windows)
+    ]
+    return [
+        CoActionTables(
+            candidate_pairs=candidates[k],
+            pairs=pa.table(
+                {
+                    "actor": names.take(c["actor"]),
+                    "actor_y": names.take(c["actor_y"]),
+                    "weight": pc.cast(c["weight"], pa.int64()),
+                    "sources": pc.cast(c["sources"], pa.int64()),
+                    "audience": pc.cast(c["audience"], pa.int64()),
+                    "other_sources": pc.cast(c["other_sources"], pa.int64()),
+                }
+            ),
+            evidence=_NO_EVIDENCE,
+            actors=actors,
+            objects=objects[k],
+        )
+        for k, c in enumerate(counts)
+    ]
+
+
+def _described(
+    state: _Open, counted: list[CoActionTables], evidence_per_pair: int
+) -> list[CoActionTables]:
+    """The pairs of ``kept_pair_objects`` described, with their evidence, at each window;
+    closes the database."""
+    con, n = state.con, state.windows
+    pairs = _by_window(_arrow(con, DESCRIBED_PAIRS), n)
+    evidence = _by_window(_arrow(con, EVIDENCE, per_pair=int(evidence_per_pair)), n)
+    con.close()
+    names = state.actors.dictionary
+    return [
+        CoActionTables(
+            candidate_pairs=tables.candidate_pairs,
+            pairs=_decode_pairs(pairs[k], names),
+            evidence=pa.table(
+                {
+                    "actor": names.take(evidence[k]["actor"]),
+                    "actor_y": names.take(evidence[k]["actor_y"]),
+                    "object": state.objects.dictionary.take(evidence[k]["object"]),
+                    "time": evidence[k]["time"],
+                    "time_y": evidence[k]["time_y"],
+                }
+            ),
+            actors=tables.actors,
+            objects=tables.objects,
+        )
+        for k, tables in enumerate(counted)
+    ]
 
 
 # ---- Loading ---------------------------------------------------------------------------------
