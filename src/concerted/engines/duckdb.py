@@ -113,8 +113,8 @@ class DuckDBEngine(Engine):
         narrower window exactly when its closest co-action there is within it. A crowd (see
         ``crowd_partners``) joins on the buckets of the window it is counted within. (Busy
         buckets are those of that join, so sampling, when it happens, is the same for all.)
-        The stages are listed in the module's docstring; the database stays open for
-        :meth:`describe_pairs`."""
+        The stages are listed in :mod:`concerted.engines.duckdb_stages`; the database stays
+        open for :meth:`describe_pairs`."""
         con = self._connect()
         n = len(windows)
         state = _prepare(con, log, windows, max_bucket_events, crowd_partners if n > 1 else None)

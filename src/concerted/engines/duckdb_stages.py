@@ -367,10 +367,11 @@ def count_pairs(con: duckdb.DuckDBPyConnection, n: int, min_weight: int) -> list
     candidates = count_candidates(con, n, "pairs_closest", "p.delay <= w.window_seconds")
     execute(con, PAIR_WINDOWS, min_weight=int(min_weight))
     con.execute("DROP TABLE pairs_closest")
+    con.execute("DROP TABLE pair_objects")  # read by nothing later: free its memory
     return candidates
 
 
-# ---- What select reads -------------------------------------------------------------------------
+# ---- What the counts hold (read by select, the significance test) --------------------------
 
 ACTOR_STATS = """
 SELECT actor, count(*) AS actions, count(DISTINCT object) AS objects
