@@ -189,15 +189,27 @@ class CoAction(Detector):
             tested["pairs"] = kept = significance.keep_significant(kept, alpha)
             return [kept.filter(pc.equal(kept["window_seconds"], w)) for w in windows]
 
-        all_tables = engine.co_action_windows(
-            log,
-            windows=list(windows),
-            max_bucket_events=cap,
-            evidence_per_pair=self.evidence_per_pair,
-            min_weight=min_repeat,
-            select=select if self.significance else None,
-            crowd_partners=crowd,
-        )
+        if self.significance:  # count every pair, test them, describe the few kept
+            counts = engine.count_co_actions(
+                log,
+                windows=list(windows),
+                max_bucket_events=cap,
+                min_weight=min_repeat,
+                crowd_partners=crowd,
+            )
+            all_tables = engine.describe_pairs(
+                counts, select(counts.tables), evidence_per_pair=self.evidence_per_pair
+            )
+        else:  # one window, every pair
+            all_tables = [
+                engine.co_action(
+                    log,
+                    window_seconds=windows[0],
+                    max_bucket_events=cap,
+                    evidence_per_pair=self.evidence_per_pair,
+                    min_weight=min_repeat,
+                )
+            ]
         runs = [
             (window, tables, _with_window(tables.pairs, window))
             for window, tables in zip(windows, all_tables, strict=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
@@ -26,6 +26,8 @@ PAIR_COLUMNS = (
     "last_time",
 )
 EVIDENCE_COLUMNS = ("actor", "actor_y", "object", "time", "time_y")
+# The count columns of a pair (see CoActionCounts), where an engine gives them.
+_COUNT_COLUMNS = ("actor", "actor_y", "weight", "sources", "audience", "other_sources")
 # A source has an audience when the log holds actions on at least this many of its objects.
 MIN_AUDIENCE_POSTS = 2
 
@@ -85,13 +87,42 @@ class GroupCoActionTables:
     objects: pa.Table
 
 
-# Given each window's pairs with their counts only (``actor, actor_y, weight, sources``) and
-# object statistics, the pairs worth describing at each window (``actor, actor_y``).
+@dataclass(frozen=True)
+class CoActionCounts:
+    """What :meth:`Engine.count_co_actions` returns: every pair counted, none described yet.
+
+    Attributes
+    ----------
+    tables
+        One :class:`CoActionTables` per window, in order, whose ``pairs`` hold the counts only:
+        ``actor, actor_y, weight, sources, audience, other_sources`` (the pairs of weight
+        ``min_weight`` or more; ``audience`` counts the objects co-acted on whose source has an
+        audience, :data:`MIN_AUDIENCE_POSTS` objects or more, and is neither of the pair;
+        ``other_sources`` the distinct sources of the others) and whose ``evidence`` is empty.
+    state
+        The engine's own, for :meth:`Engine.describe_pairs` (an open database, cached data);
+        nothing a caller reads.
+    """
+
+    tables: list[CoActionTables]
+    state: object = None
+
+
+# Given each window's pairs with their counts only and object statistics (the ``tables`` of
+# :class:`CoActionCounts`), the pairs worth describing at each window (``actor, actor_y``).
 Selector = Callable[[list[CoActionTables]], list[pa.Table]]
 
 
 class Engine(ABC):
-    """Runs the set-based computations of the detectors."""
+    """Runs the set-based computations of the detectors.
+
+    Co-action comes as three primitives: :meth:`co_action` (every pair at one window, described),
+    :meth:`count_co_actions` (every pair at several windows, counted) and
+    :meth:`describe_pairs` (the pairs a caller chose among those counted, described). Only
+    :meth:`co_action` must be implemented: the other two fall back on it, one window at a time
+    (then without crowds, and with the columns :meth:`co_action` gives). An engine overrides them
+    to share one join between windows and to describe only the few pairs chosen.
+    """
 
     name: str = "engine"
 
@@ -109,6 +140,69 @@ class Engine(ABC):
         (inclusive: a gap exactly equal to the window counts) on at least ``min_weight``
         distinct objects."""
 
+    def count_co_actions(
+        self,
+        log: Log,
+        *,
+        windows: list[float],
+        max_bucket_events: int,
+        min_weight: int = 1,
+        crowd_partners: int | None = None,
+    ) -> CoActionCounts:
+        """Every pair that co-acted at each of ``windows``, counted: see :class:`CoActionCounts`.
+
+        With ``crowd_partners``, an object whose actions have more than that many others each
+        within a window, on average, is a crowd at that window: there, a pair's co-actions on
+        it count only if they fall within the widest narrower window where it is not a crowd
+        (or the narrowest), while its ``close_pairs`` stay those of the window itself. Pair
+        counts can only fall and the null model's expectations stay, so a test on them can
+        only grow more cautious, never bolder; and the crowd's square of pairs is never
+        enumerated. An engine that cannot do this counts every pair in full (as this default
+        does, with :meth:`co_action` at each window).
+        """
+        tables = []
+        for w in windows:
+            t = self.co_action(
+                log,
+                window_seconds=w,
+                max_bucket_events=max_bucket_events,
+                evidence_per_pair=0,
+                min_weight=min_weight,
+            )
+            if "crowd" not in t.objects.column_names:
+                crowd = pa.array([False] * t.objects.num_rows, pa.bool_())
+                t = replace(t, objects=t.objects.append_column("crowd", crowd))
+            counts = [c for c in _COUNT_COLUMNS if c in t.pairs.column_names]
+            tables.append(replace(t, pairs=t.pairs.select(counts)))
+        state = (log, list(windows), max_bucket_events, min_weight)
+        return CoActionCounts(tables, state)
+
+    def describe_pairs(
+        self, counts: CoActionCounts, chosen: list[pa.Table], *, evidence_per_pair: int
+    ) -> list[CoActionTables]:
+        """The pairs ``chosen`` at each window (``actor, actor_y``), among those ``counts``
+        holds, described as :meth:`co_action` describes them, with their closest co-action on
+        each of their first ``evidence_per_pair`` objects. Ends ``counts``' use. This default
+        runs :meth:`co_action` again at each window and keeps the chosen pairs.
+        """
+        log, windows, max_bucket_events, min_weight = counts.state
+        keys = ["actor", "actor_y"]
+        out = []
+        for w, counted, keep in zip(windows, counts.tables, chosen, strict=True):
+            t = self.co_action(
+                log,
+                window_seconds=w,
+                max_bucket_events=max_bucket_events,
+                evidence_per_pair=evidence_per_pair,
+                min_weight=min_weight,
+            )
+            pairs = t.pairs.join(keep.select(keys), keys=keys, join_type="left semi")
+            evidence = t.evidence.join(keep.select(keys), keys=keys, join_type="left semi")
+            order = [(k, "ascending") for k in [*keys, "time", "object"]]
+            out.append(replace(counted, pairs=pairs.sort_by(order[:2]),
+                               evidence=evidence.sort_by(order)))  # fmt: skip
+        return out
+
     def co_action_windows(
         self,
         log: Log,
@@ -120,57 +214,23 @@ class Engine(ABC):
         select: Selector | None = None,
         crowd_partners: int | None = None,
     ) -> list[CoActionTables]:
-        """:meth:`co_action` at each of ``windows``, in order. Engines may share the work (one
-        join at the widest window holds every narrower one).
-
-        With ``crowd_partners``, an object whose actions have more than that many others each
-        within a window, on average, is a crowd at that window: there, a pair's co-actions on
-        it count only if they fall within the widest narrower window where it is not a crowd
-        (or the narrowest), while its ``close_pairs`` stay those of the window itself. Pair
-        counts can only fall and the null model's expectations stay, so a test on them can
-        only grow more cautious, never bolder; and the crowd's square of pairs is never
-        enumerated. An engine that cannot do this counts every pair in full (as this default
-        does).
-
-        With ``select``, only the pairs it chooses are described (``co_actions``, delays,
-        times, evidence): it is called once with every window's pairs and their counts
-        (``actor, actor_y, weight, sources, audience, other_sources``: ``audience`` counts
-        the objects co-acted on whose source has an audience, :data:`MIN_AUDIENCE_POSTS`
-        objects or more, and is neither of the pair; ``other_sources`` the distinct sources of
-        the others) and object statistics, and returns the pairs to keep at each window. A
-        significance test keeps a few thousand of millions this way.
-        """
-        tables = [
-            self.co_action(
-                log,
-                window_seconds=w,
-                max_bucket_events=max_bucket_events,
-                evidence_per_pair=evidence_per_pair,
-                min_weight=min_weight,
-            )
-            for w in windows
-        ]
-        tables = [
-            t if "crowd" in t.objects.column_names else CoActionTables(
-                t.candidate_pairs, t.pairs, t.evidence, t.actors,
-                t.objects.append_column("crowd", pa.array([False] * t.objects.num_rows)),
-            )
-            for t in tables
-        ]  # fmt: skip
+        """:meth:`co_action` at each of ``windows``, in order, in two steps:
+        :meth:`count_co_actions` (crowds: see there; the counts ``select`` reads: see
+        :class:`CoActionCounts`), then :meth:`describe_pairs` of the pairs ``select`` chooses
+        from the counts (every pair counted without it). A significance test keeps a few
+        thousand of millions this way."""
+        counts = self.count_co_actions(
+            log,
+            windows=windows,
+            max_bucket_events=max_bucket_events,
+            min_weight=min_weight,
+            crowd_partners=crowd_partners,
+        )
         if select is None:
-            return tables
-        chosen = select(
-            [CoActionTables(t.candidate_pairs, t.pairs.select(["actor", "actor_y", "weight",
-             "sources", *[c for c in ("audience", "other_sources") if c in t.pairs.column_names]]),
-             t.evidence, t.actors, t.objects) for t in tables]
-        )  # fmt: skip
-        out = []
-        for t, keep in zip(tables, chosen, strict=True):
-            keys = ["actor", "actor_y"]
-            pairs = t.pairs.join(keep.select(keys), keys=keys, join_type="left semi")
-            evidence = t.evidence.join(keep.select(keys), keys=keys, join_type="left semi")
-            out.append(CoActionTables(t.candidate_pairs, pairs, evidence, t.actors, t.objects))
-        return out
+            chosen = [t.pairs.select(["actor", "actor_y"]) for t in counts.tables]
+        else:
+            chosen = select(counts.tables)
+        return self.describe_pairs(counts, chosen, evidence_per_pair=evidence_per_pair)
 
     @abstractmethod
     def group_actions(self, log: Log, members: pa.Table) -> pa.Table:
