@@ -3,7 +3,7 @@
 import pyarrow as pa
 
 from concerted import CoAction, make_log
-from concerted.engines.base import default_engine
+from concerted.engines import default_engine
 from concerted.groups import (
     MEMBERSHIPS,
     burst_candidates,

@@ -261,8 +261,8 @@ def test_load_log_refuses_a_gzip_bomb_quickly_without_reading_it(tmp_path):
 
 
 def test_max_input_bytes_from_the_environment_and_the_machine(tmp_path, monkeypatch):
-    from concerted.engines.sql import physical_memory
     from concerted.io import max_input_bytes
+    from concerted.sql import physical_memory
 
     monkeypatch.delenv("CONCERTED_MAX_INPUT_BYTES", raising=False)
     assert max_input_bytes() == physical_memory() // 8

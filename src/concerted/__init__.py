@@ -11,7 +11,7 @@
 __version__ = "0.1.0"
 
 from .detectors import CoAction, Detector, Findings, get_detector, registry  # noqa: E402
-from .engines.base import Engine, default_engine, get_engine  # noqa: E402
+from .engines import Engine, default_engine, get_engine  # noqa: E402
 from .errors import (  # noqa: E402
     ConcertedError,
     EngineUnavailable,

@@ -23,10 +23,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .columns import check_mapping, resolve_columns, shown_columns
-from .engines.sql import connect, identifier, literal, physical_memory
 from .errors import ParameterError, SchemaError
 from .extract import KINDS, extract_objects
 from .schema import CANONICAL, Log, make_log
+from .sql import connect, identifier, literal, physical_memory
 
 # Common names for each canonical column, in order of preference (compared case-insensitively).
 ALIASES: dict[str, tuple[str, ...]] = {

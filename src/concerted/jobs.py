@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .detectors import CoAction, Detector
-from .engines.base import Engine, get_engine
+from .engines import Engine, get_engine
 from .errors import ParameterError
 from .outputs import DEFAULT_FORMATS, check_formats, check_out_folder, write_results
 from .pipeline import Result, check_min_group_size, detect

@@ -29,12 +29,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import __version__, results
-from .engines.sql import connect, identifier, literal
 from .errors import OutputError, ParameterError
 from .pipeline import Result
 from .privacy import pseudonymise_result
 from .report import render_report
 from .safetext import clean_table, clean_value, printable
+from .sql import connect, identifier, literal
 
 TABLES = results.TABLES
 FORMATS = ("csv", "parquet", "json", "graphml", "gexf")

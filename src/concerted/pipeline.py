@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 
 from . import __version__, results
 from .detectors import CoAction, Detector, Findings
-from .engines.base import Engine, default_engine, member_table
+from .engines import Engine, default_engine
+from .engines.base import member_table
 from .errors import ParameterError
 from .groups import groups_from_pairs, number_groups, with_groups
 from .schema import Log

@@ -43,8 +43,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .engines.sql import connect, identifier, literal
 from .errors import SchemaError
+from .sql import connect, identifier, literal
 
 TIME = "epoch seconds (float64) in memory; a UTC timestamp in Parquet and JSON, ISO 8601 in CSV"
 _WHEN = f"Times are {TIME}."

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from ..engines.base import Engine, default_engine
+from ..engines import Engine, default_engine
 from ..schema import Log, validate_log
 
 

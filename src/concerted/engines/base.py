@@ -275,26 +275,6 @@ class Engine(ABC):
         """
 
 
-def default_engine() -> Engine:
-    """The embedded DuckDB engine."""
-    from .duckdb import DuckDBEngine
-
-    return DuckDBEngine()
-
-
-def get_engine(name: str | None) -> Engine:
-    """An engine by name: ``duckdb`` (default) or ``spark``."""
-    from ..errors import EngineUnavailable, ParameterError
-
-    if name in (None, "duckdb"):
-        return default_engine()
-    if name == "spark":
-        raise EngineUnavailable(
-            "The Spark engine is not available in this version yet. Use --engine duckdb."
-        )
-    raise ParameterError(f"engine must be 'duckdb' or 'spark'; got {name!r}.")
-
-
 def member_table(membership: dict[str, int]) -> pa.Table:
     """actor -> group as a two-column table, the form engines take."""
     return pa.table(

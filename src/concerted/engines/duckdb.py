@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..schema import Log
+from ..sql import connect, literal
 from . import duckdb_stages as stages
 from .base import (
     CoActionCounts,
@@ -30,7 +31,6 @@ from .base import (
     GroupCoActionTables,
     Selector,
 )
-from .sql import connect, literal
 
 _NO_EVIDENCE = pa.schema(
     [("actor", pa.string()), ("actor_y", pa.string()), ("object", pa.string()),

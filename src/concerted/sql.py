@@ -1,4 +1,4 @@
-"""SQL text and DuckDB connections shared by the engine, the loader and the writers.
+"""SQL text and DuckDB connections shared by the engine, the loader, the writers and the results reader.
 
 Column names and file names come from users (and adversaries): they reach SQL only through
 :func:`identifier` and :func:`literal`.
