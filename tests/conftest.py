@@ -53,7 +53,7 @@ CLASSIC = CoAction(window_seconds=10, significance=False)
 def store(tmp_path):
     from concerted.store import ingest
 
-    from .test_store import S1, S2, write_log
+    from .store.test_store import S1, S2, write_log
 
     folder = tmp_path / "project"
     ingest(write_log(tmp_path / "s1.csv", S1), folder, snapshot_time=1000)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from concerted.cli import main
 
-from .conftest import GERMAN, RUSSIAN, needs_real_data
+from ..conftest import GERMAN, RUSSIAN, needs_real_data
 
 
 def run(*args):
@@ -228,7 +228,7 @@ def test_cli_bad_out_is_refused_before_reading(
 
 @pytest.mark.parametrize("command", ["detect", "signups", "ingest"])
 def test_cli_gzip_bomb_is_refused_in_one_line(tmp_path, command, monkeypatch):
-    from .test_io import gzip_bomb
+    from ..test_io import gzip_bomb
 
     bomb = gzip_bomb(tmp_path / "bomb.csv.gz", 200)  # 200 MB of text in 500 KB
     where = ["--store", tmp_path / "store"] if command == "ingest" else ["--out", tmp_path / "r"]
@@ -250,7 +250,7 @@ def test_cli_max_input_gb_must_be_a_finite_positive_number(tiny_csv, tmp_path):
 
 
 def test_cli_raising_the_limit_reads_the_file(tmp_path):
-    from .test_io import gzip_bomb
+    from ..test_io import gzip_bomb
 
     big = gzip_bomb(tmp_path / "big.csv.gz", 2)
     result = run("detect", big, "--out", tmp_path / "r", "--max-input-gb", "0.001", "-q")
@@ -263,7 +263,7 @@ def test_cli_raising_the_limit_reads_the_file(tmp_path):
 def test_cli_gzip_bomb_leaves_memory_alone(tmp_path):
     """The attack of issue 13: a few MB of gzip that expands to gigabytes. In a process of its
     own, so that its peak memory can be read."""
-    from .test_io import gzip_bomb
+    from ..test_io import gzip_bomb
 
     bomb = gzip_bomb(tmp_path / "bomb.csv.gz", 3000)  # 3 GB of text in 8 MB
     probe = (

@@ -25,7 +25,7 @@ from concerted.store import (
 )
 from concerted.store import pack_check as check
 
-from .conftest import CLASSIC
+from ..conftest import CLASSIC
 from .test_store import S1, S2, rows, tamper, write_log
 
 

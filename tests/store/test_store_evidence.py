@@ -25,7 +25,7 @@ from concerted.store import (
     verify_store,
 )
 
-from .conftest import CLASSIC, RUSSIAN, needs_real_data
+from ..conftest import CLASSIC, RUSSIAN, needs_real_data
 from .test_store import S1, S2, write_log
 
 
