@@ -5,7 +5,7 @@ amplification network reacts to them in lockstep, far tighter than those habits 
 :class:`AudienceModel` is the null model of the first, against which the pair test
 (:func:`concerted.significance.score_pairs`) and the group test (:func:`score_group_reactions`)
 judge reactions to the posts of sources with an audience (see
-:meth:`concerted.engines.base.Engine.co_action_windows`).
+:meth:`concerted.engines.base.Engine.count_co_actions`).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ HUMAN_DELAY_SECONDS = 30.0
 
 def in_audiences(objects: pa.Table) -> np.ndarray:
     """Which of the engine's ``objects`` are posts of a source with an audience (their
-    ``audience`` column: see :meth:`~concerted.engines.base.Engine.co_action_windows`)."""
+    ``audience`` column: see :meth:`~concerted.engines.base.Engine.count_co_actions`)."""
     return objects["audience"].to_numpy(zero_copy_only=False).astype(bool)
 
 

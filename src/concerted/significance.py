@@ -18,7 +18,7 @@ with the same mean has a thinner tail). Each pair is tested at several windows a
 best one (Bonferroni), and the p-values are corrected for every possible pair of actors with
 Benjamini-Hochberg. At a window where an object is a crowd (each of its actions with over a hundred
 others within it), a pair's co-actions on it count only within a narrower window while ``q_o``
-stays the wider window's (:meth:`concerted.engines.base.Engine.co_action_windows`): observed
+stays the wider window's (:meth:`concerted.engines.base.Engine.count_co_actions`): observed
 counts can only fall against the same expectation, so the test only grows more cautious.
 
 Pairs are not enough: in a campaign of 150 accounts at low participation, any two members share

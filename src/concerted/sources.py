@@ -1,7 +1,7 @@
 """Sources: who authored what the actors acted on, and whom a group reacts to.
 
 An object's source is the author the log's ``source`` column names (the reshared post's author),
-else whoever acted on it first (see :meth:`concerted.engines.base.Engine.co_action_windows`).
+else whoever acted on it first (see :meth:`concerted.engines.base.Engine.count_co_actions`).
 In a collection of reshares without the originals, the first actor is a random fan: this module
 says so when a log looks like one, and describes each group by the account it reacts to most.
 """

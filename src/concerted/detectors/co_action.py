@@ -31,7 +31,7 @@ DEFAULT_MAX_BUCKET_EVENTS = 2000
 # With several windows, an object whose actions have more than this many others each within a
 # window, on average, is a crowd there: a pair's co-actions on it count only within a narrower
 # window where it is not, against the chance expectation of the wider one (see
-# Engine.co_action_windows). The test can only grow more cautious, and the join no longer holds
+# Engine.count_co_actions). The test can only grow more cautious, and the join no longer holds
 # the square of every crowd: on bench_coaction's generator (300k actions) the 600 s join held
 # 7.0M pairs of actions, 5.2M of them from its 8 busiest objects.
 DEFAULT_CROWD_PARTNERS = 100

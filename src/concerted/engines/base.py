@@ -56,7 +56,7 @@ class CoActionTables:
         ``close_pairs`` counts pairs of its actions within the window (its burst tightness),
         ``capped`` says that a window of it held more than ``max_bucket_events`` actions and
         was sampled, and ``crowd`` that it is a crowd at this window (see
-        :meth:`Engine.co_action_windows`).
+        :meth:`Engine.count_co_actions`).
     """
 
     candidate_pairs: int

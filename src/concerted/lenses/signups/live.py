@@ -37,13 +37,13 @@ from ...extras import require
 from . import geo
 from .channels import referrer_channel, user_agent_device
 from .normalize import DOTLESS_DOMAINS, NANP, NON_PERSONAL
-from .signals import FEATURES, JOKE_NAMES, LOCAL_KM, RANDOM_NAME, REASONS, REGIONAL_KM, _token_regex
+from .signals import FEATURES, JOKE_NAMES, LOCAL_KM, RANDOM_NAME, REASONS, REGIONAL_KM, token_regex
 from .surge import BIN_SECONDS, BLOCK_BINS, WINDOW_HOURS
 from .vocab import CHANNELS, DEVICES, JOKE_TOKENS
 
 _EMAIL = re.compile(r"^[^@\s]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
 _RANDOM = re.compile(RANDOM_NAME)
-_JOKE_TOKEN = re.compile(_token_regex(JOKE_TOKENS))
+_JOKE_TOKEN = re.compile(token_regex(JOKE_TOKENS))
 _US_ZIP = re.compile(r"^\d{5}(-?\d{4})?$")
 _IPV4 = re.compile(r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$")
 _IPV6 = re.compile(r"^([0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}:[0-9a-fA-F]{1,4}):")

@@ -134,7 +134,7 @@ def compute_signals(
     name_cat[pc.or_(single, rnd).to_numpy(zero_copy_only=False)] = 3
     joke = pc.or_(
         pc.fill_null(pc.is_in(name, pa.array(sorted(JOKE_NAMES))), False),
-        pc.fill_null(pc.match_substring_regex(name, _token_regex(JOKE_TOKENS)), False),
+        pc.fill_null(pc.match_substring_regex(name, token_regex(JOKE_TOKENS)), False),
     )
     name_cat[joke.to_numpy(zero_copy_only=False)] = 2
 
@@ -221,7 +221,7 @@ def _disposable_domains() -> pa.Array:
     return _DISPOSABLE
 
 
-def _token_regex(tokens) -> str:
+def token_regex(tokens) -> str:
     return r"(^|[\s'-])(" + "|".join(sorted(tokens)) + r")([\s'-]|$)"
 
 
