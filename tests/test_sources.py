@@ -2,6 +2,8 @@
 
 import csv
 import json
+import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -11,7 +13,7 @@ from click.testing import CliRunner
 from concerted import detect, load_log, make_log, render_report
 from concerted.cli import main
 from concerted.simulate_audiences import simulate_audiences
-from concerted.sources import missing_source_note
+from concerted.sources import missing_source_note, origin_action
 
 HOUR = 3600.0
 # The network's controller waits a different time after each post before it fires.
@@ -59,6 +61,20 @@ def test_lockstep_amplifiers_are_found_and_fans_at_their_own_pace_are_spared(ori
                       result.actors["delay_after_source_seconds"].to_pylist(), strict=True))  # fmt: skip
     assert delays["bot1"] == 82.5 if originals else 0 < delays["bot1"] < 82.5
     assert result.summary["params"]["object_sources"] == "column"
+
+
+def test_a_log_with_the_originals_needs_no_author_column():
+    # The posts are in the log as 'post' actions that only ever start an object: their actor
+    # is the author, and reactions are judged by A's audience as with the column.
+    log = make_log(amplified_log(originals=True, source_column=False))
+    assert origin_action(log) == "post"
+    result = detect(log)
+    assert sorted(result.actors["actor"].to_pylist()) == list(BOTS)
+    assert result.summary["params"]["object_sources"] == "author of the 'post'"
+    # A kind of action that recurs on its objects (a hashtag posted by many) starts nothing.
+    tags = [{**r, "action": "post"} for r in amplified_log(originals=True, source_column=False)]
+    assert origin_action(make_log(tags)) is None
+    assert detect(make_log(tags)).summary["params"]["object_sources"] == "first actor"
 
 
 def test_fans_at_their_own_pace_alone_are_not_a_campaign():
@@ -173,3 +189,31 @@ def test_cli_detect_maps_the_author_column_and_finds_the_network(tmp_path):
 def test_shared_links_alone_draw_no_note_about_authors():
     rows = [{**r, "action": "share"} for r in amplified_log(originals=True, source_column=False)]
     assert missing_source_note(make_log(rows)) == []
+
+
+@pytest.mark.slow
+def test_other_generator_with_originals_and_no_author_column_spares_communities():
+    # The independent generator of benchmarks/ (interest communities, fan bases, three
+    # shapes of network), with the posts in the log and no author column. Taking the first
+    # actor for a random account flagged 969 of its 2,000 organic accounts: communities meet on
+    # the posts of many of their authors. Knowing the authors from the posts, none.
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    from audiences_other_world import generate
+
+    w = generate(21, n_actors=2000, days=3, originals=True, author_column=False)
+    log = make_log(
+        pa.table(
+            {
+                "actor": pa.array(w["actor"], pa.string()),
+                "object": pa.array([str(o) for o in w["object"]], pa.string()),
+                "time": pa.array(w["time"], pa.float64()),
+                "action": pa.array(w["action"], pa.string()),
+                "text": pa.array(w["text"], pa.string()),
+            }
+        )
+    )
+    result = detect(log)
+    flagged = set(result.actors["actor"].to_pylist())
+    network = set(w["truth"]["actor"])
+    assert result.summary["params"]["object_sources"] == "author of the 'post'"
+    assert flagged == network and len(network) == 121

@@ -1,24 +1,99 @@
 """Sources: who authored what the actors acted on, and whom a group reacts to.
 
 An object's source is the author the log's ``source`` column names (the reshared post's author),
-else whoever acted on it first (see :meth:`concerted.engines.base.Engine.count_co_actions`).
+else, when the log holds the originals (:func:`with_origin_sources`), the author of the
+original, else whoever acted on it first (see
+:meth:`concerted.engines.base.Engine.count_co_actions`).
 In a collection of reshares without the originals, the first actor is a random fan: this module
 says so when a log looks like one, and describes each group by the account it reacts to most.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .schema import Log
+from .sql import connect
 
 # Actions that reshare someone else's post, as exports name them ("share" is left out: it is
 # as often a link shared as a post reshared).
 RESHARE_ACTIONS = ("retweet", "retweeted", "repost", "reposted", "reshare", "rt", "quote")
 # A log whose actions are at least this share of reshares of posts it lacks needs their authors.
 RESHARE_SHARE = 0.05
+
+
+# A kind of action is an object's origin (a post, to its reshares) when at least this share of
+# the actions of that kind are the first action on their object, on at least ORIGIN_OBJECTS
+# objects.
+ORIGIN_SHARE = 0.95
+ORIGIN_OBJECTS = 10
+
+
+def origin_action(log: Log) -> str | None:
+    """The kind of action that starts objects in ``log``, if one does: the log then holds the
+    originals (the posts that the other actions reshare, quote or answer), and each object's
+    first actor is its author, not a random fan. A kind that recurs on its objects (a hashtag
+    *posted* by many) is no origin.
+
+    >>> from concerted.schema import make_log
+    >>> rows = [{"actor": f"u{p}", "action": "post", "object": f"p{p}", "time": 10.0 * p}
+    ...         for p in range(25)]
+    >>> rows += [{"actor": f"f{i}", "action": "repost", "object": f"p{p}", "time": 10.0 * p + i}
+    ...          for p in range(25) for i in (1, 2)]
+    >>> origin_action(make_log(rows))
+    'post'
+    >>> origin_action(make_log([r for r in rows if r["action"] == "repost"])) is None
+    True
+    """
+    if not log.has("action"):
+        return None
+    con = connect()
+    con.register("log", log.table.select(["actor", "action", "object", "time"]))
+    kinds = con.execute(
+        """
+        WITH firsts AS (
+            SELECT object, arg_min(action, time) AS action FROM log GROUP BY object
+        ), started AS (SELECT action, count(*) AS objects FROM firsts GROUP BY action),
+        done AS (SELECT action, count(*) AS actions FROM log GROUP BY action)
+        SELECT started.action, started.objects, done.actions
+        FROM started JOIN done USING (action)
+        WHERE started.action IS NOT NULL
+        ORDER BY started.objects DESC, started.action
+        """
+    ).fetchall()
+    for action, objects, actions in kinds:
+        if objects >= ORIGIN_OBJECTS and objects >= ORIGIN_SHARE * actions:
+            return action
+    return None
+
+
+def with_origin_sources(log: Log) -> tuple[Log, str | None]:
+    """``log`` with a ``source`` column when it has none but holds the originals
+    (:func:`origin_action`): each object started by an original has its author as source,
+    the others none (their first actor stands in, as without the column). Returns the log and
+    the origin kind of action (``None``, and the log unchanged, when there is none)."""
+    if log.has("source"):
+        return log, None
+    action = origin_action(log)
+    if action is None:
+        return log, None
+    con = connect()
+    con.register("log", log.table.select(["actor", "action", "object", "time"]))
+    authors = con.sql(
+        "SELECT object, arg_min(actor, time) AS author, arg_min(action, time) AS first "
+        "FROM log GROUP BY object"
+    ).to_arrow_table()
+    authors = authors.filter(pc.equal(authors["first"], action))
+    index = pc.index_in(log.table["object"], value_set=authors["object"])
+    source = pc.take(authors["author"], index)
+    table = log.table.set_column(
+        log.table.column_names.index("source"), "source", pc.cast(source, pa.string())
+    )
+    return replace(log, table=table), action
 
 
 def missing_source_note(log: Log) -> list[str]:

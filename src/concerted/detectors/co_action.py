@@ -10,6 +10,7 @@ from ..engines.base import Engine
 from ..errors import ParameterError
 from ..groups import grow_groups
 from ..schema import Log
+from ..sources import with_origin_sources
 from .base import Detector, Findings
 
 DEFAULT_WINDOW_SECONDS = 60
@@ -167,10 +168,15 @@ class CoAction(Detector):
             params["crowd_partners"] = crowd = self.crowd_partners or DEFAULT_CROWD_PARTNERS
         alpha = self.alpha or DEFAULT_ALPHA
         tested: dict[str, pa.Table] = {}
-        # When the log names who authored each object, an object's source is known, not
-        # guessed: reactions to an account's posts are then judged by its audience alone.
+        # When the log names who authored each object, or holds the originals, an object's
+        # source is known, not guessed: reactions to an account's posts are then judged by its
+        # audience alone.
+        given = log.has("source")
+        log, origin = with_origin_sources(log)
         named = log.has("source")
-        params["object_sources"] = "column" if named else "first actor"
+        params["object_sources"] = (
+            "column" if given else f"author of the '{origin}'" if origin else "first actor"
+        )
 
         def select(counted: list) -> list[pa.Table]:
             """Test every pair at every window on its counts; describe only the kept ones."""
