@@ -77,6 +77,20 @@ def test_a_log_with_the_originals_needs_no_author_column():
     assert detect(make_log(tags)).summary["params"]["object_sources"] == "first actor"
 
 
+def test_reshare_texts_name_the_author_when_no_column_does():
+    # A collection of retweets without the posts and without the author column: the text of
+    # each says "RT @A: ...", as Twitter writes it.
+    rows = amplified_log(originals=False, source_column=False)
+    rows = [{**r, "text": f"RT @A: post {r['object']}"} for r in rows]
+    result = detect(make_log(rows))
+    assert sorted(result.actors["actor"].to_pylist()) == list(BOTS)
+    assert result.summary["params"]["object_sources"] == "'RT @author:' of texts"
+    assert missing_source_note(make_log(rows)) == []
+    # Without the texts, the first reshare stands for the post, and the note says so.
+    bare = amplified_log(originals=False, source_column=False)
+    assert detect(make_log(bare)).summary["params"]["object_sources"] == "first actor"
+
+
 def test_fans_at_their_own_pace_alone_are_not_a_campaign():
     rows = [r for r in amplified_log(originals=True) if r["actor"] not in BOTS]
     result = detect(make_log(rows))
@@ -215,5 +229,7 @@ def test_other_generator_with_originals_and_no_author_column_spares_communities(
     result = detect(log)
     flagged = set(result.actors["actor"].to_pylist())
     network = set(w["truth"]["actor"])
-    assert result.summary["params"]["object_sources"] == "author of the 'post'"
+    assert result.summary["params"]["object_sources"] == (
+        "author of the 'post', else 'RT @author:' of texts"
+    )
     assert flagged == network and len(network) == 121

@@ -71,44 +71,74 @@ def origin_action(log: Log) -> str | None:
     return None
 
 
-def with_origin_sources(log: Log) -> tuple[Log, str | None]:
-    """``log`` with a ``source`` column when it has none but holds the originals
-    (:func:`origin_action`): each object started by an original has its author as source,
-    the others none (their first actor stands in, as without the column). Returns the log and
-    the origin kind of action (``None``, and the log unchanged, when there is none)."""
+# A reshare's text as Twitter writes it: "RT @author: ..." (a handle is 1-15 letters, digits or _).
+RESHARE_TEXT = r"^RT @(?P<author>[A-Za-z0-9_]{1,15}):"
+
+
+def infer_sources(log: Log) -> tuple[Log, str]:
+    """``log`` with its objects' sources filled in where the log says who they are without a
+    ``source`` column, and how they were found:
+
+    * ``"column"``: the log has a ``source`` column; it is left as it is;
+    * ``"author of the 'post'"`` (the kind of action): the log holds the originals
+      (:func:`origin_action`), and each object they start has its original's actor as source;
+    * ``"'RT @author:' of texts"``: at least :data:`RESHARE_SHARE` of the actions are reshares
+      whose text names the author as Twitter writes it (:data:`RESHARE_TEXT`);
+    * both, joined by ``", else "``, the originals first;
+    * ``"first actor"``: none of these; the engine takes whoever acted on an object first.
+
+    >>> from concerted.schema import make_log
+    >>> rows = [{"actor": f"a{i}", "object": "p", "time": float(i), "text": "RT @x_1: hi"}
+    ...         for i in range(3)]
+    >>> log, how = infer_sources(make_log(rows))
+    >>> how, log.table["source"].to_pylist()
+    ("'RT @author:' of texts", ['x_1', 'x_1', 'x_1'])
+    """
     if log.has("source"):
-        return log, None
+        return log, "column"
+    table, found = log.table, []
+    source = pa.nulls(len(log), pa.string())
     action = origin_action(log)
-    if action is None:
-        return log, None
-    con = connect()
-    con.register("log", log.table.select(["actor", "action", "object", "time"]))
-    authors = con.sql(
-        "SELECT object, arg_min(actor, time) AS author, arg_min(action, time) AS first "
-        "FROM log GROUP BY object"
-    ).to_arrow_table()
-    authors = authors.filter(pc.equal(authors["first"], action))
-    index = pc.index_in(log.table["object"], value_set=authors["object"])
-    source = pc.take(authors["author"], index)
-    table = log.table.set_column(
-        log.table.column_names.index("source"), "source", pc.cast(source, pa.string())
-    )
-    return replace(log, table=table), action
+    if action is not None:
+        con = connect()
+        con.register("log", table.select(["actor", "action", "object", "time"]))
+        authors = con.sql(
+            "SELECT object, arg_min(actor, time) AS author, arg_min(action, time) AS first "
+            "FROM log GROUP BY object"
+        ).to_arrow_table()
+        authors = authors.filter(pc.equal(authors["first"], action))
+        index = pc.index_in(table["object"], value_set=authors["object"])
+        source = pc.cast(pc.take(authors["author"], index), pa.string())
+        found.append(f"author of the '{action}'")
+    if len(log) and table["text"].null_count < len(log):
+        named = pc.struct_field(pc.extract_regex(table["text"], RESHARE_TEXT), "author")
+        named = pc.if_else(pc.is_valid(pc.extract_regex(table["text"], RESHARE_TEXT)), named, None)
+        if named.null_count <= (1 - RESHARE_SHARE) * len(log):
+            source = pc.coalesce(source, named)
+            found.append("'RT @author:' of texts")
+    if not found:
+        return log, "first actor"
+    column = table.column_names.index("source")
+    return replace(log, table=table.set_column(column, "source", source)), ", else ".join(found)
 
 
 def missing_source_note(log: Log) -> list[str]:
-    """A note when the log names no object's author but many actions look like reshares (an
-    ``action`` such as ``retweet`` or a text starting ``RT @``) of posts it does not hold (the
+    """A note when the log names no object's author (:func:`infer_sources` finds none) but many
+    actions look like reshares (an ``action`` such as ``retweet``) of posts it does not hold (the
     first action on them is a reshare too): the first actor on such a post is a random fan, and
     the user should map the author column.
 
     >>> from concerted.schema import make_log
-    >>> rows = [{"actor": f"a{i}", "object": "p", "time": float(i), "text": "RT @x: hi"}
+    >>> rows = [{"actor": f"a{i}", "object": "p", "time": float(i), "action": "retweet"}
     ...         for i in range(5)]
     >>> missing_source_note(make_log(rows))[0][:40]
     '5 of 5 actions (100 %) look like reshare'
+
+    Reshares whose text names the author (``RT @x: ...``) need no note: :func:`infer_sources`
+    reads it there.
     """
     n = len(log)
+    log, _ = infer_sources(log)
     if not n or log.has("source"):
         return []
     table = log.table

@@ -10,7 +10,7 @@ from ..engines.base import Engine
 from ..errors import ParameterError
 from ..groups import grow_groups
 from ..schema import Log
-from ..sources import with_origin_sources
+from ..sources import infer_sources
 from .base import Detector, Findings
 
 DEFAULT_WINDOW_SECONDS = 60
@@ -171,12 +171,8 @@ class CoAction(Detector):
         # When the log names who authored each object, or holds the originals, an object's
         # source is known, not guessed: reactions to an account's posts are then judged by its
         # audience alone.
-        given = log.has("source")
-        log, origin = with_origin_sources(log)
+        log, params["object_sources"] = infer_sources(log)
         named = log.has("source")
-        params["object_sources"] = (
-            "column" if given else f"author of the '{origin}'" if origin else "first actor"
-        )
 
         def select(counted: list) -> list[pa.Table]:
             """Test every pair at every window on its counts; describe only the kept ones."""
