@@ -70,16 +70,17 @@ def show(name: str, figures: dict, seconds: float, notes: list[str]) -> None:
 
 
 VARIANTS = ((True, True), (False, True), (True, False), (False, False))
+ONLY = {"all": VARIANTS, "authors": VARIANTS[:2], "no-authors": VARIANTS[2:]}
 
 
 def label(originals: bool, authors: bool) -> str:
     return f"{'with' if originals else 'no'} originals, {'with' if authors else 'no'} author column"
 
 
-def own(seeds: list[int]) -> None:
+def own(seeds: list[int], variants=VARIANTS) -> None:
     print("== concerted simulate audiences (5,000 actors, 7 days) ==")
     for seed in seeds:
-        for originals, authors in VARIANTS:
+        for originals, authors in variants:
             world = simulate_audiences(
                 seed=seed, n_actors=5000, days=7, originals=originals, source_column=authors
             )
@@ -91,10 +92,10 @@ def own(seeds: list[int]) -> None:
             show(f"seed {seed}, {label(originals, authors)}", *judge(world.log, truth, roles))
 
 
-def other(seeds: list[int], actors: int) -> None:
+def other(seeds: list[int], actors: int, variants=VARIANTS) -> None:
     print(f"== audiences_other_world.py ({actors:,} actors, 5 days) ==")
     for seed in seeds:
-        for originals, authors in VARIANTS:
+        for originals, authors in variants:
             w = generate(seed, n_actors=actors, originals=originals, author_column=authors)
             columns = {
                 "actor": pa.array(w["actor"], pa.string()),
@@ -117,11 +118,14 @@ def main() -> None:
     parser.add_argument("--other-actors", type=int, default=20_000)
     parser.add_argument("--skip-own", action="store_true")
     parser.add_argument("--skip-other", action="store_true")
+    parser.add_argument(
+        "--only", choices=sorted(ONLY), default="all", help="the variants with or without authors"
+    )
     args = parser.parse_args()
     if not args.skip_own:
-        own([11 + i for i in range(args.seeds)])
+        own([11 + i for i in range(args.seeds)], ONLY[args.only])
     if not args.skip_other:
-        other([21 + i for i in range(args.seeds)], args.other_actors)
+        other([21 + i for i in range(args.seeds)], args.other_actors, ONLY[args.only])
 
 
 if __name__ == "__main__":
