@@ -50,14 +50,18 @@ TIME = "epoch seconds (float64) in memory; a UTC timestamp in Parquet and JSON, 
 _WHEN = f"Times are {TIME}."
 
 
-def _schema(doc: str, *columns: tuple[str, pa.DataType, str]) -> pa.Schema:
+def table_schema(doc: str, *columns: tuple[str, pa.DataType, str]) -> pa.Schema:
+    """A table declared once: its docstring and each column's ``(name, type, docstring)``.
+    The detector's tables are declared with it below; a lens declares its own the same way
+    (:data:`concerted.lenses.signups.lens.REGISTRATIONS`) and checks them with
+    :func:`check_declared`."""
     return pa.schema(
         [pa.field(name, kind, metadata={"doc": text}) for name, kind, text in columns],
         metadata={"doc": doc},
     )
 
 
-EDGES = _schema(
+EDGES = table_schema(
     "The coordinated pairs, one row per unordered pair of actors (``actor < actor_y``), strongest "
     "first. " + _WHEN,
     ("actor", pa.string(), "One actor of the pair (the smaller name)."),
@@ -104,7 +108,7 @@ EDGES = _schema(
     ("group", pa.int64(), "The group both actors belong to; null when they are not in one."),
 )
 
-EVIDENCE = _schema(
+EVIDENCE = table_schema(
     "The co-actions behind each edge (a few per pair), ordered by pair and time. " + _WHEN,
     ("actor", pa.string(), "One actor of the pair."),
     ("actor_y", pa.string(), "The other actor of the pair."),
@@ -116,7 +120,7 @@ EVIDENCE = _schema(
     ("deleted_y", pa.bool_(), "Whether ``actor_y``'s action was deleted upstream. Store runs only."),
 )  # fmt: skip
 
-GROUPS = _schema(
+GROUPS = table_schema(
     "One row per coordinated group, numbered from 1. " + _WHEN,
     ("group", pa.int64(), "The group's number."),
     ("size", pa.int64(), "Its members."),
@@ -150,7 +154,7 @@ GROUPS = _schema(
     ("deleted_actions", pa.int64(), "How many of its shared actions were deleted upstream. Store runs only."),
 )  # fmt: skip
 
-ACTORS = _schema(
+ACTORS = table_schema(
     "One row per actor in a group, by group then decreasing strength.",
     ("actor", pa.string(), "The actor."),
     ("group", pa.int64(), "Its group."),
@@ -179,7 +183,7 @@ ACTORS = _schema(
     ),
 )  # fmt: skip
 
-GROUP_ACTIONS = _schema(
+GROUP_ACTIONS = table_schema(
     "The members' actions on the objects their group shares (the report's timelines and "
     "evidence; not written as a file), by group and time. " + _WHEN,
     ("group", pa.int64(), "The group."),
@@ -304,6 +308,40 @@ def file_schema(name: str, *, tested: bool = True, stored: bool = False) -> pa.S
 def for_file(name: str, table: pa.Table, *, tested: bool = True, stored: bool = False) -> pa.Table:
     """``table`` (conforming to the contract) with the columns its file holds."""
     return table.select(file_columns(name, tested=tested, stored=stored))
+
+
+def check_declared(schema: pa.Schema, table: pa.Table, what: str) -> pa.Table:
+    """``table`` unchanged if each of its columns is one ``schema`` declares, of the declared
+    type and in the declared order (a table may leave out the columns its input lacked);
+    otherwise :class:`~concerted.errors.SchemaError` names the columns that are not.
+
+    >>> import pyarrow as pa
+    >>> s = table_schema("t", ("a", pa.string(), "A."), ("b", pa.int64(), "B."))
+    >>> check_declared(s, pa.table({"b": pa.array([1])}), "t").column_names
+    ['b']
+    >>> check_declared(s, pa.table({"b": [1], "a": ["x"]}), "t")
+    Traceback (most recent call last):
+    ...
+    concerted.errors.SchemaError: The t table does not follow its declaration: b where a is declared.
+    """
+    problems = [c for c in table.column_names if c not in schema.names]
+    problems += [
+        f"{f.name} is {table.schema.field(f.name).type}, declared {f.type}"
+        for f in schema
+        if f.name in table.column_names and table.schema.field(f.name).type != f.type
+    ]
+    order = [c for c in schema.names if c in table.column_names]
+    if not problems and order != table.column_names:
+        problems = [
+            f"{a} where {b} is declared"
+            for a, b in zip(table.column_names, order, strict=True)
+            if a != b
+        ][:1]
+    if problems:
+        raise SchemaError(
+            f"The {what} table does not follow its declaration: {'; '.join(problems)}."
+        )
+    return table
 
 
 def _table_schema(name: str) -> pa.Schema:

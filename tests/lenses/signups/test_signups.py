@@ -9,6 +9,7 @@ from scipy.stats import rankdata
 
 from concerted.errors import ParameterError, SchemaError
 from concerted.lenses.signups import load_registrations, score_signups, simulate_signups
+from concerted.lenses.signups.lens import REGISTRATIONS
 from concerted.lenses.signups.normalize import (
     merge_people,
     normalise_emails,
@@ -18,6 +19,7 @@ from concerted.lenses.signups.normalize import (
 from concerted.lenses.signups.signals import compute_signals
 from concerted.lenses.signups.surge import measure_surges
 from concerted.lenses.signups.vocab import CHANNELS, DEVICES
+from concerted.results import check_declared
 
 TIKTOK_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 13_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 musical_ly_16.1.0 JsSdk/2.0"
 INSTAGRAM_UA = (
@@ -515,3 +517,16 @@ def test_bad_show_rate_and_bootstrap_are_refused_before_any_work(monkeypatch):
         score_signups(hand_table(), show_rate=0)
     with pytest.raises(ParameterError, match=r"bootstrap \(--bootstrap\) must be >= 0"):
         score_signups(hand_table(), bootstrap=-1)
+
+
+def test_registrations_follow_the_lens_declaration(scored):
+    # The lens declares its table once (concerted.results.table_schema), as the detector does.
+    declared = REGISTRATIONS.names
+    assert scored.registrations.column_names == declared  # the simulated log has every column
+    assert all(f.metadata[b"doc"] for f in REGISTRATIONS)
+    bare = score_signups(pa.table({"time": [0.0, 60.0, 120.0]}), bootstrap=0)
+    assert bare.registrations.column_names == [
+        "id", "risk", "verdict", "reasons", "person", "time", "channel", "device"
+    ]  # fmt: skip
+    with pytest.raises(SchemaError, match="registrations table does not follow"):
+        check_declared(REGISTRATIONS, bare.registrations.select(["risk", "id"]), "registrations")

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from ... import __version__
 from ...errors import ParameterError
+from ...results import check_declared, table_schema
 from . import geo
 from .estimate import Estimate, check_estimate_params, estimate_genuine, person_risk
 from .model import N_OBVIOUS, Fit, class_posteriors, collapse, fit_model, risk_of
@@ -56,6 +57,27 @@ class SignupResult:
     surge: Surge | None
     risk: np.ndarray
     timeline: dict = field(default_factory=dict)
+
+
+# The table the lens writes (registrations.csv), declared as the detector's are in
+# concerted.results; the personal columns are there when the input has them.
+REGISTRATIONS = table_schema(
+    "One row per registration, in the input's order, with its verdict.",
+    ("id", pa.string(), "The registration's id (the input's, or its row number)."),
+    ("risk", pa.float64(), "The chance that the registration is not a genuine person's, 0-1."),
+    ("verdict", pa.string(), "genuine, suspect, or duplicate (a person already registered)."),
+    ("reasons", pa.string(), "The reason codes behind the risk, ';'-separated."),
+    ("person", pa.int64(), "The person the registration belongs to (duplicates share one)."),
+    ("time", pa.float64(), "When it was made, epoch seconds (a UTC time in the CSV)."),
+    ("name", pa.string(), "The name given (a pseudonym unless revealed)."),
+    ("email", pa.string(), "The e-mail address given (a pseudonym unless revealed)."),
+    ("phone", pa.string(), "The phone number given (a pseudonym unless revealed)."),
+    ("postcode", pa.string(), "The postcode given."),
+    ("ip", pa.string(), "The IP address it came from (a pseudonym unless revealed)."),
+    ("referrer", pa.string(), "The page that sent the registrant."),
+    ("channel", pa.string(), "Where the registrant came from, by referrer and user agent."),
+    ("device", pa.string(), "The kind of device, by user agent."),
+)
 
 
 def score_signups(
@@ -159,7 +181,7 @@ def score_signups(
             columns[c] = table[c]
     columns["channel"] = pa.array(np.array(CHANNELS, dtype=object)[signals.channel], pa.string())
     columns["device"] = pa.array(np.array(DEVICES, dtype=object)[signals.device], pa.string())
-    registrations = pa.table(columns)
+    registrations = check_declared(REGISTRATIONS, pa.table(columns), "registrations")
     timeline = _timeline(table, signals, risk, dated) if surge is not None else {}
     summary = {
         **estimate.to_dict(),
