@@ -111,8 +111,8 @@ def infer_sources(log: Log) -> tuple[Log, str]:
         source = pc.cast(pc.take(authors["author"], index), pa.string())
         found.append(f"author of the '{action}'")
     if len(log) and table["text"].null_count < len(log):
-        named = pc.struct_field(pc.extract_regex(table["text"], RESHARE_TEXT), "author")
-        named = pc.if_else(pc.is_valid(pc.extract_regex(table["text"], RESHARE_TEXT)), named, None)
+        matched = pc.extract_regex(table["text"], RESHARE_TEXT)  # null where the text is not
+        named = pc.if_else(pc.is_valid(matched), pc.struct_field(matched, "author"), None)
         if named.null_count <= (1 - RESHARE_SHARE) * len(log):
             source = pc.coalesce(source, named)
             found.append("'RT @author:' of texts")
