@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from .columns import check_mapping, resolve_columns, shown_columns
 from .errors import ParameterError, SchemaError
 from .extract import KINDS, extract_objects
+from .importers import find_importer
 from .schema import CANONICAL, Log, make_log
 from .sql import connect, identifier, literal, physical_memory
 
@@ -177,10 +178,15 @@ def load_log(
     _check_options(mapping, kinds)
     con = connect()
     raw = read_text_table(path, format=format, max_input_bytes=max_input_bytes)
+    importer = None if mapping or object_columns else find_importer(raw.column_names)
+    if importer is not None:  # an export format it knows: read each row by its kind
+        raw = importer.read(raw)
     source = _resolve_columns(raw.column_names, mapping, object_columns, kinds, name)
     if "source" in source and "source" not in mapping and _is_client_app(raw[source["source"]]):
         del source["source"]
     table, notes = _to_canonical(con, raw, source, object_columns, kinds, name)
+    if importer is not None:
+        notes = [f"{name} was read as a {importer.description.split(' (')[0]}", *notes]
     return make_log(table, name, notes)
 
 
