@@ -51,23 +51,32 @@ def origin_action(log: Log) -> str | None:
     """
     if not log.has("action"):
         return None
+    return _origin(log.table, _first_actions(log.table))
+
+
+def _first_actions(table: pa.Table) -> pa.Table:
+    """Each object's first action: ``object, author`` (its actor), ``action`` (its kind)."""
     con = connect()
-    con.register("log", log.table.select(["actor", "action", "object", "time"]))
-    kinds = con.execute(
-        """
-        WITH firsts AS (
-            SELECT object, arg_min(action, time) AS action FROM log GROUP BY object
-        ), started AS (SELECT action, count(*) AS objects FROM firsts GROUP BY action),
-        done AS (SELECT action, count(*) AS actions FROM log GROUP BY action)
-        SELECT started.action, started.objects, done.actions
-        FROM started JOIN done USING (action)
-        WHERE started.action IS NOT NULL
-        ORDER BY started.objects DESC, started.action
-        """
-    ).fetchall()
-    for action, objects, actions in kinds:
-        if objects >= ORIGIN_OBJECTS and objects >= ORIGIN_SHARE * actions:
-            return action
+    con.register("log", table.select(["actor", "action", "object", "time"]))
+    return con.sql(
+        "SELECT object, arg_min(actor, time) AS author, arg_min(action, time) AS action "
+        "FROM log GROUP BY object"
+    ).to_arrow_table()
+
+
+def _origin(table: pa.Table, firsts: pa.Table) -> str | None:
+    """The kind of action that starts objects (see :func:`origin_action`), given the firsts."""
+    started = firsts.group_by("action").aggregate([("object", "count")])
+    done = table.group_by("action").aggregate([("object", "count")])
+    counts = dict(zip(done["action"].to_pylist(), done["object_count"].to_pylist(), strict=True))
+    kinds = sorted(
+        zip(started["action"].to_pylist(), started["object_count"].to_pylist(), strict=True),
+        key=lambda k: (-k[1], str(k[0])),
+    )
+    for action, objects in kinds:
+        if action is not None and objects >= ORIGIN_OBJECTS:
+            if objects >= ORIGIN_SHARE * counts[action]:
+                return action
     return None
 
 
@@ -98,18 +107,14 @@ def infer_sources(log: Log) -> tuple[Log, str]:
         return log, "column"
     table, found = log.table, []
     source = pa.nulls(len(log), pa.string())
-    action = origin_action(log)
-    if action is not None:
-        con = connect()
-        con.register("log", table.select(["actor", "action", "object", "time"]))
-        authors = con.sql(
-            "SELECT object, arg_min(actor, time) AS author, arg_min(action, time) AS first "
-            "FROM log GROUP BY object"
-        ).to_arrow_table()
-        authors = authors.filter(pc.equal(authors["first"], action))
-        index = pc.index_in(table["object"], value_set=authors["object"])
-        source = pc.cast(pc.take(authors["author"], index), pa.string())
-        found.append(f"author of the '{action}'")
+    if log.has("action"):
+        firsts = _first_actions(table)
+        action = _origin(table, firsts)
+        if action is not None:
+            authors = firsts.filter(pc.equal(firsts["action"], action))
+            index = pc.index_in(table["object"], value_set=authors["object"])
+            source = pc.cast(pc.take(authors["author"], index), pa.string())
+            found.append(f"author of the '{action}'")
     if len(log) and table["text"].null_count < len(log):
         matched = pc.extract_regex(table["text"], RESHARE_TEXT)  # null where the text is not
         named = pc.if_else(pc.is_valid(matched), pc.struct_field(matched, "author"), None)
