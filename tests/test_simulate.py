@@ -64,7 +64,16 @@ def test_simulate_world_different_seed_different_world():
 def test_simulate_world_default_composition(world):
     table = world.log.table
     assert 150_000 <= len(world.log) <= 300_000
-    assert table.column_names == ["actor", "action", "object", "time", "text", "source", "row"]
+    assert table.column_names == [
+        "actor",
+        "action",
+        "object",
+        "time",
+        "text",
+        "source",
+        "language",
+        "row",
+    ]
     assert set(table["action"].to_pylist()) == {"share", "post", "report", "signup", "delete"}
     kinds = {o.split(":", 1)[0] for o in table["object"].unique().to_pylist()}
     assert kinds == {"url", "post", "hashtag", "account", "form", "media"}
@@ -228,7 +237,7 @@ def test_write_world_reads_back(tmp_path):
     )
     actions = pacsv.read_csv(paths["actions"], parse_options=parse, convert_options=convert)
     assert actions.equals(
-        w.log.table.drop_columns(["source", "row"])
+        w.log.table.drop_columns(["source", "language", "row"])
     )  # exact, hostile texts included
     truth = pacsv.read_csv(paths["truth"])
     assert truth.column_names == ["actor", "campaign", "episode", "tempo"]

@@ -1,18 +1,15 @@
-"""Load an activity log from CSV, JSONL or Parquet (plain or gzip) into canonical columns.
+"""Load an activity log into canonical columns: a platform's export, or any CSV, JSON or Parquet.
 
-Foreign column names are mapped here, once: explicitly (``mapping={"actor": "account_id"}``) or
-by the common names that platform exports and the peer tools use. Every problem is reported as a
-:class:`~concerted.errors.SchemaError` naming the file, the row or column, and the fix.
+A file in a format an importer knows (:mod:`concerted.importers`) is read record by record, as
+that format says. Any other file's column names are mapped here, once: explicitly
+(``mapping={"actor": "account_id"}``) or by the common names that platform exports and the peer
+tools use. Every problem is reported as a :class:`~concerted.errors.SchemaError` naming the
+file, the row or column, and the fix. Reading the file itself (compression, zip, size guard) is
+:mod:`concerted.inputs`.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io as _io
-import os
-import re
-import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -20,14 +17,21 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from .columns import check_mapping, resolve_columns, shown_columns
 from .errors import ParameterError, SchemaError
 from .extract import KINDS, extract_objects
-from .importers import find_importer
+from .importers import IMPORTERS, find_importer, get_importer, read_sample
+from .inputs import (  # noqa: F401  (the size guard's names, public here as before)
+    CONTAINERS,
+    MAX_INPUT_ENV,
+    check_input_size,
+    open_input,
+    read_input_table,
+    read_text_table,
+)
 from .schema import CANONICAL, Log, make_log
-from .sql import connect, identifier, literal, physical_memory
+from .sql import connect, identifier, literal
 
 # Common names for each canonical column, in order of preference (compared case-insensitively).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -113,8 +117,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "in_reply_to_userid",
         "in_reply_to_screen_name",
     ),
+    "language": ("language", "lang", "tweet_language"),
 }
-FORMATS = ("csv", "jsonl", "parquet")
+# What ``format`` may name: a container (the columns then found by name) or an export format.
+FORMATS = (*CONTAINERS, *(i.name for i in IMPORTERS))
 _TIME_FORMATS = ("%a %b %d %H:%M:%S %z %Y", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S%z")
 # Epoch values at or above this are milliseconds: 1e11 s is the year 5138, 1e11 ms is 1973.
 _MS_THRESHOLD = 1e11
@@ -123,9 +129,6 @@ _MS_THRESHOLD = 1e11
 # the year 9999) is a typing error or an attack that overflows the windows and the outputs.
 EARLIEST_TIME = 0.0
 LATEST_TIME = 4_102_444_800.0
-# The most text read from one input, decompressed, unless told otherwise (see max_input_bytes).
-MAX_INPUT_ENV = "CONCERTED_MAX_INPUT_BYTES"
-MEMORY_SHARE = 8  # the default: an eighth of the machine's memory
 _MAX_SHOWN = 5
 
 
@@ -143,7 +146,9 @@ def load_log(
     Parameters
     ----------
     path
-        A CSV (comma or tab separated), JSONL or Parquet file, optionally gzip-compressed.
+        An export in a format :mod:`concerted.importers` knows (recognised from its content), or
+        a CSV (comma or tab separated), JSON lines or Parquet file with one action per row;
+        plain, gzip or zstd-compressed, or a zip of such files.
     mapping
         Canonical name -> column in the file, for names that are not recognised automatically,
         e.g. ``{"actor": "account_id", "time": "timestamp_share"}``.
@@ -154,9 +159,10 @@ def load_log(
     objects_from_text
         Extract objects from the text column: any of ``hashtags``, ``urls``, ``mentions``.
     format
-        ``csv``, ``jsonl`` or ``parquet``; guessed from the name and the content when omitted.
+        An export format's name (``twitter-v2``: see :data:`FORMATS`), or ``csv``, ``jsonl`` or
+        ``parquet`` for a file read by its column names; guessed from the content when omitted.
     max_input_bytes
-        The most text the file may hold once decompressed; :func:`max_input_bytes` when omitted.
+        The most text the file may hold once decompressed; :func:`concerted.inputs.max_input_bytes` when omitted.
 
     Returns
     -------
@@ -176,138 +182,35 @@ def load_log(
     object_columns = [c.strip() for c in (object_columns or []) if c.strip()]
     kinds = [k.strip() for k in (objects_from_text or []) if k.strip()]
     _check_options(mapping, kinds)
+    if format is not None and format not in FORMATS:
+        raise ParameterError(f"Unknown format {format!r}. Choose from: {', '.join(FORMATS)}.")
     con = connect()
-    raw = read_text_table(path, format=format, max_input_bytes=max_input_bytes)
-    importer = None if mapping or object_columns else find_importer(raw.column_names)
-    if importer is not None:  # an export format it knows: read each row by its kind
-        raw = importer.read(raw)
+    with open_input(path, max_input_bytes) as files:
+        importer = _importer(files.files[0], format, mapping, object_columns)
+        if importer is not None:  # an export format it knows: read each record by its kind
+            raw = importer.read(files)
+        else:
+            raw = read_input_table(files, format)
     source = _resolve_columns(raw.column_names, mapping, object_columns, kinds, name)
     if "source" in source and "source" not in mapping and _is_client_app(raw[source["source"]]):
         del source["source"]
     table, notes = _to_canonical(con, raw, source, object_columns, kinds, name)
     if importer is not None:
-        notes = [f"{name} was read as a {importer.description.split(' (')[0]}", *notes]
+        notes = [f"{name} was read as {importer.title} (--format {importer.name})", *notes]
     return make_log(table, name, notes)
 
 
-def read_text_table(
-    path: str | Path, *, format: str | None = None, max_input_bytes: int | None = None
-) -> pa.Table:
-    """Every column of a CSV, JSONL or Parquet file (gzip or not) as text, plus ``__row`` (the
-    1-based row number, for messages), with the same checks and messages as :func:`load_log`.
-
-    Every loader goes through here (:func:`load_log`, hence ``concerted ingest``; the sign-up
-    lens; the web app's upload check), and so through the size guard: a file that holds more
-    than ``max_input_bytes`` of text once decompressed (default :func:`max_input_bytes`) is
-    refused before it is read, so a small gzip bomb cannot exhaust the machine's memory.
-
-    For lenses that read columns of their own (they map them themselves and parse times with
-    :func:`parse_times`).
-    """
-    path = Path(path)
-    name = str(path)
-    if not path.exists():
-        raise SchemaError(f"{name}: no such file.")
-    if path.is_dir():
-        raise SchemaError(f"{name} is a folder; give the path of a CSV, JSONL or Parquet file.")
-    fmt = format or _guess_format(path)
-    check_input_size(path, fmt, max_input_bytes)
-    raw = _read_raw(connect(), path, fmt)
-    if raw.num_rows == 0:
-        raise SchemaError(f"{name} has no rows. Check that it is the right file.")
-    return raw.append_column("__row", pa.array(np.arange(1, raw.num_rows + 1), pa.int64()))
-
-
-def max_input_bytes() -> int:
-    """The most text concerted reads from one input file, decompressed, unless told otherwise.
-
-    ``CONCERTED_MAX_INPUT_BYTES`` (a number of bytes; the CLI's ``--max-input-gb`` sets it for
-    one command) or else an eighth of the machine's memory (1 GB where the system does not
-    say): loading holds the text several times over at its peak (as read, as columns, as the
-    canonical table), so an eighth leaves room for that and for the detection that follows.
-    """
-    value = os.environ.get(MAX_INPUT_ENV, "").strip()
-    if value:
-        try:
-            limit = int(value)
-        except ValueError:
-            limit = 0
-        if limit < 1:
-            raise ParameterError(
-                f"{MAX_INPUT_ENV} must be a whole number of bytes, e.g. 8000000000 for 8 GB. "
-                f"Got {value!r}."
-            )
-        return limit
-    total = physical_memory()
-    return 2**30 if total is None else total // MEMORY_SHARE
-
-
-def check_input_size(path: str | Path, format: str, limit: int | None = None) -> None:
-    """Raise :class:`SchemaError` if the file at ``path`` holds more than ``limit`` bytes of
-    text once decompressed (default :func:`max_input_bytes`), without holding it in memory.
-
-    A gzip file is decompressed as a stream and counted, stopping as soon as the count passes
-    the limit (a 13 MB file can expand to 5 GB; its header's size field is not to be trusted).
-    A Parquet file counts the uncompressed size its metadata gives for every column chunk.
-    """
-    path = Path(path)
-    if limit is None:
-        limit = max_input_bytes()
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ParameterError(f"max_input_bytes must be an integer >= 1. Got {limit!r}.")
-    on_disk = path.stat().st_size
-    if format == "parquet":
-        size, what = _parquet_size(path), "once decompressed"
-    elif _is_gzip(path):
-        size, what = _gunzipped_size(path, limit), "once decompressed"
-    else:
-        size, what = on_disk, "of text"
-    if size > limit:
-        raise SchemaError(
-            f"{path} holds more than {_gb(limit)} {what} ({_gb(on_disk)} on disk), the most "
-            "concerted reads from one file (an eighth of this machine's memory unless told "
-            "otherwise). If the file is genuine and the machine has the memory, raise the limit "
-            f"with --max-input-gb GB (or {MAX_INPUT_ENV}=BYTES), or split the file."
-        )
-
-
-def _gb(n: int) -> str:
-    return f"{n / 1e9:.3g} GB"
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
-def _gunzipped_size(path: Path, limit: int) -> int:
-    """The decompressed size of a gzip file, counted as a stream; stops just past ``limit``
-    (the answer is then ``limit + 1``, or more). A truncated or corrupt file is a SchemaError."""
-    size = 0
-    buffer = bytearray(1 << 20)  # one buffer, reused: counting allocates nothing per chunk
-    try:
-        with gzip.open(path, "rb") as f:
-            while n := f.readinto(buffer):
-                size += n
-                if size > limit:
-                    return size
-    except (OSError, EOFError, zlib.error) as exc:
-        raise SchemaError(f"{path}: cannot be read ({exc}). Is the file complete?") from None
-    return size
-
-
-def _parquet_size(path: Path) -> int:
-    """What the metadata of a Parquet file says its column chunks hold uncompressed; 0 if it
-    cannot be read (the reader then says what is wrong)."""
-    try:
-        meta = pq.ParquetFile(path).metadata
-    except Exception:  # pyarrow raises several types for a broken file
-        return 0
-    return sum(
-        meta.row_group(g).column(c).total_uncompressed_size
-        for g in range(meta.num_row_groups)
-        for c in range(meta.num_columns)
-    )
+def _importer(first: Path, format, mapping, object_columns):
+    """The importer to read a file with: the one ``format`` names, else the one that
+    recognises it, unless the columns are mapped by hand."""
+    if format is not None and format not in CONTAINERS:
+        return get_importer(format)
+    if mapping or object_columns:
+        return None
+    sample = read_sample(first)
+    if format is not None and sample.container != format:
+        return None
+    return find_importer(sample)
 
 
 def parse_times(values: pa.Array | pa.ChunkedArray, *, column: str, name: str) -> np.ndarray:
@@ -366,103 +269,6 @@ def _check_options(mapping: dict[str, str], kinds: list[str]) -> None:
             )
 
 
-def _guess_format(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".gzip")]
-    ext = suffixes[-1] if suffixes else ""
-    if ext in (".csv", ".tsv", ".tab", ".txt"):
-        return "csv"
-    if ext in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if ext in (".parquet", ".pq"):
-        return "parquet"
-    head = _head(path, 512)
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    return "jsonl" if head.lstrip().startswith(b"{") else "csv"
-
-
-def _head(path: Path, n: int) -> bytes:
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
-    try:
-        with opener(path, "rb") as f:
-            return f.read(n)
-    except (OSError, EOFError) as exc:
-        raise SchemaError(f"{path}: cannot be read ({exc}). Is the file complete?") from None
-
-
-def _read_raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> pa.Table:
-    if fmt not in FORMATS:
-        raise ParameterError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}.")
-    name = str(path)
-    quoted = literal(name)
-    if fmt == "parquet":
-        sql = f"SELECT * FROM read_parquet({quoted})"
-    else:
-        head = _head(path, 65536)
-        if not head.strip():
-            raise SchemaError(f"{name} is empty. Give a file with a header row and actions.")
-        if b"\x00" in head:
-            raise SchemaError(
-                f"{name} looks binary, not {fmt.upper()} text. "
-                "Give a CSV, JSONL or Parquet file (gzip is fine)."
-            )
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-                raise SchemaError(
-                    f"{name} is not UTF-8 text (byte {exc.start}). Save it as UTF-8 and try again."
-                ) from None
-        if fmt == "jsonl":
-            sql = f"SELECT * FROM read_json({quoted}, format='newline_delimited')"
-        else:
-            sql = _csv_sql(quoted, head, name)
-    try:
-        rel = con.sql(sql)
-        # Everything as text first: times and ids are parsed by rules we control and can explain.
-        cols = ", ".join(
-            f"CAST({identifier(c)} AS VARCHAR) AS {identifier(c)}" for c in rel.columns
-        )
-        return con.sql(f"SELECT {cols} FROM ({sql})").to_arrow_table()
-    except duckdb.Error as exc:
-        raise SchemaError(_explain_read_error(name, fmt, str(exc))) from None
-
-
-def _csv_sql(quoted: str, head: bytes, name: str) -> str:
-    first = head.decode("utf-8", errors="replace").splitlines()[0]
-    delim = "\t" if first.count("\t") > first.count(",") else ","
-    header = next(csv.reader(_io.StringIO(first), delimiter=delim))
-    if not any(h.strip() for h in header):
-        raise SchemaError(f"{name}: the first line has no column names. Add a header row.")
-    seen: set[str] = set()
-    for h in header:
-        if h in seen:
-            raise SchemaError(f"{name}: column {h!r} appears twice in the header. Rename one.")
-        seen.add(h)
-    columns = ", ".join(f"{literal(h)}: 'VARCHAR'" for h in header)
-    sep = "\\t" if delim == "\t" else ","
-    return (
-        f"SELECT * FROM read_csv({quoted}, auto_detect=false, header=true, delim=E'{sep}', "
-        f"quote='\"', escape='\"', strict_mode=true, columns={{{columns}}})"
-    )
-
-
-def _explain_read_error(name: str, fmt: str, message: str) -> str:
-    line = re.search(r"Line: (\d+)", message)
-    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
-    if line and found:
-        return (
-            f"{name}: line {line.group(1)} has {found.group(2)} fields but the header has "
-            f"{found.group(1)}. Fix that row (quote fields that contain the separator)."
-        )
-    if line:
-        return f"{name}: cannot read line {line.group(1)} as {fmt.upper()}: {message.splitlines()[1] if len(message.splitlines()) > 1 else message}"
-    first = message.splitlines()[0] if message else "unknown error"
-    return f"{name}: cannot be read as {fmt.upper()} ({first}). Check the file's format."
-
-
 def _resolve_columns(
     columns: list[str],
     mapping: dict[str, str],
@@ -514,7 +320,7 @@ def _to_canonical(
 
     base = (
         f"{col('actor')} AS actor, {col('action')} AS action, {col('text')} AS text, "
-        f"{col('source')} AS source, __time AS time, __row AS row"
+        f"{col('source')} AS source, {col('language')} AS language, __time AS time, __row AS row"
     )
     parts = []
     if "object" in source:

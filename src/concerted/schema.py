@@ -13,6 +13,7 @@ time       float64   Unix epoch seconds, UTC
 text       string    the text of the action; optional
 source     string    who authored the object acted on (the reshared post's author); optional:
                      when missing, an object's source is whoever acted on it first
+language   string    the language of the text (``en``, ``ru``) where the export says; optional
 row        int64     the row (1-based, header excluded) in the source file
 =========  ========  ===========================================================
 """
@@ -26,7 +27,7 @@ import pyarrow as pa
 
 from .errors import SchemaError
 
-CANONICAL = ("actor", "action", "object", "time", "text", "source")
+CANONICAL = ("actor", "action", "object", "time", "text", "source", "language")
 REQUIRED = ("actor", "object", "time")
 
 SCHEMA = pa.schema(
@@ -37,6 +38,7 @@ SCHEMA = pa.schema(
         ("time", pa.float64()),
         ("text", pa.string()),
         ("source", pa.string()),
+        ("language", pa.string()),
         ("row", pa.int64()),
     ]
 )

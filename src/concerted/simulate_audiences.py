@@ -193,7 +193,7 @@ def _with_sources(table: pa.Table) -> pa.Table:
         authors.get(o) if s else None
         for o, s in zip(table["object"].to_pylist(), shares, strict=True)
     ]
-    columns = [c for c in table.column_names if c not in ("source", "row")]
+    columns = [c for c in table.column_names if c not in ("source", "language", "row")]
     return table.select(columns).append_column("source", pa.array(source, pa.string()))
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 
 from ..errors import ConcertedError, ParameterError
+from ..io import FORMATS
 from ..safetext import printable
 
 
@@ -90,7 +91,7 @@ def split_list(value: str | None) -> list[str]:
 
 def _max_input_gb(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
     """--max-input-gb: sets CONCERTED_MAX_INPUT_BYTES, which every loader reads (see
-    concerted.io.max_input_bytes), for this command only."""
+    concerted.inputs.max_input_bytes), for this command only."""
     if value is None:
         return
     if not 0.001 <= value <= 1e6:  # also refuses nan and inf
@@ -121,8 +122,9 @@ max_input_option = click.option(
 format_option = click.option(
     "--format",
     "file_format",
-    type=click.Choice(["csv", "jsonl", "parquet"]),
-    help="Input format; guessed when omitted.",
+    type=click.Choice(FORMATS),
+    help="Input format: an export format (twitter-v2, ...: see the README's table) or csv, "
+    "jsonl, parquet; recognised from the content when omitted.",
 )
 
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")

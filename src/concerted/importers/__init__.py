@@ -1,115 +1,58 @@
 """Importers: the files researchers and platforms have, read as the canonical log.
 
 An export is not a tidy ``actor, object, time`` table: which field is the object depends on the
-kind of each row (a retweet's object is the retweeted post, an original's is itself), and the
+kind of each record (a retweet acts on the retweeted post, an original on itself), and the
 field the null model needs most, who authored what was reshared, has a name of its own in each
-format. An importer knows one format: it recognises the file by its columns and turns each row
-into ``actor, action, object, time, text, source`` (text columns, still as in the file), which
-:func:`concerted.load_log` then checks and parses as it does any file (times, sizes, messages
-naming the row).
+format. An importer knows one format: it recognises a file from its first bytes and turns each
+record into ``actor, action, object, time, text, source, language`` (see
+:class:`~concerted.importers.base.Importer`), which :func:`concerted.load_log` then checks and
+parses as it does any file (times, messages naming the row).
 
-A format is one :class:`Importer` in :data:`IMPORTERS`: its name, the columns that identify it,
-and one SQL ``SELECT`` over the file's columns (``raw``). To add a format, write its select from
-the platform's documentation, list it here, and add a hand-written sample to the tests.
+To add a format: write a module here with one :class:`Importer` (its fields, from the
+platform's documentation, in the module's docstring), list it in :data:`IMPORTERS`, and add a
+hand-written sample to ``tests/data/importers/`` with a test of its exact rows
+(``docs/importers.md`` walks through it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 
-import pyarrow as pa
+from ..errors import ParameterError
+from .base import Importer, Sample, read_sample
+from .twitter_io import TWITTER_IO
+from .twitter_v2 import TWITTER_V2
 
-from ..sql import connect
-
-
-@dataclass(frozen=True)
-class Importer:
-    """One export format: ``columns`` identify it (all present), ``select`` reads it; the
-    ``optional`` columns it reads are null where a file leaves them out."""
-
-    name: str
-    description: str
-    columns: frozenset[str]
-    select: str
-    optional: tuple[str, ...] = ()
-
-    def matches(self, columns: list[str]) -> bool:
-        return self.columns <= {c.lower() for c in columns}
-
-    def read(self, raw: pa.Table) -> pa.Table:
-        """The canonical columns of ``raw`` (the file's columns as text, and ``__row``)."""
-        raw = raw.rename_columns([c.lower() for c in raw.column_names])
-        for column in self.optional:
-            if column not in raw.column_names:
-                raw = raw.append_column(column, pa.nulls(raw.num_rows, pa.string()))
-        con = connect()
-        con.register("raw", raw)
-        return con.sql(self.select).to_arrow_table()
+IMPORTERS: tuple[Importer, ...] = (TWITTER_IO, TWITTER_V2)
 
 
-def _blank(column: str) -> str:
-    return f"coalesce(trim({column}), '') = ''"
+def find_importer(sample: Sample | str | Path) -> Importer | None:
+    """The importer whose format a file is in (given its :class:`Sample`, or its path), if any.
 
-
-# Twitter's archives of state-backed information operations (transparency.twitter.com, 2018-
-# 2021): one row per tweet, with the retweeted tweet and its author, the tweet replied to and its
-# author, and the quoted tweet. A retweet acts on the retweeted tweet, by its author; a reply or
-# a quote is a post of its own (its object is itself) whose source is the account answered or
-# quoted where the file says; an original's source is its own author.
-TWITTER_IO = Importer(
-    name="twitter-io",
-    description="Twitter information operations archive (CSV: tweetid, userid, tweet_time, "
-    "is_retweet, retweet_tweetid, retweet_userid, ...)",
-    columns=frozenset({"tweetid", "userid", "tweet_time", "is_retweet", "retweet_tweetid"}),
-    select=f"""
-        SELECT
-            userid AS actor,
-            CASE
-                WHEN lower(trim(is_retweet)) IN ('true', '1', 't', 'yes') THEN 'retweet'
-                WHEN NOT {_blank("in_reply_to_tweetid")} THEN 'reply'
-                WHEN NOT {_blank("quoted_tweet_tweetid")} THEN 'quote'
-                ELSE 'post'
-            END AS action,
-            CASE
-                WHEN lower(trim(is_retweet)) IN ('true', '1', 't', 'yes')
-                     AND NOT {_blank("retweet_tweetid")} THEN retweet_tweetid
-                ELSE tweetid
-            END AS object,
-            tweet_time AS time,
-            tweet_text AS text,
-            CASE
-                WHEN lower(trim(is_retweet)) IN ('true', '1', 't', 'yes')
-                    THEN nullif(trim(retweet_userid), '')
-                WHEN NOT {_blank("in_reply_to_userid")} THEN trim(in_reply_to_userid)
-                ELSE userid
-            END AS source,
-            __row
-        FROM raw ORDER BY __row
-    """,
-    optional=(
-        "tweet_text",
-        "in_reply_to_tweetid",
-        "in_reply_to_userid",
-        "quoted_tweet_tweetid",
-        "retweet_userid",
-    ),  # fmt: skip
-)
-
-IMPORTERS: tuple[Importer, ...] = (TWITTER_IO,)
-
-
-def find_importer(columns: list[str]) -> Importer | None:
-    """The importer whose format a file with these ``columns`` is in, if any.
-
-    >>> find_importer(["tweetid", "userid", "tweet_time", "is_retweet", "retweet_tweetid"]).name
+    >>> from concerted.importers.base import Sample
+    >>> columns = {"tweetid", "userid", "tweet_time", "is_retweet", "retweet_tweetid"}
+    >>> find_importer(Sample("csv", frozenset(columns))).name
     'twitter-io'
-    >>> find_importer(["actor", "object", "time"]) is None
+    >>> find_importer(Sample("csv", frozenset({"actor", "object", "time"}))) is None
     True
     """
+    if not isinstance(sample, Sample):
+        sample = read_sample(sample)
     for importer in IMPORTERS:
-        if importer.matches(columns):
+        if importer.container == sample.container and importer.recognise(sample):
             return importer
     return None
 
 
-__all__ = ["IMPORTERS", "Importer", "TWITTER_IO", "find_importer"]
+def get_importer(name: str) -> Importer:
+    """The importer ``--format NAME`` names."""
+    for importer in IMPORTERS:
+        if importer.name == name:
+            return importer
+    raise ParameterError(
+        f"Unknown format {name!r}. Choose from: csv, jsonl, parquet, "
+        f"{', '.join(i.name for i in IMPORTERS)}."
+    )
+
+
+__all__ = ["IMPORTERS", "Importer", "Sample", "find_importer", "get_importer", "read_sample"]

@@ -39,7 +39,7 @@ from ..httpguard import (
     is_loopback,
     load_json,
 )
-from ..io import read_text_table
+from ..inputs import read_text_table
 from ..outputs import guard_cell
 from ..report import fmt_time, stylesheet, template_env
 from ..results import Results, open_results

@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 
 from ...columns import check_mapping, find_column, resolve_columns, shown_columns
 from ...errors import SchemaError
-from ...io import parse_times, read_text_table
+from ...inputs import read_text_table
+from ...io import parse_times
 
 COLUMNS = ("id", "time", "name", "email", "phone", "postcode", "ip", "user_agent", "referrer")
 ALIASES: dict[str, tuple[str, ...]] = {
