@@ -8,7 +8,9 @@ parent itself in ``crosspost_parent_list``; a comment has ``id, name`` (``t1_<id
 created_utc, body``, the submission it is under (``link_id``) and the thing it answers
 (``parent_id``: a ``t1_`` comment or the ``t3_`` submission). A page of the API
 (``{"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {...}}]}}``) is read too,
-its children one level deep (a comment tree's nested ``replies`` are not followed).
+its children one level deep (a comment tree's nested ``replies`` are not followed). The dumps'
+``.zst`` files are compressed with a 2 GB window (``zstd --long=31``), more than the zstd
+readers accept by default: decompress them first (``zstd -d --long=31 RC_2019-03.zst``).
 
 =============  =================================================================================
 canonical      from (Reddit API fields)
@@ -20,7 +22,8 @@ action         ``post`` (a submission), ``crosspost`` (one with ``crosspost_pare
 object         a submission's own fullname (``name``, or ``t3_`` + ``id`` where older dumps
                leave ``name`` out); a crosspost's ``crosspost_parent``; a comment's
                ``parent_id``: co-replies to one comment or submission are the signal; and the
-               link a link submission carries (``url``, typed ``url:``; not links to Reddit)
+               link a link submission carries (``url``, typed ``url:``; not a crosspost's,
+               which is its parent's, nor links to Reddit)
 source         a submission's ``author``; a crosspost's parent's author
                (``crosspost_parent_list[0].author``); a comment's parent's author when the
                file holds the parent; NULL otherwise, or where that author is ``[deleted]``
@@ -120,11 +123,11 @@ REDDIT = Importer(
             NULL AS language, __row
         FROM acts LEFT JOIN authors ON is_comment AND parent = parent_id
         UNION ALL
-        SELECT author, CASE WHEN crosspost_parent IS NOT NULL THEN 'crosspost' ELSE 'post' END,
-               NULL, url, created_utc, concat_ws(chr(10), title, nullif(selftext, '')), NULL,
-               NULL, __row
-        FROM acts
-        WHERE NOT is_comment AND is_self IS NOT TRUE AND url IS NOT NULL
+        SELECT author, 'post', NULL, url, created_utc,
+               concat_ws(chr(10), title, nullif(selftext, '')), NULL, NULL, __row
+        FROM acts  -- a crosspost's link is its parent's, as a retweet's links are the tweet's
+        WHERE NOT is_comment AND crosspost_parent IS NULL AND is_self IS NOT TRUE
+              AND url IS NOT NULL
               AND NOT regexp_matches(url, '{_REDDIT_LINK}')
         ORDER BY __row, url NULLS FIRST
     """,

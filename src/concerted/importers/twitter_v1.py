@@ -34,7 +34,7 @@ from .base import Importer, Sample
 
 _USER = "STRUCT(id_str VARCHAR, screen_name VARCHAR)"
 _URLS = "STRUCT(urls STRUCT(expanded_url VARCHAR)[])"
-_EMBEDDED = f"STRUCT(id_str VARCHAR, \"user\" {_USER})"
+_EMBEDDED = f'STRUCT(id_str VARCHAR, "user" {_USER})'
 # Links to tweets are how a quote shows what it quotes: the quote is its object already.
 _TWEET_LINK = r"^https?://(www\.|mobile\.)?(twitter|x)\.com/[^/]+/status"
 
