@@ -27,7 +27,9 @@ time           ``Post Created``, its zone abbreviation (``EDT``, ``CET``, ...) r
 text           ``Message``
 =============  =================================================================================
 
-The export has no language column.
+The export has no language column. A reshare acts on the reshared post's address; when that
+post is in the file and carries a link, its own row acts on the link instead, so the two are not
+joined (the export gives no post id to join them by).
 """
 
 from __future__ import annotations
@@ -75,10 +77,6 @@ ZONES = {
 }
 RESHARE_TEXT = "This is a re-share of a post"
 _ZONE_ROWS = ", ".join(f"('{abbr}', '{offset}')" for abbr, offset in ZONES.items())
-
-
-def _given(column: str) -> str:
-    return f"coalesce(trim({column}), '') <> ''"
 
 
 CROWDTANGLE = Importer(
