@@ -20,12 +20,30 @@ from pathlib import Path
 
 from ..errors import ParameterError
 from .base import Importer, Sample, read_sample
+from .bluesky import BLUESKY
+from .crowdtangle import CROWDTANGLE
+from .mastodon import MASTODON
+from .meta_content_library import META_CONTENT_LIBRARY
 from .reddit import REDDIT
+from .telegram import TELEGRAM
+from .tiktok import TIKTOK
 from .twitter_io import TWITTER_IO
 from .twitter_v1 import TWITTER_V1
 from .twitter_v2 import TWITTER_V2
 
-IMPORTERS: tuple[Importer, ...] = (TWITTER_IO, TWITTER_V2, TWITTER_V1, REDDIT)
+# Each recognises its own shape only (the tests check every sample against every importer).
+IMPORTERS: tuple[Importer, ...] = (
+    TWITTER_IO,
+    TWITTER_V2,
+    TWITTER_V1,
+    CROWDTANGLE,
+    META_CONTENT_LIBRARY,
+    TIKTOK,
+    TELEGRAM,
+    BLUESKY,
+    MASTODON,
+    REDDIT,
+)
 
 
 def find_importer(sample: Sample | str | Path) -> Importer | None:
