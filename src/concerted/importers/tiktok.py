@@ -6,7 +6,9 @@ the video objects themselves, as JSON lines or an array. All of these are read.
 
 TikTok has no reshare in these results: each video is its creator's ``post``, acting on itself.
 A video also uses a sound (``music_id``); accounts run by one operator often reuse one sound, so
-the sound is an object too, typed ``music:`` so that its id never meets a video's. Hashtags
+the sound is an object too, typed ``music:`` so that its id never meets a video's. Its source
+is whoever used it first in the file: a group that always follows one account's sounds is then
+judged against that account's audience, as reshares of its posts are. Hashtags
 (``hashtag_names``) are in the description's text: ``--objects-from-text hashtags`` reads them.
 
 =============  =================================================================================
@@ -15,7 +17,9 @@ canonical      from (Research API video fields)
 actor          ``username``
 action         ``post`` (both rows)
 object         the video's own ``id``; and ``music:`` + ``music_id``, on a row of its own
-source         the video's ``username`` (its own author); none for the sound
+source         the video's ``username`` (its own author); for the sound, the ``username`` of
+               the first video in the file that uses it (the API does not name a sound's
+               author; an "original sound" is its first video's)
 time           ``create_time`` (Unix seconds, UTC)
 text           ``video_description``
 language       none: TikTok gives no language per video (``region_code`` is where the account
@@ -74,8 +78,8 @@ TIKTOK = Importer(
                video_description AS text, username AS source, __row
         FROM videos
         UNION ALL
-        SELECT username, 'post', 'music:' || music_id, create_time, video_description, NULL,
-               __row
+        SELECT username, 'post', 'music:' || music_id, create_time, video_description,
+               arg_min(username, TRY_CAST(create_time AS DOUBLE)) OVER (PARTITION BY music_id), __row
         FROM videos WHERE music_id IS NOT NULL AND trim(music_id) <> ''
     """,
     required={"actor": "username", "time": "create_time", "object": "id"},
