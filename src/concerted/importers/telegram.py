@@ -10,9 +10,9 @@ name; ``forwarded_from_id`` in recent exports) or answer a message of the chat
 
 A forward does not say which message it forwards: the export keeps the original's channel, not
 its id. Two forwards meet when they forward the same channel's same content: the object is
-``forward:<channel name>:<hash>``, the hash of the text (flattened) and of the media's type,
-size and dimensions; a forward without text or media details acts on itself (it could be any
-of that channel's posts, and must not meet them all). The channel's *name* is in every export;
+``forward:<channel name>:<hash>``, the hash of the text (its parts joined), else, for media
+without a caption, of the media's type, size and dimensions; a forward with neither acts on
+itself (it could be any of that channel's posts, and must not meet them all). The channel's *name* is in every export;
 its id only in recent ones, so forwards collected in old and new exports still meet.
 
 =============  =================================================================================
@@ -102,10 +102,10 @@ TELEGRAM = Importer(
                    array_to_string(list_transform(parts, lambda p: {_PART}), '') AS text,
                    list_filter(list_transform(parts, lambda p: {_LINK}), lambda u: u <> '')
                        AS links,
-                   -- what two forwards of one original share: its text and its media
-                   nullif(concat_ws('|', nullif(array_to_string(list_transform(parts,
-                       lambda p: {_PART}), ''), ''), media_type, mime_type, file_size,
-                       photo_file_size, width, height, duration_seconds), '') AS content
+                   -- what two forwards of one original share: its text, else its media
+                   coalesce(nullif(array_to_string(list_transform(parts, lambda p: {_PART}),
+                       ''), ''), nullif(concat_ws('|', media_type, mime_type, file_size,
+                       photo_file_size, width, height, duration_seconds), '')) AS content
             FROM parts
         ),
         authors AS (
