@@ -20,10 +20,12 @@ from pathlib import Path
 
 from ..errors import ParameterError
 from .base import Importer, Sample, read_sample
+from .bluesky import BLUESKY
+from .mastodon import MASTODON
 from .twitter_io import TWITTER_IO
 from .twitter_v2 import TWITTER_V2
 
-IMPORTERS: tuple[Importer, ...] = (TWITTER_IO, TWITTER_V2)
+IMPORTERS: tuple[Importer, ...] = (TWITTER_IO, TWITTER_V2, BLUESKY, MASTODON)
 
 
 def find_importer(sample: Sample | str | Path) -> Importer | None:
