@@ -26,7 +26,7 @@ def test_reads_an_api_page_of_statuses():
     # /api/v1/timelines/public of mastodon.social: a local post with a link card, a remote
     # account's boost of it, a remote reply to it, a local reply to a status not in the file
     # (its author known from the mentions), a boost of a remote status, and a reply to an
-    # account the file does not show.
+    # account the file does not show, and a remote quote of the post (Mastodon 4.5).
     log = load_log(DATA / "mastodon_statuses.json")
     gargron = "Gargron@mastodon.social"
     post = "https://mastodon.social/users/Gargron/statuses/103270115826048975"
@@ -42,6 +42,7 @@ def test_reads_an_api_page_of_statuses():
          _t("2019-12-08T03:53:00Z"), "erin@social.example", "de"),
         ("bob@fosstodon.org", "reply", "https://mastodon.social/api/v1/statuses/110000",
          _t("2019-12-08T03:54:00Z"), None, None),
+        ("frank@mstdn.jp", "quote", post, _t("2019-12-08T03:55:00Z"), gargron, "ja"),
     ]  # fmt: skip
     assert log.table["text"][0].as_py() == (
         'Tom & Jerry\'s "new" <release>\nread https://blog.joinmastodon.org/2019/12/'
