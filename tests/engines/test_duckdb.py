@@ -398,3 +398,22 @@ def test_engine_primitives_on_an_empty_log():
     found = engine.group_co_action(empty, MEMBERS, window_seconds=10, max_bucket_events=5)
     assert (found.hits.num_rows, found.objects.num_rows) == (0, 0)
     assert engine.group_actions(empty, MEMBERS).num_rows == 0
+
+
+def test_query_keeps_the_order_by_on_a_connection_that_need_not_keep_order():
+    # DuckDB 1.5 read the rows of a query with bound parameters back in any order on such a
+    # connection (the engine's): pairs were then tested at the wrong window, differently each
+    # run. Each try failed about one time in five before the fix.
+    import numpy as np
+
+    from concerted.engines.duckdb_stages import query
+    from concerted.sql import connect
+
+    con = connect(preserve_insertion_order=False)
+    rng = np.random.default_rng(1)
+    con.register("shuffled", {"k": rng.permutation(300_000), "w": rng.integers(0, 4, 300_000)})
+    con.execute("CREATE TABLE t AS SELECT * FROM shuffled")
+    for _ in range(10):
+        got = query(con, "SELECT w, k FROM t WHERE k >= $low ORDER BY w, k", low=0)
+        w, k = got["w"].to_numpy(), got["k"].to_numpy()
+        assert np.all((np.diff(w) > 0) | ((np.diff(w) == 0) & (np.diff(k) > 0)))

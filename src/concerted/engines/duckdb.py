@@ -370,6 +370,8 @@ def _described(
 def _by_window(table: pa.Table, n: int) -> list[pa.Table]:
     """A table ordered by ``window_id`` as one table per window (slices, no copies)."""
     ids = table["window_id"].to_numpy()
+    if len(ids) > 1 and (np.diff(ids) < 0).any():  # a reader that lost the order: never guess
+        raise RuntimeError("concerted: a query's rows came back out of window order (a bug).")
     bounds = np.searchsorted(ids, np.arange(n + 1))
     return [table.slice(bounds[k], bounds[k + 1] - bounds[k]) for k in range(n)]
 

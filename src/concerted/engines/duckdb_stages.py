@@ -54,10 +54,21 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, **params) -> duckdb.DuckDB
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, **params) -> pa.Table:
-    """A query's result as an Arrow table, its ``$name`` parameters bound."""
+    """A query's result as an Arrow table, its ``$name`` parameters bound, in the order of its
+    ``ORDER BY`` (the engine splits results by window on it).
+
+    The engine's connections run with ``preserve_insertion_order = false`` (the stages need not
+    keep order, and save memory). DuckDB 1.x runs a query with bound parameters at once and hands
+    back its rows to be read again, in parallel and, under that setting, in any order: the
+    ``ORDER BY`` was lost, and pairs were tested at the wrong window, differently each run.
+    Results are read with the setting on."""
     used = set(re.findall(r"\$(\w+)", sql))
     bound = {k: v for k, v in params.items() if k in used}
-    return con.sql(sql, params=bound or None).to_arrow_table()
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        return con.sql(sql, params=bound or None).to_arrow_table()
+    finally:
+        con.execute("SET preserve_insertion_order = false")
 
 
 # ---- Loading ---------------------------------------------------------------------------------
