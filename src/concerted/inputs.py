@@ -16,6 +16,7 @@ import gzip
 import io as _io
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 import zlib
@@ -38,6 +39,11 @@ MEMORY_SHARE = 8  # the default: an eighth of the machine's memory
 CONTAINERS = ("csv", "jsonl", "parquet")
 
 _GZIP, _ZSTD, _ZIP = b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"PK\x03\x04"
+# zstd's readers refuse frames whose window passes 128 MB unless told; Reddit's dumps (Pushshift,
+# Arctic Shift) are compressed with a 2 GB window (zstd --long=31). DuckDB reads the former; the
+# latter are decompressed to a temporary file first (on disk, counted against the size limit).
+_ZSTD_READER_WINDOW = 1 << 27
+_ZSTD_MAX_WINDOW = 1 << 31
 _COMPRESSED = (".gz", ".gzip", ".zst", ".zstd", ".zip")
 # Files in a zip that are not data: folders, macOS resource forks, hidden files.
 _SKIPPED_MEMBERS = ("__MACOSX/", ".")
@@ -69,13 +75,34 @@ def open_input(path: str | Path, limit: int | None = None) -> Iterator[Input]:
         raise SchemaError(f"{name}: no such file.")
     if path.is_dir():
         raise SchemaError(f"{name} is a folder; give the path of a CSV, JSON or Parquet file.")
-    if _magic(path) != _ZIP:
-        check_input_size(path, limit)
+    if _magic(path) == _ZIP:
+        limit = max_input_bytes() if limit is None else limit
+        with tempfile.TemporaryDirectory(prefix="concerted-zip-") as tmp:
+            yield Input(name, tuple(_extract(path, Path(tmp), limit)), zipped=True)
+        return
+    check_input_size(path, limit)
+    if not _long_zstd(path):
         yield Input(name, (path,))
         return
-    limit = max_input_bytes() if limit is None else limit
-    with tempfile.TemporaryDirectory(prefix="concerted-zip-") as tmp:
-        yield Input(name, tuple(_extract(path, Path(tmp), limit)), zipped=True)
+    with tempfile.TemporaryDirectory(prefix="concerted-zstd-") as tmp:
+        plain = Path(tmp) / path.name.removesuffix(".zst").removesuffix(".zstd")
+        with _decompressed(path) as src, open(plain, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        yield Input(name, (plain,))
+
+
+def _long_zstd(path: Path) -> bool:
+    """Whether the file at ``path`` is zstd with a window too large for DuckDB's reader."""
+    if _magic(path) != _ZSTD:
+        return False
+    import zstandard
+
+    with open(path, "rb") as f:
+        header = f.read(18)
+    try:
+        return zstandard.get_frame_parameters(header).window_size > _ZSTD_READER_WINDOW
+    except zstandard.ZstdError:
+        return False  # the reader says what is wrong
 
 
 def _extract(path: Path, folder: Path, limit: int) -> list[Path]:
@@ -102,7 +129,13 @@ def _extract(path: Path, folder: Path, limit: int) -> list[Path]:
             target = folder / str(i) / Path(member.filename).name
             target.parent.mkdir()
             try:
-                with archive.open(member) as src, open(target, "wb") as dst:
+                with (
+                    archive.open(member) as packed,
+                    _decompressed_stream(packed) as src,
+                    open(
+                        target.with_suffix("") if _is_compressed_name(target) else target, "wb"
+                    ) as dst,
+                ):
                     while chunk := src.read(1 << 20):
                         total += len(chunk)
                         if total > limit:
@@ -110,8 +143,50 @@ def _extract(path: Path, folder: Path, limit: int) -> list[Path]:
                         dst.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
                 raise SchemaError(f"{path}: cannot extract {member.filename} ({exc}).") from None
-            files.append(target)
+            files.append(target.with_suffix("") if _is_compressed_name(target) else target)
     return files
+
+
+def _is_compressed_name(path: Path) -> bool:
+    return path.suffix.lower() in (".gz", ".gzip", ".zst", ".zstd")
+
+
+@contextmanager
+def _decompressed_stream(raw):
+    """A zip member's stream, decompressed if it is gzip or zstd (its first bytes say), so
+    that every file extracted is plain and counted as such."""
+    head = raw.read(4)
+    rest = _Prepended(head, raw)
+    if head[:2] == _GZIP:
+        with gzip.GzipFile(fileobj=rest) as f:
+            yield f
+    elif head == _ZSTD:
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor(max_window_size=_ZSTD_MAX_WINDOW)
+        with reader.stream_reader(rest) as f:
+            yield f
+    else:
+        yield rest
+
+
+class _Prepended(_io.RawIOBase):
+    """A stream whose first bytes were read already (to see what it is), given back first."""
+
+    def __init__(self, head: bytes, raw) -> None:
+        self._head, self._raw = head, raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def max_input_bytes() -> int:
@@ -191,7 +266,8 @@ def _decompressed(path: Path):
     elif magic == _ZSTD:
         import zstandard
 
-        with open(path, "rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as f:
+        reader = zstandard.ZstdDecompressor(max_window_size=_ZSTD_MAX_WINDOW)
+        with open(path, "rb") as raw, reader.stream_reader(raw) as f:
             yield f
     else:
         with open(path, "rb") as f:
@@ -372,7 +448,7 @@ def explain_read_error(name: str, fmt: str, message: str) -> str:
     """A DuckDB reader's error as a message for the user: the file, the line, what is wrong."""
     line = re.search(r"Line: (\d+)", message) or re.search(r"in line (\d+)", message)
     found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
-    file = re.search(r'in file "([^"]+)"', message)
+    file = re.search(r'in file "([^"]+)"', message) or re.search(r"^\s*file = (.+)$", message, re.M)
     if file and not name.endswith(Path(file.group(1)).name):
         name = f"{name}:{Path(file.group(1)).name}"
     if line and found:

@@ -10,6 +10,7 @@ file, the row or column, and the fix. Reading the file itself (compression, zip,
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -22,11 +23,13 @@ from .columns import check_mapping, resolve_columns, shown_columns
 from .errors import ParameterError, SchemaError
 from .extract import KINDS, extract_objects
 from .importers import IMPORTERS, find_importer, get_importer, read_sample
+from .importers.base import SAMPLE_BYTES
 from .inputs import (  # noqa: F401  (the size guard's names, public here as before)
     CONTAINERS,
     MAX_INPUT_ENV,
     check_input_size,
     open_input,
+    read_head,
     read_input_table,
     read_text_table,
 )
@@ -211,6 +214,39 @@ def _importer(first: Path, format, mapping, object_columns):
     if format is not None and sample.container != format:
         return None
     return find_importer(sample)
+
+
+def inspect_log(path: str | Path, name: str | None = None) -> tuple[str, list[str]]:
+    """What the file at ``path`` holds, from its start: ``(format, columns)``, the export format
+    an importer recognises and the canonical columns it gives, or ``csv``, ``jsonl`` or
+    ``parquet`` and the file's column names. Reads at most a megabyte of text (of a zip, its
+    first file); a :class:`SchemaError` naming ``name`` (default: the path) if it cannot be read
+    as a log. For a quick check before a run (the web app's upload), which reads the rest.
+    """
+    name = name or str(path)
+    try:
+        with open_input(path) as files, tempfile.TemporaryDirectory() as tmp:
+            first = files.files[0]
+            sample = read_sample(first)
+            if name.lower().endswith((".parquet", ".pq")) and sample.container != "parquet":
+                raise SchemaError(f"{name} is not a Parquet file (it does not start with PAR1).")
+            importer = find_importer(sample)
+            if importer is not None:
+                return importer.name, list(CANONICAL)
+            if sample.container == "parquet":
+                return "parquet", read_input_table(files, "parquet").column_names[:-1]
+            head = read_head(first, SAMPLE_BYTES)
+            if len(head) == SAMPLE_BYTES:  # whole lines only
+                head = head[: head.rfind(b"\n") + 1]
+            cut = Path(tmp) / "sample"
+            cut.write_bytes(head)
+            try:
+                table = read_text_table(cut, format=sample.container)
+            except SchemaError as exc:
+                raise SchemaError(str(exc).replace(str(cut), name)) from None
+            return sample.container, [c for c in table.column_names if c != "__row"]
+    except SchemaError as exc:
+        raise SchemaError(str(exc).replace(str(path), name)) from None
 
 
 def parse_times(values: pa.Array | pa.ChunkedArray, *, column: str, name: str) -> np.ndarray:

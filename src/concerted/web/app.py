@@ -18,18 +18,15 @@ inside the project (:class:`.runner.Access`).
 from __future__ import annotations
 
 import csv
-import gzip
 import io
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .. import __version__
-from ..errors import ParameterError, SchemaError
+from ..errors import ParameterError
 from ..evaluate import compare_runs
 from ..httpguard import (
     allowed_hosts,
@@ -39,7 +36,7 @@ from ..httpguard import (
     is_loopback,
     load_json,
 )
-from ..inputs import read_text_table
+from ..io import inspect_log
 from ..outputs import guard_cell
 from ..report import fmt_time, stylesheet, template_env
 from ..results import Results, open_results
@@ -48,7 +45,6 @@ from .project import LABELS, NotFound, Project
 from .runner import COMMANDS, Access, parse_options, run_log, start_run, watch_orphans
 
 PAGE_ROWS = 100
-SAMPLE_BYTES = 1 << 20  # what an upload's check reads of a text log
 _STATIC = Path(__file__).parent / "static"
 _REPORT_ASSETS = Path(__file__).parent.parent / "report" / "templates"
 _CSP = (
@@ -345,31 +341,9 @@ def _text(body: dict, key: str, default: str) -> str:
 
 
 def _check_log(path: Path, name: str) -> list[str]:
-    """The columns of an uploaded log; a clear error if it cannot be read as one. Reads at
-    most the first megabyte of a text log (the run reads the rest, and says what is wrong)."""
-    lower = name.lower()
-    if lower.endswith(".parquet"):
-        try:
-            return pq.ParquetFile(path).schema_arrow.names
-        except Exception as exc:  # pyarrow raises several types for a bad file
-            raise SchemaError(f"{name} is not a Parquet file ({exc}).") from None
-    opener = gzip.open if lower.endswith(".gz") else open
-    try:
-        with opener(path, "rb") as f:
-            head = f.read(SAMPLE_BYTES)
-    except (OSError, EOFError) as exc:
-        raise SchemaError(f"{name} cannot be read ({exc}).") from None
-    if len(head) == SAMPLE_BYTES:
-        head = head[: head.rfind(b"\n") + 1]
-    suffix = lower.removesuffix(".gz").rsplit(".", 1)[-1]
-    with tempfile.TemporaryDirectory() as tmp:
-        sample = Path(tmp) / f"sample.{suffix}"
-        sample.write_bytes(head)
-        try:
-            table = read_text_table(sample)
-        except SchemaError as exc:
-            raise SchemaError(str(exc).replace(str(sample), name)) from None
-    return [c for c in table.column_names if c != "__row"]
+    """The columns of an uploaded log; a clear error if it cannot be read as one (see
+    :func:`concerted.io.inspect_log`: the run reads the rest, and says what is wrong)."""
+    return inspect_log(path, name)[1]
 
 
 def _rows(results: Results, name: str, **query) -> list[dict]:
