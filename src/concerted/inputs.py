@@ -374,14 +374,14 @@ def read_input_table(source: Input, format: str | None = None) -> pa.Table:
         sql = f"SELECT * FROM read_parquet({_files(source)})"
     else:
         for file in source.files:
-            _check_text(file, source.file_name(file), fmt)
+            check_text(file, source.file_name(file), fmt)
         if fmt == "jsonl":
             sql = (
                 f"SELECT * FROM read_json({_files(source)}, format='newline_delimited', "
                 f"compression={literal(compression(source.files[0]))})"
             )
         else:
-            sql = _csv_sql(source)
+            sql = csv_sql(source)
     try:
         rel = con.sql(sql)
         # Everything as text first: times and ids are parsed by rules we control and can explain.
@@ -400,7 +400,7 @@ def _files(source: Input) -> str:
     return "[" + ", ".join(literal(str(f)) for f in source.files) + "]"
 
 
-def _check_text(file: Path, name: str, fmt: str) -> bytes:
+def check_text(file: Path, name: str, fmt: str) -> bytes:
     """The head of a text file, after the checks that give a clear message for a file that is
     empty, binary or not UTF-8."""
     head = read_head(file, 65536)
@@ -421,7 +421,7 @@ def _check_text(file: Path, name: str, fmt: str) -> bytes:
     return head
 
 
-def _csv_sql(source: Input) -> str:
+def csv_sql(source: Input) -> str:
     first_file = source.files[0]
     name = source.file_name(first_file)
     head = read_head(first_file, 65536)

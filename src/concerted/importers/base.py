@@ -24,13 +24,14 @@ from ..errors import SchemaError
 from ..extract import normalize_url
 from ..inputs import (
     Input,
+    check_text,
     compression,
+    csv_sql,
     explain_read_error,
     guess_container,
     read_head,
-    read_input_table,
 )
-from ..sql import connect, literal
+from ..sql import connect, identifier, literal
 
 # The most of a file read to recognise its format.
 SAMPLE_BYTES = 1 << 20
@@ -137,27 +138,35 @@ class Importer:
         """The canonical rows of ``source`` (text columns, times still as the file writes
         them): :data:`OUTPUT`, ``object`` filled from ``url`` where the row is a link."""
         con = connect()
-        if self.container == "csv":
-            raw = read_input_table(source, "csv")
-            raw = raw.rename_columns([c.lower() for c in raw.column_names])
-            for column in self.optional:
-                if column not in raw.column_names:
-                    raw = raw.append_column(column, pa.nulls(raw.num_rows, pa.string()))
-            con.register("raw", raw)
-        else:
-            con.sql(
-                f"CREATE VIEW raw AS SELECT row_number() OVER () AS __row, * FROM {self._json(source)}"
-            )
+        # A view: DuckDB reads, as it streams through the file, only the columns or fields the
+        # select uses; only the canonical rows are ever held.
+        con.sql(f"CREATE VIEW raw AS {self._raw(con, source)}")
+        kind = "CSV" if self.container == "csv" else "JSON"
         try:
             table = con.sql(self.select).to_arrow_table()
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:  # the file's
             raise SchemaError(
-                f"{explain_read_error(source.name, 'JSON', str(exc))} (read as {self.title}; "
+                f"{explain_read_error(source.name, kind, str(exc))} (read as {self.title}; "
                 f"give --format to read it as another format)"
             ) from None
         if table.num_rows == 0:
             raise SchemaError(f"{source.name} holds no action (read as {self.title}).")
         return self._finish(table, source.name)
+
+    def _raw(self, con: duckdb.DuckDBPyConnection, source: Input) -> str:
+        """The query of ``raw``: the record number ``__row`` and the file's columns (CSV: as
+        text, lower-cased, the ``optional`` ones null where the file has none) or its declared
+        fields (JSON)."""
+        if self.container != "csv":
+            return f"SELECT row_number() OVER () AS __row, * FROM {self._json(source)}"
+        for file in source.files:
+            check_text(file, source.file_name(file), "csv")
+        scan = csv_sql(source)
+        header = con.sql(scan).columns
+        lower = {c.lower() for c in header}
+        columns = [f"{identifier(c)} AS {identifier(c.lower())}" for c in header]
+        columns += [f"NULL::VARCHAR AS {identifier(c)}" for c in self.optional if c not in lower]
+        return f"SELECT row_number() OVER () AS __row, {', '.join(columns)} FROM ({scan})"
 
     def _json(self, source: Input) -> str:
         files = "[" + ", ".join(literal(str(f)) for f in source.files) + "]"
