@@ -215,6 +215,11 @@ def _url_objects(urls: pa.ChunkedArray) -> pa.Array:
     return pc.take(normal, pc.index_in(urls, value_set=distinct))
 
 
+def given(column: str) -> str:
+    """SQL: the text column ``column`` holds a value (not NULL, not blank)."""
+    return f"coalesce(trim({column}), '') <> ''"
+
+
 def has_keys(*keys: str) -> Callable[[Sample], bool]:
     """A recogniser: the sample's first record (or header) has all these keys."""
     wanted = frozenset(k.lower() for k in keys)

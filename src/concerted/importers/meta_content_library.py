@@ -29,12 +29,7 @@ language       ``lang``
 
 from __future__ import annotations
 
-from .base import Importer, has_keys
-
-
-def _given(column: str) -> str:
-    return f"coalesce(trim({column}), '') <> ''"
-
+from .base import Importer, given, has_keys
 
 META_CONTENT_LIBRARY = Importer(
     name="meta-content-library",
@@ -48,7 +43,7 @@ META_CONTENT_LIBRARY = Importer(
                 *,
                 nullif(trim(shared_post_id), '') AS shared,
                 CASE
-                    WHEN NOT {_given("shared_post_id")}
+                    WHEN NOT {given("shared_post_id")}
                         THEN nullif(trim("link_attachment.link"), '')
                 END AS link
             FROM raw
@@ -56,7 +51,7 @@ META_CONTENT_LIBRARY = Importer(
         authors AS (  -- who wrote each post the file holds, for the reshares of it
             SELECT trim(id) AS post, any_value("post_owner.id") AS author
             FROM raw
-            WHERE {_given("id")}
+            WHERE {given("id")}
             GROUP BY trim(id)
         )
         SELECT

@@ -20,13 +20,9 @@ language       ``tweet_language``
 
 from __future__ import annotations
 
-from .base import Importer, has_keys
+from .base import Importer, given, has_keys
 
 _RETWEET = "lower(trim(is_retweet)) IN ('true', '1', 't', 'yes')"
-
-
-def _given(column: str) -> str:
-    return f"coalesce(trim({column}), '') <> ''"
 
 
 TWITTER_IO = Importer(
@@ -40,22 +36,22 @@ TWITTER_IO = Importer(
             userid AS actor,
             CASE
                 WHEN {_RETWEET} THEN 'retweet'
-                WHEN {_given("in_reply_to_tweetid")} THEN 'reply'
-                WHEN {_given("quoted_tweet_tweetid")} THEN 'quote'
+                WHEN {given("in_reply_to_tweetid")} THEN 'reply'
+                WHEN {given("quoted_tweet_tweetid")} THEN 'quote'
                 ELSE 'post'
             END AS action,
             CASE
-                WHEN {_RETWEET} AND {_given("retweet_tweetid")} THEN trim(retweet_tweetid)
-                WHEN {_given("in_reply_to_tweetid")} THEN trim(in_reply_to_tweetid)
-                WHEN {_given("quoted_tweet_tweetid")} THEN trim(quoted_tweet_tweetid)
+                WHEN {_RETWEET} AND {given("retweet_tweetid")} THEN trim(retweet_tweetid)
+                WHEN {given("in_reply_to_tweetid")} THEN trim(in_reply_to_tweetid)
+                WHEN {given("quoted_tweet_tweetid")} THEN trim(quoted_tweet_tweetid)
                 ELSE tweetid
             END AS object,
             tweet_time AS time,
             tweet_text AS text,
             CASE
                 WHEN {_RETWEET} THEN nullif(trim(retweet_userid), '')
-                WHEN {_given("in_reply_to_tweetid")} THEN nullif(trim(in_reply_to_userid), '')
-                WHEN {_given("quoted_tweet_tweetid")} THEN NULL
+                WHEN {given("in_reply_to_tweetid")} THEN nullif(trim(in_reply_to_userid), '')
+                WHEN {given("quoted_tweet_tweetid")} THEN NULL
                 ELSE userid
             END AS source,
             tweet_language AS language,
