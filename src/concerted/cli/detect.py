@@ -115,12 +115,17 @@ def detect(
     formats,
     quiet,
 ):
-    """Find coordinated groups in FILE (CSV, JSONL or Parquet, gzip or not), or in an evidence
-    store (--store).
+    """Find coordinated groups in FILE, or in an evidence store (--store).
+
+    FILE is a platform's export (X/Twitter API v2 or v1.1, Twitter's information operations
+    archives, CrowdTangle, Meta Content Library, TikTok, Telegram, Bluesky, Mastodon, Reddit:
+    recognised from its content) or any CSV, JSONL or Parquet file with one action per row;
+    plain, gzip, zstd, or a zip of such files.
 
     \b
     Examples:
       concerted detect actions.csv --out results/
+      concerted detect twarc2_search.jsonl.gz
       concerted detect tweets.csv.gz --map actor=account_id --map time=timestamp_share
       concerted detect posts.csv --object-columns url_id,hashtag_id --window-seconds 30
       concerted detect tweets.csv --window-seconds 60 --min-repeat 1 --no-significance
