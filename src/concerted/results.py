@@ -14,8 +14,9 @@ hold them as UTC timestamps, CSV files as ISO 8601 text (:func:`file_schema`).
 
 One exception keeps the files as they have always been: some columns only some runs fill, and
 the other runs leave them out of their *files*: those only a test against a null model fills
-(:data:`TESTED_ONLY`, empty in classic mode) and those only a run on an evidence store fills
-(:data:`STORE_ONLY`, what was deleted upstream); :func:`file_columns` names the columns a file
+(:data:`TESTED_ONLY`, empty in classic mode), those only a run on an evidence store fills
+(:data:`STORE_ONLY`, what was deleted upstream) and those only a peer's reproduction fills
+(:data:`PEER_ONLY`, written only when filled); :func:`file_columns` names the columns a file
 holds. The reader puts them back (null), so whoever reads a folder sees every column of the
 contract.
 
@@ -66,7 +67,20 @@ EDGES = table_schema(
     "first. " + _WHEN,
     ("actor", pa.string(), "One actor of the pair (the smaller name)."),
     ("actor_y", pa.string(), "The other actor of the pair."),
-    ("weight", pa.int64(), "Distinct objects both acted on within ``window_seconds``."),
+    (
+        "weight",
+        pa.int64(),
+        "Distinct objects both acted on within ``window_seconds``; with ``--peer qut``, the "
+        "larger of ``weight_ab`` and ``weight_ba``.",
+    ),
+    (
+        "weight_ab",
+        pa.int64(),
+        "How many of ``actor``'s actions met one of ``actor_y``'s on the same object within the "
+        "window: coordination-network-toolkit's directed weight ``actor -> actor_y``. "
+        "``--peer qut`` runs only.",
+    ),
+    ("weight_ba", pa.int64(), "The same from ``actor_y``'s side. ``--peer qut`` runs only."),
     (
         "sources",
         pa.int64(),
@@ -232,6 +246,12 @@ STORE_ONLY: dict[str, tuple[str, ...]] = {
     "actors": ("deleted_actions",),
     "group_actions": ("deleted_after", "deleted_before"),
 }
+# Columns only a peer's reproduction fills (concerted.detectors.qut): the other runs leave them
+# out of their files, and the reader puts them back, null. Whether a run filled them is read from
+# the table itself, so no caller has to say which detector ran.
+PEER_ONLY: dict[str, tuple[str, ...]] = {
+    "edges": ("weight_ab", "weight_ba"),
+}
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
     pa.int64(): "BIGINT",
@@ -306,8 +326,11 @@ def file_schema(name: str, *, tested: bool = True, stored: bool = False) -> pa.S
 
 
 def for_file(name: str, table: pa.Table, *, tested: bool = True, stored: bool = False) -> pa.Table:
-    """``table`` (conforming to the contract) with the columns its file holds."""
-    return table.select(file_columns(name, tested=tested, stored=stored))
+    """``table`` (conforming to the contract) with the columns its file holds: those of
+    :func:`file_columns`, less the columns of :data:`PEER_ONLY` the run left empty."""
+    unfilled = {c for c in PEER_ONLY.get(name, ()) if table[c].null_count == table.num_rows}
+    columns = file_columns(name, tested=tested, stored=stored)
+    return table.select([c for c in columns if c not in unfilled])
 
 
 def check_declared(schema: pa.Schema, table: pa.Table, what: str) -> pa.Table:
