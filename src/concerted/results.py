@@ -74,14 +74,6 @@ EDGES = table_schema(
         "larger of ``weight_ab`` and ``weight_ba``.",
     ),
     (
-        "weight_ab",
-        pa.int64(),
-        "How many of ``actor``'s actions met one of ``actor_y``'s on the same object within the "
-        "window: coordination-network-toolkit's directed weight ``actor -> actor_y``. "
-        "``--peer qut`` runs only.",
-    ),
-    ("weight_ba", pa.int64(), "The same from ``actor_y``'s side. ``--peer qut`` runs only."),
-    (
         "sources",
         pa.int64(),
         "Distinct sources of those objects (an object's author when the log names it, else "
@@ -96,6 +88,14 @@ EDGES = table_schema(
     ("first_time", pa.float64(), "The pair's first co-action."),
     ("last_time", pa.float64(), "The pair's last co-action."),
     ("window_seconds", pa.float64(), "The window the pair was judged at (its best one)."),
+    (
+        "weight_ab",
+        pa.int64(),
+        "How many of ``actor``'s actions met one of ``actor_y``'s on the same object within the "
+        "window: coordination-network-toolkit's directed weight ``actor -> actor_y``. "
+        "``--peer qut`` runs only.",
+    ),
+    ("weight_ba", pa.int64(), "The same from ``actor_y``'s side. ``--peer qut`` runs only."),
     (
         "observed",
         pa.int64(),
