@@ -221,7 +221,11 @@ def _write_manifest(folder: Path) -> None:
 def _write_all(result: Result, folder: Path, formats: tuple[str, ...]) -> None:
     for name in TABLES:
         table = results.for_file(
-            name, getattr(result, name), tested=result.tested, stored=result.stored
+            name,
+            getattr(result, name),
+            tested=result.tested,
+            stored=result.stored,
+            peer=result.peer,
         )
         if "csv" in formats:
             write_csv(table, folder / f"{name}.csv")

@@ -76,6 +76,12 @@ class Result:
         :data:`concerted.results.STORE_ONLY` are filled only then)."""
         return "store" in self.summary
 
+    @property
+    def peer(self) -> bool:
+        """Whether the detector reproduced a peer tool with columns of its own (the columns of
+        :data:`concerted.results.PEER_ONLY`, filled only then)."""
+        return "weight_ab" in self.findings.pairs.column_names
+
 
 def detect(
     log: Log,

@@ -14,8 +14,9 @@ hold them as UTC timestamps, CSV files as ISO 8601 text (:func:`file_schema`).
 
 One exception keeps the files as they have always been: some columns only some runs fill, and
 the other runs leave them out of their *files*: those only a test against a null model fills
-(:data:`TESTED_ONLY`, empty in classic mode) and those only a run on an evidence store fills
-(:data:`STORE_ONLY`, what was deleted upstream); :func:`file_columns` names the columns a file
+(:data:`TESTED_ONLY`, empty in classic mode), those only a run on an evidence store fills
+(:data:`STORE_ONLY`, what was deleted upstream) and those only a peer's reproduction fills
+(:data:`PEER_ONLY`, the directed weights of coordination-network-toolkit); :func:`file_columns` names the columns a file
 holds. The reader puts them back (null), so whoever reads a folder sees every column of the
 contract.
 
@@ -66,7 +67,12 @@ EDGES = table_schema(
     "first. " + _WHEN,
     ("actor", pa.string(), "One actor of the pair (the smaller name)."),
     ("actor_y", pa.string(), "The other actor of the pair."),
-    ("weight", pa.int64(), "Distinct objects both acted on within ``window_seconds``."),
+    (
+        "weight",
+        pa.int64(),
+        "Distinct objects both acted on within ``window_seconds``; with ``--peer qut``, the "
+        "larger of ``weight_ab`` and ``weight_ba``.",
+    ),
     (
         "sources",
         pa.int64(),
@@ -82,6 +88,14 @@ EDGES = table_schema(
     ("first_time", pa.float64(), "The pair's first co-action."),
     ("last_time", pa.float64(), "The pair's last co-action."),
     ("window_seconds", pa.float64(), "The window the pair was judged at (its best one)."),
+    (
+        "weight_ab",
+        pa.int64(),
+        "How many of ``actor``'s actions met one of ``actor_y``'s on the same object within the "
+        "window: coordination-network-toolkit's directed weight ``actor -> actor_y``. "
+        "``--peer qut`` runs only.",
+    ),
+    ("weight_ba", pa.int64(), "The same from ``actor_y``'s side. ``--peer qut`` runs only."),
     (
         "observed",
         pa.int64(),
@@ -232,6 +246,11 @@ STORE_ONLY: dict[str, tuple[str, ...]] = {
     "actors": ("deleted_actions",),
     "group_actions": ("deleted_after", "deleted_before"),
 }
+# Columns only a peer's reproduction fills (concerted.detectors.qut): the other runs leave them
+# out of their files, and the reader puts them back, null.
+PEER_ONLY: dict[str, tuple[str, ...]] = {
+    "edges": ("weight_ab", "weight_ba"),
+}
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
     pa.int64(): "BIGINT",
@@ -284,30 +303,39 @@ def conform(name: str, table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def file_columns(name: str, *, tested: bool = True, stored: bool = False) -> list[str]:
+def file_columns(
+    name: str, *, tested: bool = True, stored: bool = False, peer: bool = False
+) -> list[str]:
     """The columns a results file of table ``name`` holds: all of them, but those of
-    :data:`TESTED_ONLY` when the run tested nothing, and those of :data:`STORE_ONLY` when it
-    did not read an evidence store (``stored``)."""
+    :data:`TESTED_ONLY` when the run tested nothing, those of :data:`STORE_ONLY` when it
+    did not read an evidence store (``stored``) and those of :data:`PEER_ONLY` when it did not
+    reproduce a peer (``peer``)."""
     left_out = set() if tested else set(TESTED_ONLY.get(name, ()))
     if not stored:
         left_out |= set(STORE_ONLY.get(name, ()))
+    if not peer:
+        left_out |= set(PEER_ONLY.get(name, ()))
     return [c for c in _table_schema(name).names if c not in left_out]
 
 
-def file_schema(name: str, *, tested: bool = True, stored: bool = False) -> pa.Schema:
+def file_schema(
+    name: str, *, tested: bool = True, stored: bool = False, peer: bool = False
+) -> pa.Schema:
     """The schema of ``name``.parquet: :func:`file_columns`, times as UTC timestamps."""
     schema = _plain(_table_schema(name))
     return pa.schema(
         [
             pa.field(c, pa.timestamp("us", tz="UTC")) if c in TIME_COLUMNS else schema.field(c)
-            for c in file_columns(name, tested=tested, stored=stored)
+            for c in file_columns(name, tested=tested, stored=stored, peer=peer)
         ]
     )
 
 
-def for_file(name: str, table: pa.Table, *, tested: bool = True, stored: bool = False) -> pa.Table:
+def for_file(
+    name: str, table: pa.Table, *, tested: bool = True, stored: bool = False, peer: bool = False
+) -> pa.Table:
     """``table`` (conforming to the contract) with the columns its file holds."""
-    return table.select(file_columns(name, tested=tested, stored=stored))
+    return table.select(file_columns(name, tested=tested, stored=stored, peer=peer))
 
 
 def check_declared(schema: pa.Schema, table: pa.Table, what: str) -> pa.Table:
@@ -392,7 +420,7 @@ class Results:
             return False
         con = connect()
         try:
-            present, _ = _source(con, path, _plain(file_schema("actors", stored=True)))
+            present, _ = _source(con, path, _plain(file_schema("actors", stored=True, peer=True)))
         finally:
             con.close()
         return set(TESTED_ONLY["actors"]) <= present
@@ -442,7 +470,7 @@ class Results:
                 f"{self.folder} has no {name}.parquet or {name}.csv: it is not a results folder "
                 "of concerted, or the run wrote other formats."
             )
-        schema = _plain(file_schema(name, stored=True))
+        schema = _plain(file_schema(name, stored=True, peer=True))
         known = set(schema.names)
         wanted = list(columns) if columns is not None else schema.names
         keys = list(where or {})
