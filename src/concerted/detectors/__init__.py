@@ -8,8 +8,9 @@ from importlib.metadata import entry_points
 from ..errors import ParameterError
 from .base import Detector, Findings
 from .co_action import CoAction
+from .coortweet import CooRTweet
 
-BUILTIN: dict[str, type[Detector]] = {CoAction.name: CoAction}
+BUILTIN: dict[str, type[Detector]] = {CoAction.name: CoAction, CooRTweet.name: CooRTweet}
 
 
 def registry() -> dict[str, type[Detector]]:
@@ -29,4 +30,4 @@ def get_detector(name: str, **params) -> Detector:
     return known[key](**params)
 
 
-__all__ = ["Detector", "Findings", "CoAction", "registry", "get_detector"]
+__all__ = ["Detector", "Findings", "CoAction", "CooRTweet", "registry", "get_detector"]
