@@ -221,7 +221,11 @@ def _write_manifest(folder: Path) -> None:
 def _write_all(result: Result, folder: Path, formats: tuple[str, ...]) -> None:
     for name in TABLES:
         table = results.for_file(
-            name, getattr(result, name), tested=result.tested, stored=result.stored
+            name,
+            getattr(result, name),
+            tested=result.tested,
+            stored=result.stored,
+            peer=result.peer,
         )
         if "csv" in formats:
             write_csv(table, folder / f"{name}.csv")
@@ -356,8 +360,8 @@ def coordination_graph(result: Result) -> ig.Graph:
     graph.vs["name"] = names
     graph.vs["label"] = names
     # The columns the run's files hold (a run that tested nothing has no evidence or p-values).
-    actor_columns = results.file_columns("actors", tested=result.tested)
-    edge_columns = results.file_columns("edges", tested=result.tested)
+    actor_columns = results.file_columns("actors", tested=result.tested, peer=result.peer)
+    edge_columns = results.file_columns("edges", tested=result.tested, peer=result.peer)
     for column in ("group", "score", "evidence"):
         if column in actor_columns:
             graph.vs[column] = [_or_default(v) for v in actors[column].to_pylist()]

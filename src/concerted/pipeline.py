@@ -71,6 +71,12 @@ class Result:
         return self.findings.groups is not None
 
     @property
+    def peer(self) -> bool:
+        """Whether a peer's detector ran (``--peer``; the columns of
+        :data:`concerted.results.PEER_ONLY` are filled only then)."""
+        return bool(self.findings.params.get("peer"))
+
+    @property
     def stored(self) -> bool:
         """Whether the run read an evidence store (the columns of
         :data:`concerted.results.STORE_ONLY` are filled only then)."""

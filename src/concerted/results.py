@@ -106,7 +106,33 @@ EDGES = table_schema(
         "The test that judged the pair: ``sources`` or ``audience``. Tested runs only.",
     ),
     ("group", pa.int64(), "The group both actors belong to; null when they are not in one."),
-)
+    (
+        "weight_threshold",
+        pa.int64(),
+        "1 when ``weight`` is above the ``edge_weight_quantile`` quantile of the weights, else 0. "
+        "``--peer coortweet`` only.",
+    ),
+    ("avg_time_delta", pa.float64(), "Mean gap of the pair's content pairs. ``--peer coortweet`` only."),
+    ("n_content_id", pa.int64(), "Distinct older shares among them. ``--peer coortweet`` only."),
+    ("n_content_id_y", pa.int64(), "Distinct newer shares among them. ``--peer coortweet`` only."),
+    (
+        "edge_symmetry_score",
+        pa.float64(),
+        "``min / max`` of ``n_content_id`` and ``n_content_id_y``. ``--peer coortweet`` only.",
+    ),
+    (
+        "weight_fast",
+        pa.int64(),
+        "Content pairs within ``fast_window_seconds``; null when none. ``--peer coortweet`` with a "
+        "fast window only.",
+    ),
+    (
+        "weight_threshold_fast",
+        pa.int64(),
+        "``weight_threshold`` of the fast network (its own quantile). ``--peer coortweet`` with a "
+        "fast window only.",
+    ),
+)  # fmt: skip
 
 EVIDENCE = table_schema(
     "The co-actions behind each edge (a few per pair), ordered by pair and time. " + _WHEN,
@@ -232,6 +258,19 @@ STORE_ONLY: dict[str, tuple[str, ...]] = {
     "actors": ("deleted_actions",),
     "group_actions": ("deleted_after", "deleted_before"),
 }
+# Columns only a peer's run fills (``--peer``, :mod:`concerted.detectors.coortweet`): the other
+# runs leave them out of their files, and the reader puts them back, null.
+PEER_ONLY: dict[str, tuple[str, ...]] = {
+    "edges": (
+        "weight_threshold",
+        "avg_time_delta",
+        "n_content_id",
+        "n_content_id_y",
+        "edge_symmetry_score",
+        "weight_fast",
+        "weight_threshold_fast",
+    ),
+}
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
     pa.int64(): "BIGINT",
@@ -284,30 +323,39 @@ def conform(name: str, table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def file_columns(name: str, *, tested: bool = True, stored: bool = False) -> list[str]:
+def file_columns(
+    name: str, *, tested: bool = True, stored: bool = False, peer: bool = True
+) -> list[str]:
     """The columns a results file of table ``name`` holds: all of them, but those of
-    :data:`TESTED_ONLY` when the run tested nothing, and those of :data:`STORE_ONLY` when it
-    did not read an evidence store (``stored``)."""
+    :data:`TESTED_ONLY` when the run tested nothing, those of :data:`STORE_ONLY` when it
+    did not read an evidence store (``stored``), and those of :data:`PEER_ONLY` when it was not
+    a peer's run (``peer``)."""
     left_out = set() if tested else set(TESTED_ONLY.get(name, ()))
     if not stored:
         left_out |= set(STORE_ONLY.get(name, ()))
+    if not peer:
+        left_out |= set(PEER_ONLY.get(name, ()))
     return [c for c in _table_schema(name).names if c not in left_out]
 
 
-def file_schema(name: str, *, tested: bool = True, stored: bool = False) -> pa.Schema:
+def file_schema(
+    name: str, *, tested: bool = True, stored: bool = False, peer: bool = True
+) -> pa.Schema:
     """The schema of ``name``.parquet: :func:`file_columns`, times as UTC timestamps."""
     schema = _plain(_table_schema(name))
     return pa.schema(
         [
             pa.field(c, pa.timestamp("us", tz="UTC")) if c in TIME_COLUMNS else schema.field(c)
-            for c in file_columns(name, tested=tested, stored=stored)
+            for c in file_columns(name, tested=tested, stored=stored, peer=peer)
         ]
     )
 
 
-def for_file(name: str, table: pa.Table, *, tested: bool = True, stored: bool = False) -> pa.Table:
+def for_file(
+    name: str, table: pa.Table, *, tested: bool = True, stored: bool = False, peer: bool = True
+) -> pa.Table:
     """``table`` (conforming to the contract) with the columns its file holds."""
-    return table.select(file_columns(name, tested=tested, stored=stored))
+    return table.select(file_columns(name, tested=tested, stored=stored, peer=peer))
 
 
 def check_declared(schema: pa.Schema, table: pa.Table, what: str) -> pa.Table:

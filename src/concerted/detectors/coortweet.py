@@ -94,6 +94,7 @@ import pyarrow.compute as pc
 from ..engines.base import Engine
 from ..errors import ParameterError
 from ..schema import Log
+from ..sources import infer_sources
 from ..sql import connect
 from .base import Detector, Findings
 
@@ -163,15 +164,26 @@ SELECT object,
 FROM {source}
 """
 
+# Each object's source, as classic co-action reckons it (concerted's ``sources`` column, not
+# CooRTweet's): its author where the log names one, else whoever shared it first.
+_OBJECTS = """
+CREATE TEMP TABLE objects AS
+SELECT object, count(*) AS actions, count(DISTINCT actor) AS actors,
+       coalesce(mode(source), arg_min(actor, [time, ord])) AS source
+FROM log_in GROUP BY object ORDER BY object
+"""
+
 _EDGES = """
 SELECT least(older, newer) AS actor, greatest(older, newer) AS actor_y,
-       count(*) AS weight, avg(time_delta) AS avg_time_delta,
+       count(*) AS weight, count(DISTINCT objects.source) AS sources,
+       avg(time_delta) AS avg_time_delta,
        count(DISTINCT content) AS n_content_id, count(DISTINCT content_y) AS n_content_id_y,
        least(count(DISTINCT content), count(DISTINCT content_y))
          / greatest(count(DISTINCT content), count(DISTINCT content_y)) AS edge_symmetry_score,
        median(time_delta) AS median_delay_seconds,
        min(older_time) AS first_time, max(newer_time) AS last_time
-FROM {source} GROUP BY ALL ORDER BY actor, actor_y
+FROM {source} JOIN objects USING (object)
+GROUP BY least(older, newer), greatest(older, newer) ORDER BY actor, actor_y
 """
 
 # Each kept content pair, the pair's accounts in name order, each with its own share's time.
@@ -187,10 +199,6 @@ SELECT actor, count(*) AS actions, count(DISTINCT object) AS objects
 FROM log_in GROUP BY actor ORDER BY actor
 """
 
-_OBJECTS = """
-SELECT object, count(*) AS actions, count(DISTINCT actor) AS actors
-FROM log_in GROUP BY object ORDER BY object
-"""
 
 
 class CooRTweet(Detector):
@@ -333,6 +341,7 @@ class CooRTweet(Detector):
             "subgraph": self.subgraph,
             "fast_window_seconds": fast,
         }
+        sourced, params["object_sources"] = infer_sources(log)
         t = log.table
         own = (
             pc.fill_null(pc.is_in(t["action"], value_set=pa.array(OWN_CONTENT_ACTIONS)), False)
@@ -345,6 +354,7 @@ class CooRTweet(Detector):
                 "actor": t["actor"],
                 "object": t["object"],
                 "time": t["time"],
+                "source": sourced.table["source"],
                 "own": own,
             }
         )
@@ -353,6 +363,7 @@ class CooRTweet(Detector):
             con.register("log_in", log_in)
             bound = {"min_participation": int(participation)}
             con.execute(_SHARES, bound)
+            con.execute(_OBJECTS)
             con.execute(_PAIRS, {"window": window, "remove_loops": self.remove_loops})
             con.execute(
                 _FILTERED.format(name="kept", source="raw_pairs"), {**bound, "gap": window}
@@ -370,7 +381,7 @@ class CooRTweet(Detector):
                 fast_edges = con.sql(_EDGES.format(source="fast_result")).to_arrow_table()
             evidence = con.sql(_EVIDENCE).to_arrow_table()
             actors = con.sql(_ACTORS).to_arrow_table()
-            objects = con.sql(_OBJECTS).to_arrow_table()
+            objects = con.sql("SELECT * FROM objects ORDER BY object").to_arrow_table()
         finally:
             con.close()
         edges = _mark(edges, quantile, "weight", "weight_threshold")
