@@ -75,8 +75,9 @@ The steps, in CooRTweet's order:
 window pair with each other: the edge ``actor == actor_y`` is kept, as igraph keeps a loop.
 
 The kept pairs (every content pair behind the kept edges) are the ``evidence``: ``actor``'s share
-at ``time``, ``actor_y``'s at ``time_y``. CooRTweet has no group step: the groups are the
-network step's components of the kept edges, like classic co-action's.
+at ``time``, ``actor_y``'s at ``time_y``. CooRTweet has no group step: ``edges`` holds every
+kept edge, and the groups are the network step's, as in classic co-action (communities of the
+edges of weight 2 or more, here two content pairs).
 
 The work is one DuckDB query (through :func:`concerted.sql.connect`, not the engine's
 primitives): the engine counts distinct objects per pair of *accounts*, while CooRTweet's
@@ -200,7 +201,6 @@ FROM log_in GROUP BY actor ORDER BY actor
 """
 
 
-
 class CooRTweet(Detector):
     """CooRTweet's coordinated network: ``detect_groups`` then ``generate_coordinated_network``.
 
@@ -300,7 +300,9 @@ class CooRTweet(Detector):
                 f"CooRTweet: remove_loops must be True or False. Got {self.remove_loops!r}."
             )
         if isinstance(self.subgraph, bool) or self.subgraph not in (0, 1, 2, 3):
-            raise ParameterError(f"CooRTweet: subgraph must be 0, 1, 2 or 3. Got {self.subgraph!r}.")
+            raise ParameterError(
+                f"CooRTweet: subgraph must be 0, 1, 2 or 3. Got {self.subgraph!r}."
+            )
         fast = self.fast_window_seconds
         if self.subgraph in (2, 3) and fast is None:
             raise ParameterError(
@@ -365,9 +367,7 @@ class CooRTweet(Detector):
             con.execute(_SHARES, bound)
             con.execute(_OBJECTS)
             con.execute(_PAIRS, {"window": window, "remove_loops": self.remove_loops})
-            con.execute(
-                _FILTERED.format(name="kept", source="raw_pairs"), {**bound, "gap": window}
-            )
+            con.execute(_FILTERED.format(name="kept", source="raw_pairs"), {**bound, "gap": window})
             con.execute(_ORIENTED.format(name="result", source="kept"))
             candidates = con.execute(
                 "SELECT count(*) FROM (SELECT DISTINCT least(actor, actor_y), "
@@ -376,7 +376,9 @@ class CooRTweet(Detector):
             edges = con.sql(_EDGES.format(source="result")).to_arrow_table()
             if fast is not None:
                 # flag_speed_share: the kept pairs within the narrower window, filtered again.
-                con.execute(_FILTERED.format(name="fast_kept", source="kept"), {**bound, "gap": fast})
+                con.execute(
+                    _FILTERED.format(name="fast_kept", source="kept"), {**bound, "gap": fast}
+                )
                 con.execute(_ORIENTED.format(name="fast_result", source="fast_kept"))
                 fast_edges = con.sql(_EDGES.format(source="fast_result")).to_arrow_table()
             evidence = con.sql(_EVIDENCE).to_arrow_table()
