@@ -202,12 +202,18 @@ def test_coortweet_bad_parameters(params, match):
         CooRTweet(**params).detect(_log(ROWS))
 
 
-# Pairs (edges) of CooRTweet on its russian_coord_tweets data set. See docs/peers/coortweet.md for
-# how they were measured.
+# Edges of CooRTweet 2.1.3's own R code (detect_groups then generate_coordinated_network) on
+# russian_coord_tweets, measured with Debian's R (docs/peers/coortweet.md says how).
 RUSSIAN_PAIRS = [
     ({"min_participation": 1, "window_seconds": 10}, 1092),
     ({"min_participation": 1, "window_seconds": 60}, 6206),
     ({}, 442),
+    ({"window_seconds": 60}, 3721),
+    ({"min_participation": 5}, 20),
+    ({"min_participation": 5, "window_seconds": 60}, 1193),
+    ({"subgraph": 1}, 4),
+    ({"subgraph": 1, "window_seconds": 60}, 60),
+    ({"min_participation": 5, "remove_loops": False}, 27),
 ]
 
 
@@ -232,3 +238,13 @@ def test_coortweet_russian_self_coordinated_account():
 
     assert account not in accounts()
     assert account in accounts(remove_loops=False)
+
+
+@pytest.mark.slow
+@needs_real_data()
+def test_coortweet_russian_fast_network():
+    # flag_speed_share(time_window = 3) then fast_net = TRUE: 99 of the 442 edges are fast, and
+    # none is above the fast median (so subgraph 2 is empty).
+    f = CooRTweet(fast_window_seconds=3).detect(load_log(RUSSIAN))
+    assert f.pairs.num_rows - f.pairs["weight_fast"].null_count == 99
+    assert sum(f.pairs["weight_threshold_fast"].drop_null().to_pylist()) == 0
