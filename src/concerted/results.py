@@ -14,9 +14,9 @@ hold them as UTC timestamps, CSV files as ISO 8601 text (:func:`file_schema`).
 
 One exception keeps the files as they have always been: some columns only some runs fill, and
 the other runs leave them out of their *files*: those only a test against a null model fills
-(:data:`TESTED_ONLY`, empty in classic mode) and those only a run on an evidence store fills
-(:data:`STORE_ONLY`, what was deleted upstream); :func:`file_columns` names the columns a file
-holds. The reader puts them back (null), so whoever reads a folder sees every column of the
+(:data:`TESTED_ONLY`, empty in classic mode), those only a run on an evidence store fills
+(:data:`STORE_ONLY`, what was deleted upstream) and those only a peer's run fills
+(:data:`PEER_ONLY`, ``--peer coortweet``); :func:`file_columns` names the columns a file holds. The reader puts them back (null), so whoever reads a folder sees every column of the
 contract.
 
 Readers (the web app, :mod:`concerted.evaluate`) go through :func:`open_results`: the tables of a
@@ -324,7 +324,7 @@ def conform(name: str, table: pa.Table) -> pa.Table:
 
 
 def file_columns(
-    name: str, *, tested: bool = True, stored: bool = False, peer: bool = True
+    name: str, *, tested: bool = True, stored: bool = False, peer: bool = False
 ) -> list[str]:
     """The columns a results file of table ``name`` holds: all of them, but those of
     :data:`TESTED_ONLY` when the run tested nothing, those of :data:`STORE_ONLY` when it
@@ -339,7 +339,7 @@ def file_columns(
 
 
 def file_schema(
-    name: str, *, tested: bool = True, stored: bool = False, peer: bool = True
+    name: str, *, tested: bool = True, stored: bool = False, peer: bool = False
 ) -> pa.Schema:
     """The schema of ``name``.parquet: :func:`file_columns`, times as UTC timestamps."""
     schema = _plain(_table_schema(name))
@@ -352,7 +352,7 @@ def file_schema(
 
 
 def for_file(
-    name: str, table: pa.Table, *, tested: bool = True, stored: bool = False, peer: bool = True
+    name: str, table: pa.Table, *, tested: bool = True, stored: bool = False, peer: bool = False
 ) -> pa.Table:
     """``table`` (conforming to the contract) with the columns its file holds."""
     return table.select(file_columns(name, tested=tested, stored=stored, peer=peer))
@@ -440,7 +440,7 @@ class Results:
             return False
         con = connect()
         try:
-            present, _ = _source(con, path, _plain(file_schema("actors", stored=True)))
+            present, _ = _source(con, path, _plain(file_schema("actors", stored=True, peer=True)))
         finally:
             con.close()
         return set(TESTED_ONLY["actors"]) <= present
@@ -490,7 +490,7 @@ class Results:
                 f"{self.folder} has no {name}.parquet or {name}.csv: it is not a results folder "
                 "of concerted, or the run wrote other formats."
             )
-        schema = _plain(file_schema(name, stored=True))
+        schema = _plain(file_schema(name, stored=True, peer=True))
         known = set(schema.names)
         wanted = list(columns) if columns is not None else schema.names
         keys = list(where or {})

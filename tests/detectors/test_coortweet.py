@@ -180,6 +180,27 @@ def test_coortweet_through_detect_and_registry():
     ]  # groups are the network step's: communities of the edges of weight 2 or more
 
 
+def test_coortweet_files_hold_its_columns_and_other_runs_do_not(tmp_path):
+    from concerted import CoAction, write_results
+    from concerted.results import open_results
+
+    write_results(detect(_log(ROWS), detector=CooRTweet()), tmp_path / "peer")
+    header = (tmp_path / "peer" / "edges.csv").read_text().splitlines()[0].split(",")
+    assert header[-7:] == [
+        "weight_threshold", "avg_time_delta", "n_content_id", "n_content_id_y",
+        "edge_symmetry_score", "weight_fast", "weight_threshold_fast",
+    ]  # fmt: skip
+    classic = detect(_log(ROWS), detector=CoAction(window_seconds=10, significance=False))
+    write_results(classic, tmp_path / "classic")
+    header = (tmp_path / "classic" / "edges.csv").read_text().splitlines()[0].split(",")
+    assert "weight_threshold" not in header
+    edges = open_results(tmp_path / "peer").table("edges", ["actor_y", "weight_threshold"])
+    assert edges.to_pylist() == [
+        {"actor_y": "B", "weight_threshold": 1},
+        {"actor_y": "D", "weight_threshold": 0},
+    ]
+
+
 def test_coortweet_empty_result():
     f = CooRTweet().detect(_log([("A", "o1", 0), ("B", "o1", 100)]))
     assert f.pairs.num_rows == 0 and f.evidence.num_rows == 0
