@@ -360,8 +360,8 @@ def coordination_graph(result: Result) -> ig.Graph:
     graph.vs["name"] = names
     graph.vs["label"] = names
     # The columns the run's files hold (a run that tested nothing has no evidence or p-values).
-    actor_columns = results.file_columns("actors", tested=result.tested)
-    edge_columns = results.file_columns("edges", tested=result.tested)
+    actor_columns = results.file_columns("actors", tested=result.tested, peer=result.peer)
+    edge_columns = results.file_columns("edges", tested=result.tested, peer=result.peer)
     for column in ("group", "score", "evidence"):
         if column in actor_columns:
             graph.vs[column] = [_or_default(v) for v in actors[column].to_pylist()]

@@ -77,10 +77,10 @@ class Result:
         return "store" in self.summary
 
     @property
-    def peer(self) -> bool:
-        """Whether the detector reproduced a peer tool with columns of its own (the columns of
-        :data:`concerted.results.PEER_ONLY`, filled only then)."""
-        return "weight_ab" in self.findings.pairs.column_names
+    def peer(self) -> str | None:
+        """The peer tool the detector reproduced (``qut``, ``coortweet``), if any: its columns of
+        :data:`concerted.results.PEER_ONLY` are filled only then."""
+        return self.findings.detector if self.findings.detector in results.PEER_ONLY else None
 
 
 def detect(

@@ -16,8 +16,9 @@ One exception keeps the files as they have always been: some columns only some r
 the other runs leave them out of their *files*: those only a test against a null model fills
 (:data:`TESTED_ONLY`, empty in classic mode), those only a run on an evidence store fills
 (:data:`STORE_ONLY`, what was deleted upstream) and those only a peer's reproduction fills
-(:data:`PEER_ONLY`, the directed weights of coordination-network-toolkit); :func:`file_columns` names the columns a file
-holds. The reader puts them back (null), so whoever reads a folder sees every column of the
+(:data:`PEER_ONLY`: ``--peer qut``'s directed weights, ``--peer coortweet``'s columns);
+:func:`file_columns` names the columns a file holds. The reader puts them back (null), so
+whoever reads a folder sees every column of the
 contract.
 
 Readers (the web app, :mod:`concerted.evaluate`) go through :func:`open_results`: the tables of a
@@ -120,7 +121,33 @@ EDGES = table_schema(
         "The test that judged the pair: ``sources`` or ``audience``. Tested runs only.",
     ),
     ("group", pa.int64(), "The group both actors belong to; null when they are not in one."),
-)
+    (
+        "weight_threshold",
+        pa.int64(),
+        "1 when ``weight`` is above the ``edge_weight_quantile`` quantile of the weights, else 0. "
+        "``--peer coortweet`` only.",
+    ),
+    ("avg_time_delta", pa.float64(), "Mean gap of the pair's content pairs. ``--peer coortweet`` only."),
+    ("n_content_id", pa.int64(), "Distinct older shares among them. ``--peer coortweet`` only."),
+    ("n_content_id_y", pa.int64(), "Distinct newer shares among them. ``--peer coortweet`` only."),
+    (
+        "edge_symmetry_score",
+        pa.float64(),
+        "``min / max`` of ``n_content_id`` and ``n_content_id_y``. ``--peer coortweet`` only.",
+    ),
+    (
+        "weight_fast",
+        pa.int64(),
+        "Content pairs within ``fast_window_seconds``; null when none. ``--peer coortweet`` with a "
+        "fast window only.",
+    ),
+    (
+        "weight_threshold_fast",
+        pa.int64(),
+        "``weight_threshold`` of the fast network (its own quantile). ``--peer coortweet`` with a "
+        "fast window only.",
+    ),
+)  # fmt: skip
 
 EVIDENCE = table_schema(
     "The co-actions behind each edge (a few per pair), ordered by pair and time. " + _WHEN,
@@ -246,10 +273,22 @@ STORE_ONLY: dict[str, tuple[str, ...]] = {
     "actors": ("deleted_actions",),
     "group_actions": ("deleted_after", "deleted_before"),
 }
-# Columns only a peer's reproduction fills (concerted.detectors.qut): the other runs leave them
-# out of their files, and the reader puts them back, null.
-PEER_ONLY: dict[str, tuple[str, ...]] = {
-    "edges": ("weight_ab", "weight_ba"),
+# Columns only a peer's reproduction fills (``--peer NAME``: concerted.detectors.qut and
+# .coortweet), by peer: the other runs leave them out of their files, and the reader puts them
+# back, null.
+PEER_ONLY: dict[str, dict[str, tuple[str, ...]]] = {
+    "qut": {"edges": ("weight_ab", "weight_ba")},
+    "coortweet": {
+        "edges": (
+            "weight_threshold",
+            "avg_time_delta",
+            "n_content_id",
+            "n_content_id_y",
+            "edge_symmetry_score",
+            "weight_fast",
+            "weight_threshold_fast",
+        ),
+    },
 }
 _DUCKDB_TYPES = {
     pa.string(): "VARCHAR",
@@ -304,22 +343,23 @@ def conform(name: str, table: pa.Table) -> pa.Table:
 
 
 def file_columns(
-    name: str, *, tested: bool = True, stored: bool = False, peer: bool = False
+    name: str, *, tested: bool = True, stored: bool = False, peer: str | bool | None = None
 ) -> list[str]:
     """The columns a results file of table ``name`` holds: all of them, but those of
     :data:`TESTED_ONLY` when the run tested nothing, those of :data:`STORE_ONLY` when it
-    did not read an evidence store (``stored``) and those of :data:`PEER_ONLY` when it did not
-    reproduce a peer (``peer``)."""
+    did not read an evidence store (``stored``), and those of :data:`PEER_ONLY` but the ones
+    of ``peer`` (the registry key of the peer a run reproduced; ``True``: every peer's)."""
     left_out = set() if tested else set(TESTED_ONLY.get(name, ()))
     if not stored:
         left_out |= set(STORE_ONLY.get(name, ()))
-    if not peer:
-        left_out |= set(PEER_ONLY.get(name, ()))
+    for key, tables in PEER_ONLY.items():
+        if peer is not True and key != peer:
+            left_out |= set(tables.get(name, ()))
     return [c for c in _table_schema(name).names if c not in left_out]
 
 
 def file_schema(
-    name: str, *, tested: bool = True, stored: bool = False, peer: bool = False
+    name: str, *, tested: bool = True, stored: bool = False, peer: str | bool | None = None
 ) -> pa.Schema:
     """The schema of ``name``.parquet: :func:`file_columns`, times as UTC timestamps."""
     schema = _plain(_table_schema(name))
@@ -332,7 +372,12 @@ def file_schema(
 
 
 def for_file(
-    name: str, table: pa.Table, *, tested: bool = True, stored: bool = False, peer: bool = False
+    name: str,
+    table: pa.Table,
+    *,
+    tested: bool = True,
+    stored: bool = False,
+    peer: str | bool | None = None,
 ) -> pa.Table:
     """``table`` (conforming to the contract) with the columns its file holds."""
     return table.select(file_columns(name, tested=tested, stored=stored, peer=peer))

@@ -8,9 +8,14 @@ from importlib.metadata import entry_points
 from ..errors import ParameterError
 from .base import Detector, Findings
 from .co_action import CoAction
+from .coortweet import CooRTweet
 from .qut import Qut
 
-BUILTIN: dict[str, type[Detector]] = {CoAction.name: CoAction, Qut.name: Qut}
+BUILTIN: dict[str, type[Detector]] = {
+    CoAction.name: CoAction,
+    Qut.name: Qut,
+    CooRTweet.name: CooRTweet,
+}
 
 
 def registry() -> dict[str, type[Detector]]:
@@ -30,4 +35,4 @@ def get_detector(name: str, **params) -> Detector:
     return known[key](**params)
 
 
-__all__ = ["Detector", "Findings", "CoAction", "Qut", "registry", "get_detector"]
+__all__ = ["Detector", "Findings", "CoAction", "CooRTweet", "Qut", "registry", "get_detector"]
