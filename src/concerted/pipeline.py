@@ -22,7 +22,7 @@ from .detectors import CoAction, Detector, Findings
 from .engines import Engine, default_engine
 from .engines.base import member_table
 from .errors import ParameterError
-from .groups import groups_from_pairs, number_groups, with_groups
+from .groups import MIN_GROUP_WEIGHT, groups_from_pairs, number_groups, with_groups
 from .schema import Log
 from .significance import MAX_LOG10
 from .sources import describe_sources, missing_source_note
@@ -181,19 +181,31 @@ def check_min_group_size(min_group_size: int | None) -> None:
 
 
 def _lone_pairs(edges: pa.Table, membership: dict[str, int], min_size: int) -> list[str]:
-    """A note on the coordinated pairs whose accounts are in no reported group, if any."""
+    """A note on the coordinated pairs whose accounts are in no reported group, if any: those
+    that a smaller ``--min-group-size`` would group, and those that co-acted on too few objects
+    (fewer than :data:`~concerted.groups.MIN_GROUP_WEIGHT`) to form a group at all."""
     grouped = pa.array(list(membership), pa.string())
     outside = pc.and_(
         pc.invert(pc.is_in(edges["actor"], value_set=grouped)),
         pc.invert(pc.is_in(edges["actor_y"], value_set=grouped)),
     )
-    lone = pc.sum(outside.cast(pa.int64())).as_py()
-    if not lone:
-        return []
-    return [
-        f"{lone:,} coordinated pair(s) of accounts in no group of {min_size} or more: "
-        "edges.csv lists them with an empty group (--min-group-size 2 makes them groups)"
-    ]
+    once = pc.less(edges["weight"], MIN_GROUP_WEIGHT)
+    lone = pc.sum(pc.and_(outside, pc.invert(once)).cast(pa.int64())).as_py()
+    weak = pc.sum(pc.and_(outside, once).cast(pa.int64())).as_py()
+    notes = []
+    if lone:
+        notes.append(
+            f"{lone:,} coordinated pair(s) of accounts in no group of {min_size} or more: "
+            "edges.csv lists them with an empty group"
+            + (" (--min-group-size 2 makes them groups)" if min_size > 2 else "")
+        )
+    if weak:
+        notes.append(
+            f"{weak:,} coordinated pair(s) of weight below {MIN_GROUP_WEIGHT} are in no group: "
+            f"groups are built from pairs that acted together {MIN_GROUP_WEIGHT} times or more "
+            "(acting together once is what crowds do); edges.csv lists them with an empty group"
+        )
+    return notes
 
 
 def _actor_table(

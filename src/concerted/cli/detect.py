@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..detectors import CoAction
+from ..detectors import get_detector
+from ..errors import ParameterError
 from ..safetext import printable
 from .options import (
     Progress,
@@ -72,6 +73,36 @@ def register(cli: click.Group) -> None:
     "window. Default 100.",
 )
 @click.option(
+    "--peer",
+    type=click.Choice(["qut", "coortweet"]),
+    help="Reproduce a peer tool's network exactly (classic, no test): qut = "
+    "coordination-network-toolkit's directed weights (--window-seconds, --min-repeat as its "
+    "--min_edge_weight), coortweet = CooRTweet's detect_groups and generate_coordinated_network "
+    "(--window-seconds, --min-participation, --edge-weight-quantile, --subgraph). Defaults are "
+    "the peer's. See docs/peers/.",
+)
+@click.option(
+    "--min-participation",
+    type=int,
+    help="--peer coortweet: least coordinated shares an account needs (CooRTweet's default 2).",
+)
+@click.option(
+    "--edge-weight-quantile",
+    type=float,
+    help="--peer coortweet: edges above this quantile of weight are marked (default 0.5).",
+)
+@click.option(
+    "--subgraph",
+    type=click.IntRange(0, 3),
+    help="--peer coortweet: 0 every edge (default), 1 the marked edges, 2 the marked edges of "
+    "the fast network, 3 those and their neighbours (2 and 3 need --fast-window-seconds).",
+)
+@click.option(
+    "--fast-window-seconds",
+    type=float,
+    help="--peer coortweet: the faster window of CooRTweet's flag_speed_share.",
+)
+@click.option(
     "--min-group-size",
     type=int,
     help="Smallest group reported. Default 3 with significance on (a lone significant pair stays "
@@ -109,6 +140,11 @@ def detect(
     alpha,
     max_bucket_events,
     crowd_partners,
+    peer,
+    min_participation,
+    edge_weight_quantile,
+    subgraph,
+    fast_window_seconds,
     min_group_size,
     engine_name,
     reveal,
@@ -129,18 +165,32 @@ def detect(
       concerted detect tweets.csv.gz --map actor=account_id --map time=timestamp_share
       concerted detect posts.csv --object-columns url_id,hashtag_id --window-seconds 30
       concerted detect tweets.csv --window-seconds 60 --min-repeat 1 --no-significance
+      concerted detect tweets.csv --peer coortweet --min-participation 2
       concerted detect --store project/ --deleted-within-hours 48
     """
     from ..jobs import run_detect
 
-    detector = CoAction(
-        window_seconds=window_seconds,
-        min_repeat=min_repeat,
-        significance=significance,
-        alpha=alpha,
-        max_bucket_events=max_bucket_events,
-        crowd_partners=crowd_partners,
-    )
+    given = {  # the options given: the detector refuses those it does not take
+        "window_seconds": window_seconds,
+        "min_repeat": min_repeat,
+        "alpha": alpha,
+        "max_bucket_events": max_bucket_events,
+        "crowd_partners": crowd_partners,
+        "min_participation": min_participation,
+        "edge_weight_quantile": edge_weight_quantile,
+        "subgraph": subgraph,
+        "fast_window_seconds": fast_window_seconds,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    for option in ("min_participation", "edge_weight_quantile", "subgraph", "fast_window_seconds"):
+        if option in given and peer != "coortweet":
+            raise ParameterError(
+                f"--{option.replace('_', '-')} applies with --peer coortweet only."
+            )
+    if peer is None:
+        detector = get_detector("co_action", significance=significance, **given)
+    else:
+        detector = get_detector(peer, **given)
     result, run_id = run_detect(
         file,
         out_dir,
