@@ -37,6 +37,8 @@ SAMPLE_BYTES = 1 << 20
 # Canonical columns an importer's select gives (``url`` becomes ``object``).
 OUTPUT = ("actor", "action", "object", "url", "time", "text", "source", "language", "__row")
 _MAX_SHOWN = 5
+# The largest record (a line, an array's element) read without retrying: DuckDB's default.
+_RECORD_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,19 @@ class Importer:
                     raw = raw.append_column(column, pa.nulls(raw.num_rows, pa.string()))
             con.register("raw", raw)
         else:
-            con.sql(
-                f"CREATE VIEW raw AS SELECT row_number() OVER () AS __row, * FROM {self._json(source)}"
-            )
+            self._json_view(con, source, _RECORD_BYTES)
         try:
-            table = con.sql(self.select).to_arrow_table()
+            try:
+                table = con.sql(self.select).to_arrow_table()
+            except duckdb.InvalidInputException as exc:
+                # A record larger than a line's allowance: the file is one document (a Telegram
+                # export, an API page saved as is). Only then is the reader's buffer sized to
+                # the file: DuckDB allocates it up front, twice over, for every file.
+                if self.container == "csv" or "maximum_object_size" not in str(exc):
+                    raise
+                largest = max(f.stat().st_size for f in source.files)
+                self._json_view(con, source, 4 * largest)
+                table = con.sql(self.select).to_arrow_table()
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:  # the file's
             raise SchemaError(
                 f"{explain_read_error(source.name, 'JSON', str(exc))} (read as {self.title}; "
@@ -159,15 +169,16 @@ class Importer:
             raise SchemaError(f"{source.name} holds no action (read as {self.title}).")
         return self._finish(table, source.name)
 
-    def _json(self, source: Input) -> str:
+    def _json_view(self, con: duckdb.DuckDBPyConnection, source: Input, object_bytes: int) -> None:
+        """``raw``: the declared fields of ``source``'s records, numbered, read with objects of
+        up to ``object_bytes`` (at least :data:`_RECORD_BYTES`)."""
         files = "[" + ", ".join(literal(str(f)) for f in source.files) + "]"
         columns = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in self.fields.items())
-        largest = max(f.stat().st_size for f in source.files)
-        return (
+        con.sql(
+            "CREATE OR REPLACE VIEW raw AS SELECT row_number() OVER () AS __row, * FROM "
             f"read_json({files}, format='auto', columns={{{columns}}}, "
             f"compression={literal(compression(source.files[0]))}, "
-            # One document may be the whole file (a Telegram export, an API page saved as is).
-            f"maximum_object_size={max(16 << 20, 4 * largest)})"
+            f"maximum_object_size={max(_RECORD_BYTES, object_bytes)})"
         )
 
     def _finish(self, table: pa.Table, name: str) -> pa.Table:
