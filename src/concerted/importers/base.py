@@ -146,20 +146,19 @@ class Importer:
                 if column not in raw.column_names:
                     raw = raw.append_column(column, pa.nulls(raw.num_rows, pa.string()))
             con.register("raw", raw)
-        else:
-            self._json_view(con, source, _RECORD_BYTES)
         try:
-            try:
-                table = con.sql(self.select).to_arrow_table()
-            except duckdb.InvalidInputException as exc:
-                # A record larger than a line's allowance: the file is one document (a Telegram
-                # export, an API page saved as is). Only then is the reader's buffer sized to
-                # the file: DuckDB allocates it up front, twice over, for every file.
-                if self.container == "csv" or "maximum_object_size" not in str(exc):
-                    raise
-                largest = max(f.stat().st_size for f in source.files)
-                self._json_view(con, source, 4 * largest)
-                table = con.sql(self.select).to_arrow_table()
+            if self.container != "csv":
+                try:
+                    self._json_table(con, source, _RECORD_BYTES)
+                except duckdb.InvalidInputException as exc:
+                    # A record larger than a line's allowance: the file is one document (a
+                    # Telegram export, an API page saved as is). Only then is the reader's
+                    # buffer sized to the file: DuckDB allocates it up front, for every file.
+                    if "maximum_object_size" not in str(exc):
+                        raise
+                    largest = max(f.stat().st_size for f in source.files)
+                    self._json_table(con, source, 4 * largest)
+            table = con.sql(self.select).to_arrow_table()
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:  # the file's
             raise SchemaError(
                 f"{explain_read_error(source.name, 'JSON', str(exc))} (read as {self.title}; "
@@ -169,13 +168,15 @@ class Importer:
             raise SchemaError(f"{source.name} holds no action (read as {self.title}).")
         return self._finish(table, source.name)
 
-    def _json_view(self, con: duckdb.DuckDBPyConnection, source: Input, object_bytes: int) -> None:
+    def _json_table(self, con: duckdb.DuckDBPyConnection, source: Input, object_bytes: int) -> None:
         """``raw``: the declared fields of ``source``'s records, numbered, read with objects of
-        up to ``object_bytes`` (at least :data:`_RECORD_BYTES`)."""
+        up to ``object_bytes`` (at least :data:`_RECORD_BYTES`). A table, not a view: a select
+        reads ``raw`` several times (tweets, the authors in ``includes``, links), and a view
+        would parse the JSON again each time."""
         files = "[" + ", ".join(literal(str(f)) for f in source.files) + "]"
         columns = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in self.fields.items())
         con.sql(
-            "CREATE OR REPLACE VIEW raw AS SELECT row_number() OVER () AS __row, * FROM "
+            "CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () AS __row, * FROM "
             f"read_json({files}, format='auto', columns={{{columns}}}, "
             f"compression={literal(compression(source.files[0]))}, "
             f"maximum_object_size={max(_RECORD_BYTES, object_bytes)})"
