@@ -22,7 +22,7 @@ Method
    Pages are serialised with ``json.dumps`` in two worker processes.
 2. Planted network (as ``tests/importers/planted.py``): one account posts 12 times, two hours
    apart; six bots retweet each post within 4 s of each other, half a minute to half an hour
-   after it; 200 fans retweet 4 of its posts each, a minute to 6 hours after them (without
+   after it; 200 fans make 4 retweets of its posts each, a minute to 6 hours after them (without
    them, on a 20 MB file, the default mode flagged nobody: the boss had no audience to judge
    the bots against). The bots and the boss also act organically, as any account.
 3. Each step runs in a child process started from a small launcher (``bench_coaction``'s
@@ -130,7 +130,7 @@ def plan_tweets(n: int, seed: int) -> dict[str, np.ndarray]:
     boss_when = START + 3600 + 7200 * np.arange(12)
     trigger = boss_when + rng.uniform(30, 1800, 12)
     bot_when = (trigger[:, None] + rng.uniform(0, 4, (12, len(BOTS)))).ravel()
-    # Its organic audience, as planted.py's: 200 fans each retweet 4 of the posts at their pace.
+    # Its organic audience, as in planted.py: 200 fans make 4 retweets of its posts each.
     fans = rng.choice(np.setdiff1d(np.arange(N_ACCOUNTS), [BOSS, *BOTS]), FANS, replace=False)
     fan_post = rng.integers(0, 12, (FANS, 4)).ravel()
     fan_when = boss_when[fan_post] + rng.uniform(60, 6 * 3600, fan_post.size)
