@@ -35,6 +35,23 @@ def test_reads_a_saved_api_page():
     assert log.notes[0].endswith("was read as X/Twitter API v2 JSON (--format twitter-v2)")
 
 
+def test_reads_a_saved_page_larger_than_a_record_allowance(tmp_path):
+    # Records are first read with DuckDB's 16 MB allowance (a buffer sized to the whole file
+    # made a 1 GB file of pages run out of memory); a page saved as one 20 MB document is read
+    # again with room for the file.
+    page = json.loads((DATA / "twitter_v2_page.json").read_text())
+    tweet = page["data"][0]
+    page["data"] = [
+        {**tweet, "id": str(i), "text": "x" * 200, "entities": {}} for i in range(60_000)
+    ]
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page, indent=2))
+    assert path.stat().st_size > 16 << 20
+    # Its first record does not fit in the 1 MB sample, so the format is named.
+    log = load_log(path, format="twitter-v2")
+    assert sorted(log.table["object"].to_pylist()) == sorted(str(i) for i in range(60_000))
+
+
 def test_reads_twarc2_flattened_tweets_one_per_line():
     log = load_log(DATA / "twitter_v2_twarc.jsonl")
     t = 1651392000.0  # 2022-05-01T08:00:00Z

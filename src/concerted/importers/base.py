@@ -38,6 +38,8 @@ SAMPLE_BYTES = 1 << 20
 # Canonical columns an importer's select gives (``url`` becomes ``object``).
 OUTPUT = ("actor", "action", "object", "url", "time", "text", "source", "language", "__row")
 _MAX_SHOWN = 5
+# The largest record (a line, an array's element) read without retrying: DuckDB's default.
+_RECORD_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -138,11 +140,23 @@ class Importer:
         """The canonical rows of ``source`` (text columns, times still as the file writes
         them): :data:`OUTPUT`, ``object`` filled from ``url`` where the row is a link."""
         con = connect()
-        # A view: DuckDB reads, as it streams through the file, only the columns or fields the
-        # select uses; only the canonical rows are ever held.
-        con.sql(f"CREATE VIEW raw AS {self._raw(con, source)}")
         kind = "CSV" if self.container == "csv" else "JSON"
+        if self.container == "csv":
+            # A view: DuckDB reads, as it streams through the file, only the columns the select
+            # uses; only the canonical rows are ever held.
+            con.sql(f"CREATE VIEW raw AS {self._csv(con, source)}")
         try:
+            if self.container != "csv":
+                try:
+                    self._json_table(con, source, _RECORD_BYTES)
+                except duckdb.InvalidInputException as exc:
+                    # A record larger than a line's allowance: the file is one document (a
+                    # Telegram export, an API page saved as is). Only then is the reader's
+                    # buffer sized to the file: DuckDB allocates it up front, for every file.
+                    if "maximum_object_size" not in str(exc):
+                        raise
+                    largest = max(f.stat().st_size for f in source.files)
+                    self._json_table(con, source, 4 * largest)
             table = con.sql(self.select).to_arrow_table()
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:  # the file's
             raise SchemaError(
@@ -153,12 +167,9 @@ class Importer:
             raise SchemaError(f"{source.name} holds no action (read as {self.title}).")
         return self._finish(table, source.name)
 
-    def _raw(self, con: duckdb.DuckDBPyConnection, source: Input) -> str:
-        """The query of ``raw``: the record number ``__row`` and the file's columns (CSV: as
-        text, lower-cased, the ``optional`` ones null where the file has none) or its declared
-        fields (JSON)."""
-        if self.container != "csv":
-            return f"SELECT row_number() OVER () AS __row, * FROM {self._json(source)}"
+    def _csv(self, con: duckdb.DuckDBPyConnection, source: Input) -> str:
+        """The query of ``raw`` for a CSV: the record number ``__row`` and the file's columns as
+        text, lower-cased, the ``optional`` ones null where the file has none."""
         for file in source.files:
             check_text(file, source.file_name(file), "csv")
         scan = csv_sql(source)
@@ -168,15 +179,18 @@ class Importer:
         columns += [f"NULL::VARCHAR AS {identifier(c)}" for c in self.optional if c not in lower]
         return f"SELECT row_number() OVER () AS __row, {', '.join(columns)} FROM ({scan})"
 
-    def _json(self, source: Input) -> str:
+    def _json_table(self, con: duckdb.DuckDBPyConnection, source: Input, object_bytes: int) -> None:
+        """``raw``: the declared fields of ``source``'s records, numbered, read with objects of
+        up to ``object_bytes`` (at least :data:`_RECORD_BYTES`). A table, not a view: a select
+        reads ``raw`` several times (tweets, the authors in ``includes``, links), and a view
+        would parse the JSON again each time."""
         files = "[" + ", ".join(literal(str(f)) for f in source.files) + "]"
         columns = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in self.fields.items())
-        largest = max(f.stat().st_size for f in source.files)
-        return (
+        con.sql(
+            "CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () AS __row, * FROM "
             f"read_json({files}, format='auto', columns={{{columns}}}, "
             f"compression={literal(compression(source.files[0]))}, "
-            # One document may be the whole file (a Telegram export, an API page saved as is).
-            f"maximum_object_size={max(16 << 20, 4 * largest)})"
+            f"maximum_object_size={max(_RECORD_BYTES, object_bytes)})"
         )
 
     def _finish(self, table: pa.Table, name: str) -> pa.Table:
