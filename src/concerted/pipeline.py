@@ -155,7 +155,7 @@ def detect(
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
     summary["min_group_size"] = min_group_size
     summary["notes"] += _lone_pairs(edges, membership, min_group_size)
-    summary["notes"] += missing_source_note(log)
+    summary["notes"] += missing_source_note(log, findings.params.get("object_sources"))
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
 
 

@@ -127,7 +127,7 @@ def infer_sources(log: Log) -> tuple[Log, str]:
     return replace(log, table=table.set_column(column, "source", source)), ", else ".join(found)
 
 
-def missing_source_note(log: Log) -> list[str]:
+def missing_source_note(log: Log, how: str | None = None) -> list[str]:
     """A note when the log names no object's author (:func:`infer_sources` finds none) but many
     actions look like reshares (an ``action`` such as ``retweet``) of posts it does not hold (the
     first action on them is a reshare too): the first actor on such a post is a random fan, and
@@ -140,11 +140,13 @@ def missing_source_note(log: Log) -> list[str]:
     '5 of 5 actions (100 %) look like reshare'
 
     Reshares whose text names the author (``RT @x: ...``) need no note: :func:`infer_sources`
-    reads it there.
+    reads it there. ``how`` is what :func:`infer_sources` said of ``log`` if it ran already (a
+    detector's ``object_sources``): it is not run again.
     """
     n = len(log)
-    log, _ = infer_sources(log)
-    if not n or log.has("source"):
+    if how is None:
+        _, how = infer_sources(log)
+    if not n or how != "first actor":
         return []
     table = log.table
     looks = pc.fill_null(pc.is_in(pc.utf8_lower(table["action"]), pa.array(RESHARE_ACTIONS)), False)
