@@ -129,6 +129,10 @@ format_option = click.option(
 
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 
+port_option = click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port."
+)
+
 host_option = click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
 )

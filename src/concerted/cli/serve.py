@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..extras import requires_extra
-from .options import friendly_errors, host_option
+from .options import friendly_errors, host_option, port_option
 
 
 def register(cli: click.Group) -> None:
@@ -18,7 +18,7 @@ def register(cli: click.Group) -> None:
 
 @click.group(invoke_without_command=True)
 @host_option
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@port_option
 @click.option(
     "--project",
     "project_dir",

@@ -19,6 +19,7 @@ from ...cli.options import (
     max_input_option,
     out_option,
     parse_map,
+    port_option,
     reveal_option,
     venue_postcode_option,
 )
@@ -133,7 +134,7 @@ def signups(
 
 @click.command("signups")
 @host_option
-@click.option("--port", type=int, default=8000, show_default=True)
+@port_option
 @click.option(
     "--state",
     "state_path",
