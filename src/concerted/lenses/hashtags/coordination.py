@@ -19,8 +19,10 @@ def coordinated_groups(actors: list[str], times: list[float], texts: list[str | 
     """Account -> group number (1, 2, ... by the core's ranking) for the accounts the core finds
     coordinated among these posts; accounts in no group are left out.
 
+    >>> import random
+    >>> rng = random.Random(1)
     >>> actors = [f"n{i}" for i in range(20)] * 5
-    >>> times = [1000.0 * k + (7 * i) % 30 for k in range(5) for i in range(20)]
+    >>> times = [1000.0 * k + rng.uniform(0, 30) for k in range(5) for i in range(20)]
     >>> texts = [f"stan https://v.example/{k}" for k in range(5) for i in range(20)]
     >>> groups = coordinated_groups(actors, times, texts)
     >>> len(groups), set(groups.values())

@@ -105,7 +105,7 @@ def check_params(**params) -> dict:
     concerted.errors.ParameterError: flooded_share must be a number from 0.0 to 1.0. Got 2.
     """
     out = {}
-    for name, value in params.items():
+    for name in params:
         if name not in PARAMS:
             raise ParameterError(f"Unknown parameter {name!r}. Choose from {', '.join(PARAMS)}.")
     for name, (default, low, high) in PARAMS.items():
@@ -228,7 +228,9 @@ def find_takeovers(
         "input": log.source,
         "posts": int(len(set(posts["row"].to_pylist()))) if posts.num_rows else 0,
         "hashtag_uses": posts.num_rows,
-        "hashtags": int(pa.compute.count_distinct(posts["hashtag"]).as_py()) if posts.num_rows else 0,
+        "hashtags": int(pa.compute.count_distinct(posts["hashtag"]).as_py())
+        if posts.num_rows
+        else 0,
         "hashtags_judged": len(rows),
         "takeovers": len(taken),
         "spikes": sum(r["verdict"] == "spike" for r in rows),
@@ -267,9 +269,9 @@ def hashtag_posts(log: Log) -> pa.Table:
     """
     con = connect()
     con.register("log", log.table.select(["actor", "object", "time", "text", "row"]))
-    tagged = con.sql(
-        "SELECT count(*) FROM log WHERE starts_with(object, 'hashtag:')"
-    ).fetchall()[0][0]
+    tagged = con.sql("SELECT count(*) FROM log WHERE starts_with(object, 'hashtag:')").fetchall()[
+        0
+    ][0]
     # Objects ``hashtag:#tag`` where there are any; else the objects are the hashtags (a
     # column of them), typed or not (``hashtag_id:tag``, ``#Tag``, ``tag``).
     where = "WHERE starts_with(object, 'hashtag:')" if tagged else ""
@@ -466,10 +468,14 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
         detail["before"] = _examples(t, np.arange(base_n)[::-1], repeats=False)
     if found is None:
         if peak is not None:
-            b = peak[1]
-            lo, hi = int(t.bin_start[b]), int(t.bin_start[b + 1])
-            _, rate = t.baseline_rate(b)
-            _period_figures(row, t, lo, hi, t.time_of(b), rate, 1, hi - lo)
+            first, last = _spike_bins(t, peak[1])
+            lo, hi = int(t.bin_start[first]), int(t.bin_start[last + 1])
+            before, rate = t.baseline_rate(first)
+            _period_figures(row, t, lo, hi, t.time_of(first), rate, last - first + 1, hi - lo)
+            row["baseline_posts"] = before
+            row["baseline_actors"] = int(len(np.unique(t.actor[:before])))
+            timeline["baseline_end"] = t.time_of(first)
+            detail["before"] = _examples(t, np.arange(before)[::-1], repeats=False)
             flood_share = row["share_flooded"]
             row["share_flooded"] = 0.0  # no flooders: the peak's flood-like posts, in confidence
             row["confidence"] = round(0.5 * min(1.0, flood_share / p["flooded_share"]) * 0.99, 3)
@@ -483,7 +489,9 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
     for i in np.flatnonzero(newcomer):
         by_actor.setdefault(int(t.actor[lo + i]), []).append(int(i))
     chosen = {
-        a: idx for a, idx in by_actor.items() if off[idx].sum() >= 1 and 2 * off[idx].sum() >= len(idx)
+        a: idx
+        for a, idx in by_actor.items()
+        if off[idx].sum() >= 1 and 2 * off[idx].sum() >= len(idx)
     }
     flooder_posts = np.zeros(hi - lo, bool)
     for idx in chosen.values():
@@ -539,6 +547,19 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
     detail["after"] = _examples(t, lo + np.flatnonzero(flooder_posts), repeats=True)
     detail["groups"] = _group_lists(flooders)
     return row, flooders, detail
+
+
+def _spike_bins(t: _Tag, peak: int) -> tuple[int, int]:
+    """The bins around the busiest one that stay at ``min_volume_ratio`` times the baseline
+    before the busiest (the spike the figures of a hashtag not taken over describe)."""
+    _, rate = t.baseline_rate(peak)
+    floor = max(t.p["min_bin_posts"], t.p["min_volume_ratio"] * rate)
+    first, last = peak, peak
+    while first > 0 and t.counts[first - 1] >= floor:
+        first -= 1
+    while last + 1 < t.n_bins and t.counts[last + 1] >= floor:
+        last += 1
+    return first, last
 
 
 def _period_figures(row, t: _Tag, lo, hi, threshold, rate, n_bins, n) -> None:
