@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -228,3 +229,35 @@ def test_cli_hashtags_refuses_a_bad_option(posts_csv, tmp_path):
     )
     assert result.exit_code == 1
     assert "flooded_share must be a number from 0.0 to 1.0. Got 2.0." in result.output
+
+
+@pytest.mark.slow
+def test_web_runs_hashtags_like_detect(posts_csv, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from concerted.web import create_app
+
+    c = TestClient(create_app(tmp_path / "project"), base_url="http://127.0.0.1")
+    write = {"X-Concerted": "1"}
+    r = c.put("/api/uploads/posts.csv", content=posts_csv.read_bytes(), headers=write)
+    assert r.status_code == 201, r.text
+    r = c.post(
+        "/api/runs",
+        json={"command": "hashtags", "input": "posts.csv", "options": "--bin-seconds 600"},
+        headers=write,
+    )
+    assert r.status_code == 201, r.text
+    run = r.json()["id"]
+    for _ in range(600):
+        info = c.get(f"/api/runs/{run}").json()
+        if info["status"] != "running":
+            break
+        time.sleep(0.2)
+    assert info["status"] == "done", info
+    assert info["summary"]["takeovers"] == 1
+    assert c.get(f"/runs/{run}").status_code == 200
+    flooders = c.get(f"/runs/{run}/files/flooders.csv")
+    assert flooders.status_code == 200 and "'=cmd" in flooders.text
+    report = c.get(f"/runs/{run}/files/report.html")
+    assert report.status_code == 200 and "taken over" in report.text
+    c.app.state.project.close()
