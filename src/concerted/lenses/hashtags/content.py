@@ -29,19 +29,30 @@ _URL = re.compile(PATTERNS["urls"])
 _TAG = re.compile(PATTERNS["hashtags"])
 # Letters only (any script), three or more: numbers and one-letter noise are not a topic.
 _WORD = re.compile(r"[^\W\d_]{3,}")
+# Chinese and Japanese are written without spaces: a run of their characters is read as its
+# character pairs (a whole run would be a "word" no other post repeats, and every post of a
+# Japanese community would look off-topic).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def post_tokens(text: str | None, *, exclude: str | None = None) -> tuple[str, ...]:
     """The tokens of one post's text, in order of appearance, each once: words, then other
     hashtags (``#tag``, case-folded), then links (``url:host/path``). ``exclude`` is the hashtag
-    being studied (``#tag``), which every post of it carries and so says nothing."""
+    being studied (``#tag``), which every post of it carries and so says nothing.
+
+    >>> post_tokens("東京の雨 rain")
+    ('rain', '東京', '京の', 'の雨')
+    """
     if not text:
         return ()
     links = [f"url:{normalize_url(m.group())}" for m in _URL.finditer(text)]
     rest = _URL.sub(" ", text)
     tags = [m.group().casefold() for m in _TAG.finditer(rest)]
     rest = _TAG.sub(" ", rest)
+    pairs = [r[i : i + 2] for r in _CJK.findall(rest) for i in range(max(len(r) - 1, 1))]
+    rest = _CJK.sub(" ", rest)
     words = [w for w in (m.group().casefold() for m in _WORD.finditer(rest)) if w not in STOPWORDS]
+    words += pairs
     found = dict.fromkeys([*words, *(t for t in tags if t != exclude), *links])
     return tuple(found)
 

@@ -363,9 +363,10 @@ class _Tag:
     def flags(self, lo: int, hi: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:
         """For posts lo..hi-1 against the baseline before ``threshold``: newcomer, off-topic."""
         newcomer = self.first_use[self.actor[lo:hi]] >= threshold
-        sel = (self.post_of >= lo) & (self.post_of < hi)
-        on = self.established[self.token_of[sel]] < threshold
-        on_count = np.bincount(self.post_of[sel] - lo, weights=on, minlength=hi - lo)
+        # post_of is sorted: the tokens of posts lo..hi-1 are one slice of it.
+        a, b = np.searchsorted(self.post_of, (lo, hi))
+        on = self.established[self.token_of[a:b]] < threshold
+        on_count = np.bincount(self.post_of[a:b] - lo, weights=on, minlength=hi - lo)
         n = self.n_tokens[lo:hi]
         off = (n > 0) & (on_count < self.p["on_topic_share"] * n)
         return newcomer, off
