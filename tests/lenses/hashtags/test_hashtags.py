@@ -106,11 +106,26 @@ def test_find_takeovers_finds_the_flood_its_start_and_its_60_flooders():
     assert sorted(flooders["actor"].to_pylist()) == FLOODERS
     assert set(flooders["posts"].to_pylist()) == {3}
     assert set(flooders["off_topic_posts"].to_pylist()) == {3}
-    # The idols' own tags were born in the flood: their baseline is the flood's first rounds,
-    # and the same accounts posting the same again is steady, not a takeover.
+    # The idols' own tags were born in the flood: no baseline an hour before, not judged.
     assert rows["#jisoo"]["takeover"] is False
-    assert rows["#jisoo"]["verdict"] == "steady"
+    assert rows["#jisoo"]["verdict"] == "no baseline"
     assert result.summary["takeovers"] == 1
+
+
+def test_find_takeovers_starts_at_a_flood_that_swells_slowly():
+    early = [  # 6 more flooders from 13:45, too few a bin for a takeover on their own
+        {
+            "actor": f"e{i}",
+            "time": FLOOD - 20 * 60 + i * 100,
+            "text": f"stan {IDOLS[i % 4]} fancam https://media.example/fc{i % 5} #GardenClub",
+        }
+        for i in range(6)
+    ]
+    posts = sorted(_takeover_world() + early, key=lambda p: p["time"])
+    (tag, *_) = find_takeovers(_log(posts), coordination=False).hashtags.to_pylist()
+    assert tag["hashtag"] == "#gardenclub"
+    assert tag["takeover_start"] == FLOOD - 20 * 60  # 13:45, the first early flooder
+    assert tag["flooders"] == 66
 
 
 def test_find_takeovers_spares_an_organic_spike():

@@ -5,8 +5,9 @@ The method, per hashtag (each step is a figure in ``hashtags.csv``):
 
 1. **Bins.** The hashtag's posts are counted in bins of ``bin_seconds`` (10 minutes), aligned on
    the clock.
-2. **Baseline.** For a bin starting at time T, the baseline is everything the hashtag had before
-   T: who had used it (its community) and what they said (its vocabulary: the tokens of
+2. **Baseline.** For a bin, the baseline is everything the hashtag had before a time T,
+   ``baseline_lag_bins`` bins before the bin (an hour), so that a flood's first trickle is not
+   part of it: who had used it (its community) and what they said (its vocabulary: the tokens of
    :mod:`.content` that at least ``vocab_min_actors`` of its accounts had used).
 3. **A flooded bin** is judged against that baseline: at least ``min_bin_posts`` posts; a volume
    of at least ``min_volume_ratio`` times the baseline's posts per bin; and at least
@@ -15,7 +16,9 @@ The method, per hashtag (each step is a figure in ``hashtags.csv``):
    baseline's vocabulary).
 4. **A takeover** is the first run of ``min_run_bins`` consecutive flooded bins, all judged
    against the baseline before the run's first bin (so the flood never becomes its own
-   baseline). The run goes on while bins stay flooded (gaps of up to ``max_gap_bins`` bins).
+   baseline). The run goes on while bins stay flooded (gaps of up to ``max_gap_bins`` bins),
+   and starts earlier if the bins just before it already held a rising flood (at least two
+   flood posts and half the flooded share: a flood that swells slowly).
 5. **Flooders** are the newcomers whose posts in the takeover are mostly off-topic; the start is
    refined to the first flooder's first post. The core engine (:func:`concerted.detect`, with
    its significance test) then looks for coordinated groups among the newcomers, on the links
@@ -89,6 +92,7 @@ PARAMS = {  # name: (default, lowest allowed, highest allowed)
     "vocab_min_actors": (2, 1, None),
     "min_run_bins": (3, 1, None),
     "max_gap_bins": (2, 0, None),
+    "baseline_lag_bins": (6, 0, None),
     "spike_ratio": (5.0, 0.0, None),
 }
 
@@ -138,6 +142,7 @@ def find_takeovers(
     vocab_min_actors: int | None = None,
     min_run_bins: int | None = None,
     max_gap_bins: int | None = None,
+    baseline_lag_bins: int | None = None,
     spike_ratio: float | None = None,
     coordination: bool = True,
     progress: Callable[[str], None] | None = None,
@@ -171,9 +176,13 @@ def find_takeovers(
         Consecutive flooded bins that make a takeover (default 3: half an hour of 10-min bins).
     max_gap_bins
         Bins not flooded that a takeover may pause for before it ends (default 2).
+    baseline_lag_bins
+        A bin is judged against the baseline that ended this many bins before it (default 6:
+        an hour of 10-min bins), so a flood's vanguard, trickling in before the flood swells,
+        does not make the flood's words and accounts part of the baseline.
     spike_ratio
         A hashtag that is not taken over but whose busiest bin reaches this multiple of its
-        baseline is called a spike (default 5).
+        baseline, in a spell of at least ``min_posts`` posts, is called a spike (default 5).
     coordination
         Look for coordinated groups among each takeover's newcomers with the core engine.
     progress
@@ -205,6 +214,7 @@ def find_takeovers(
         vocab_min_actors=vocab_min_actors,
         min_run_bins=min_run_bins,
         max_gap_bins=max_gap_bins,
+        baseline_lag_bins=baseline_lag_bins,
         spike_ratio=spike_ratio,
     )
     say = progress or (lambda _message: None)
@@ -403,12 +413,15 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
     found = None  # (first bin, last bin, threshold, rate, mean flood share)
     peak = None  # (ratio, bin) of the busiest bin judged
     judged_any = False
-    for b in range(t.n_bins):
-        before, rate = t.baseline_rate(b)
-        if before < p["min_baseline_posts"] or t.counts[b] < p["min_bin_posts"]:
-            continue
+    # Only bins with enough posts, after enough history, are judged (most bins of a long
+    # timeline are neither: skipped without a Python step each).
+    lag = p["baseline_lag_bins"]
+    base_bin = np.maximum(np.arange(t.n_bins) - lag, 0)  # a bin's baseline ends lag bins before
+    judged = (t.bin_start[base_bin] >= p["min_baseline_posts"]) & (t.counts >= p["min_bin_posts"])
+    for b in np.flatnonzero(judged).tolist():
+        _, rate = t.baseline_rate(int(base_bin[b]))
         judged_any = True
-        threshold = t.time_of(b)
+        threshold = t.time_of(int(base_bin[b]))
         ok, s = t.flooded(b, threshold, rate)
         if peak is None or s["ratio"] > peak[0]:
             peak = (s["ratio"], b)
@@ -430,7 +443,8 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
                 else:
                     gap += 1
                 c += 1
-            found = (b, last, threshold, rate, float(np.mean(shares)))
+            first, threshold = _ramp(t, b)
+            found = (first, last, threshold, rate, float(np.mean(shares)))
             break
     baseline_end = found[2] if found else (t.time_of(peak[1]) if peak else None)
     base_n = int(np.searchsorted(t.times, baseline_end)) if baseline_end is not None else 0
@@ -480,7 +494,9 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
             flood_share = row["share_flooded"]
             row["share_flooded"] = 0.0  # no flooders: the peak's flood-like posts, in confidence
             row["confidence"] = round(0.5 * min(1.0, flood_share / p["flooded_share"]) * 0.99, 3)
-            row["verdict"] = "spike" if peak[0] >= p["spike_ratio"] else "steady"
+            # A spike is a spell of posts, not one busy bin of a quiet hashtag.
+            spike = peak[0] >= p["spike_ratio"] and hi - lo >= p["min_posts"]
+            row["verdict"] = "spike" if spike else "steady"
             detail["after"] = _examples(t, np.arange(lo, hi), repeats=True)
         return row, [], detail
     first, last, threshold, rate, mean_share = found
@@ -548,6 +564,25 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
     detail["after"] = _examples(t, lo + np.flatnonzero(flooder_posts), repeats=True)
     detail["groups"] = _group_lists(flooders)
     return row, flooders, detail
+
+
+def _ramp(t: _Tag, first: int) -> tuple[int, float]:
+    """The takeover's first bin moved back over the bins just before it where the flood was
+    already rising (at least 2 flood posts, half the flooded share, judged each against the
+    baseline before it), so that the first flooders count as newcomers, not as the baseline.
+    Returns the first bin and its start time."""
+    while first > 0:
+        b = first - 1
+        lo, hi = int(t.bin_start[b]), int(t.bin_start[b + 1])
+        base = max(b - t.p["baseline_lag_bins"], 0)
+        if t.bin_start[base] < t.p["min_baseline_posts"] or hi == lo:
+            break
+        newcomer, off = t.flags(lo, hi, t.time_of(base))
+        flood = int((newcomer & off).sum())
+        if flood < 2 or flood < 0.5 * t.p["flooded_share"] * (hi - lo):
+            break
+        first = b
+    return first, t.time_of(first)
 
 
 def _spike_bins(t: _Tag, peak: int) -> tuple[int, int]:
