@@ -154,6 +154,22 @@ def test_find_takeovers_spares_an_organic_spike():
     assert result.flooders.num_rows == 0
 
 
+def test_find_takeovers_spares_a_viral_reshare_of_the_community():
+    viral = [  # 80 newcomers reshare one community post with words the tag never had
+        {
+            "actor": f"n{i:02d}",
+            "time": FLOOD + 30 * i,
+            "text": "RT @c03: hailstorm shredded everything, insurance claims tomorrow #GardenClub",
+        }
+        for i in range(80)
+    ]
+    posts = sorted(_community(FLOOD + 7200) + viral, key=lambda p: p["time"])
+    (tag,) = find_takeovers(_log(posts)).hashtags.to_pylist()
+    assert tag["takeover"] is False
+    assert tag["verdict"] == "spike"
+    assert tag["drift"] == 0.0
+
+
 def test_find_takeovers_refuses_bad_parameters():
     with pytest.raises(ParameterError, match="bin_seconds must be a number from 1.0"):
         find_takeovers(_log(_community(DAY0 + 86400)), bin_seconds=0)

@@ -13,7 +13,8 @@ The method, per hashtag (each step is a figure in ``hashtags.csv``):
    of at least ``min_volume_ratio`` times the baseline's posts per bin; and at least
    ``flooded_share`` of its posts *flood posts*, posts by accounts new to the hashtag (first
    use at or after T) that are off-topic (under ``on_topic_share`` of their tokens in the
-   baseline's vocabulary).
+   baseline's vocabulary, and not a reshare of a baseline account's post: the export's
+   ``source``, or a text starting ``RT @name:``).
 4. **A takeover** is the first run of ``min_run_bins`` consecutive flooded bins, all judged
    against the baseline before the run's first bin (so the flood never becomes its own
    baseline). The run goes on while bins stay flooded (gaps of up to ``max_gap_bins`` bins),
@@ -269,16 +270,17 @@ def find_takeovers(
 
 def hashtag_posts(log: Log) -> pa.Table:
     """One row per post and hashtag it carries: ``hashtag`` (``#tag``), ``actor``, ``time``,
-    ``text``, ``row``, sorted by hashtag and time.
+    ``text``, ``source`` (the account whose post it reshares, if any), ``row``, sorted by hashtag
+    and time.
 
     >>> from concerted import make_log
     >>> log = make_log([{"actor": "a", "object": "hashtag:#Tag", "time": 1.0, "text": "x"},
     ...                 {"actor": "a", "object": "url:x.org", "time": 1.0, "text": "x"}])
     >>> hashtag_posts(log).to_pylist()
-    [{'hashtag': '#tag', 'actor': 'a', 'time': 1.0, 'text': 'x', 'row': 1}]
+    [{'hashtag': '#tag', 'actor': 'a', 'time': 1.0, 'text': 'x', 'source': None, 'row': 1}]
     """
     con = connect()
-    con.register("log", log.table.select(["actor", "object", "time", "text", "row"]))
+    con.register("log", log.table.select(["actor", "object", "time", "text", "source", "row"]))
     tagged = con.sql("SELECT count(*) FROM log WHERE starts_with(object, 'hashtag:')").fetchall()[
         0
     ][0]
@@ -289,7 +291,11 @@ def hashtag_posts(log: Log) -> pa.Table:
     table = con.sql(
         f"""
         SELECT '#' || lower(ltrim({bare}, '#')) AS hashtag, any_value(actor) AS actor,
-               min(time) AS time, any_value(text) AS text, row
+               min(time) AS time, any_value(text) AS text,
+               -- whose post this one reshares: the export's source, else "RT @name:"
+               coalesce(nullif(any_value(source), any_value(actor)),
+                        nullif(regexp_extract(any_value(text), '^RT @([A-Za-z0-9_]+):', 1), ''))
+                 AS source, row
         FROM log {where}
         GROUP BY hashtag, row
         HAVING hashtag <> '#'
@@ -324,6 +330,12 @@ class _Tag:
         self.texts = part["text"].to_pylist()
         names, self.actor = np.unique(np.array(self.actor_names, dtype=object), return_inverse=True)
         self.names = names
+        # A reshare of the community's own post says what the community said: the account
+        # reshared, as an index of names (-1: none, or an account that never used the tag).
+        index = {str(n): i for i, n in enumerate(names)}
+        self.reshared = np.array(
+            [index.get(x, -1) if x else -1 for x in part["source"].to_pylist()], dtype=np.int64
+        )
         first = np.full(len(names), np.inf)
         np.minimum.at(first, self.actor, self.times)
         self.first_use = first  # per account: its first post with the tag
@@ -379,6 +391,10 @@ class _Tag:
         on_count = np.bincount(self.post_of[a:b] - lo, weights=on, minlength=hi - lo)
         n = self.n_tokens[lo:hi]
         off = (n > 0) & (on_count < self.p["on_topic_share"] * n)
+        shared = self.reshared[lo:hi]
+        from_community = shared >= 0
+        from_community[from_community] = self.first_use[shared[from_community]] < threshold
+        off &= ~from_community
         return newcomer, off
 
     def baseline_rate(self, b: int) -> tuple[int, float]:
