@@ -15,7 +15,17 @@ import concerted
 from concerted.cli import COMMAND_GROUPS, ENTRY_POINTS, CommandGroup, main, register_commands
 
 SRC = Path(concerted.__file__).parent
-COMMANDS = ["detect", "evaluate", "evidence", "ingest", "serve", "signups", "simulate", "verify"]
+COMMANDS = [
+    "detect",
+    "evaluate",
+    "evidence",
+    "hashtags",
+    "ingest",
+    "serve",
+    "signups",
+    "simulate",
+    "verify",
+]
 
 
 def test_cli_registers_every_command_group():

@@ -52,6 +52,7 @@ COMMAND_GROUPS: tuple[CommandGroup, ...] = (
     CommandGroup("concerted.cli.evaluate"),
     CommandGroup("concerted.cli.serve"),
     CommandGroup("concerted.cli.store"),
+    CommandGroup("concerted.lenses.hashtags.cli"),
     CommandGroup(
         "concerted.lenses.signups.cli", extra="signups", commands=("signups", "serve signups")
     ),

@@ -1,0 +1,660 @@
+"""Was a hashtag taken over? :func:`find_takeovers` tells a flood of outsiders posting something
+else from an organic spike, says when it started, how much of the volume it made and who did it.
+
+The method, per hashtag (each step is a figure in ``hashtags.csv``):
+
+1. **Bins.** The hashtag's posts are counted in bins of ``bin_seconds`` (10 minutes), aligned on
+   the clock.
+2. **Baseline.** For a bin, the baseline is everything the hashtag had before a time T,
+   ``baseline_lag_bins`` bins before the bin (an hour), so that a flood's first trickle is not
+   part of it: who had used it (its community) and what they said (its vocabulary: the tokens of
+   :mod:`.content` that at least ``vocab_min_actors`` of its accounts had used).
+3. **A flooded bin** is judged against that baseline: at least ``min_bin_posts`` posts; a volume
+   of at least ``min_volume_ratio`` times the baseline's posts per bin; and at least
+   ``flooded_share`` of its posts *flood posts*, posts by accounts new to the hashtag (first
+   use at or after T) that are off-topic (under ``on_topic_share`` of their tokens in the
+   baseline's vocabulary, and not a reshare of a baseline account's post: the export's
+   ``source``, or a text starting ``RT @name:``).
+4. **A takeover** is the first run of ``min_run_bins`` consecutive flooded bins, all judged
+   against the baseline before the run's first bin (so the flood never becomes its own
+   baseline). The run goes on while bins stay flooded (gaps of up to ``max_gap_bins`` bins),
+   and starts earlier if the bins just before it already held a rising flood (at least two
+   flood posts and half the flooded share: a flood that swells slowly).
+5. **Flooders** are the newcomers whose posts in the takeover are mostly off-topic; the start is
+   refined to the first flooder's first post. The core engine (:func:`concerted.detect`, with
+   its significance test) then looks for coordinated groups among the newcomers, on the links
+   and identical texts they share.
+
+An organic spike fails step 3 however large and fast it is: its posts come from the community,
+or are on the hashtag's topic. Confidence (0-1) is 0.5 and more for a takeover, rising with how
+far the flood share passes the threshold, how long the flood lasts, and how many flooders the
+core finds coordinated; under 0.5 (how close the busiest bin came) otherwise.
+
+Known limits: a hashtag needs ``min_baseline_posts`` posts before a flood to have a baseline (a
+hashtag born in a flood is not judged); a flood that copies the community's words is on topic by
+this measure; a flood whose posts hold no word, tag or link (the bare hashtag) has no content to
+judge and is not counted as off-topic.
+"""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from ... import __version__
+from ...errors import ParameterError
+from ...schema import Log
+from ...sql import connect
+from .content import post_tokens, text_key
+from .coordination import coordinated_groups
+from .tables import FLOODERS, HASHTAGS
+
+EXAMPLES = 3  # example posts before and after, per hashtag
+
+
+@dataclass(frozen=True)
+class HashtagResult:
+    """What :func:`find_takeovers` found.
+
+    Attributes
+    ----------
+    hashtags
+        One row per hashtag judged (:data:`.tables.HASHTAGS`), takeovers first, then by posts.
+    flooders
+        One row per flooder and hashtag (:data:`.tables.FLOODERS`).
+    details
+        Per hashtag (same order): its timeline (``start``, ``step``, ``posts`` and ``flood``
+        per bin, ``baseline_end``, ``takeover_start``), example ``before`` and ``after`` posts
+        (``actor``, ``time``, ``text``, ``repeats``) and its coordinated ``groups``.
+    summary
+        Headline figures and the parameters, as written to ``summary.json``.
+    """
+
+    hashtags: pa.Table
+    flooders: pa.Table
+    details: list[dict] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+PARAMS = {  # name: (default, lowest allowed, highest allowed)
+    "bin_seconds": (600.0, 1.0, 86400.0 * 31),
+    "min_posts": (20, 1, None),
+    "min_baseline_posts": (30, 1, None),
+    "min_bin_posts": (5, 1, None),
+    "min_volume_ratio": (2.0, 0.0, None),
+    "flooded_share": (0.5, 0.0, 1.0),
+    "on_topic_share": (1 / 3, 0.0, 1.0),
+    "vocab_min_actors": (2, 1, None),
+    "min_run_bins": (3, 1, None),
+    "max_gap_bins": (2, 0, None),
+    "baseline_lag_bins": (6, 0, None),
+    "spike_ratio": (5.0, 0.0, None),
+}
+
+
+def check_params(**params) -> dict:
+    """The lens's parameters with defaults filled in, or :class:`ParameterError` naming a bad
+    one.
+
+    >>> check_params(bin_seconds=300)["bin_seconds"]
+    300
+    >>> check_params(flooded_share=2)
+    Traceback (most recent call last):
+    ...
+    concerted.errors.ParameterError: flooded_share must be a number from 0.0 to 1.0. Got 2.
+    """
+    out = {}
+    for name in params:
+        if name not in PARAMS:
+            raise ParameterError(f"Unknown parameter {name!r}. Choose from {', '.join(PARAMS)}.")
+    for name, (default, low, high) in PARAMS.items():
+        value = params.get(name)
+        if value is None:
+            out[name] = default
+            continue
+        whole = isinstance(default, int)
+        bad = isinstance(value, bool) or not isinstance(value, int | float)
+        bad = bad or not math.isfinite(value) or (whole and value != int(value))
+        bad = bad or value < low or (high is not None and value > high)
+        if bad:
+            kind = "an integer" if whole else "a number"
+            upto = f" to {high}" if high is not None else " or more"
+            raise ParameterError(f"{name} must be {kind} from {low}{upto}. Got {value!r}.")
+        out[name] = int(value) if whole else value
+    return out
+
+
+def find_takeovers(
+    log: Log,
+    *,
+    bin_seconds: float | None = None,
+    min_posts: int | None = None,
+    min_baseline_posts: int | None = None,
+    min_bin_posts: int | None = None,
+    min_volume_ratio: float | None = None,
+    flooded_share: float | None = None,
+    on_topic_share: float | None = None,
+    vocab_min_actors: int | None = None,
+    min_run_bins: int | None = None,
+    max_gap_bins: int | None = None,
+    baseline_lag_bins: int | None = None,
+    spike_ratio: float | None = None,
+    coordination: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> HashtagResult:
+    """Judge every hashtag of ``log``: taken over, an organic spike, or steady.
+
+    Parameters
+    ----------
+    log
+        Posts (:func:`concerted.load_log`): ``actor``, ``time``, ``text`` and an ``object`` per
+        hashtag. Objects ``hashtag:#tag`` (``--objects-from-text hashtags``) are the hashtags;
+        a log with none has its objects read as hashtags (an explicit hashtag column).
+    bin_seconds
+        Width of a bin of the timeline (default 600).
+    min_posts
+        Hashtags with fewer posts are not judged (default 20).
+    min_baseline_posts
+        Posts a hashtag needs before a bin for that bin to be judged (default 30).
+    min_bin_posts
+        Posts a bin needs to be flooded (default 5).
+    min_volume_ratio
+        Least posts in a flooded bin, as a multiple of the baseline's posts per bin (default 2).
+    flooded_share
+        Least share of a flooded bin's posts that are newcomers' off-topic posts (default 0.5).
+    on_topic_share
+        A post is on topic when at least this share of its tokens is in the baseline's
+        vocabulary (default 1/3).
+    vocab_min_actors
+        Accounts that must have used a token before for it to be in the vocabulary (default 2).
+    min_run_bins
+        Consecutive flooded bins that make a takeover (default 3: half an hour of 10-min bins).
+    max_gap_bins
+        Bins not flooded that a takeover may pause for before it ends (default 2).
+    baseline_lag_bins
+        A bin is judged against the baseline that ended this many bins before it (default 6:
+        an hour of 10-min bins), so a flood's vanguard, trickling in before the flood swells,
+        does not make the flood's words and accounts part of the baseline.
+    spike_ratio
+        A hashtag that is not taken over but whose busiest bin reaches this multiple of its
+        baseline, in a spell of at least ``min_posts`` posts, is called a spike (default 5).
+    coordination
+        Look for coordinated groups among each takeover's newcomers with the core engine.
+    progress
+        Called with a short message at each step.
+
+    Returns
+    -------
+    HashtagResult
+
+    Example
+    -------
+    >>> from concerted import make_log
+    >>> rows = [{"actor": f"c{i % 10}", "object": "hashtag:#garden", "time": 3600.0 * i,
+    ...          "text": "tomato seedlings compost garden #garden"} for i in range(40)]
+    >>> rows += [{"actor": f"n{i}", "object": "hashtag:#garden", "time": 3600.0 * 40 + 40 * i,
+    ...           "text": "stan her fancam https://v.example/1 #garden"} for i in range(60)]
+    >>> result = find_takeovers(make_log(rows))
+    >>> result.hashtags.select(["hashtag", "takeover", "flooders"]).to_pylist()
+    [{'hashtag': '#garden', 'takeover': True, 'flooders': 60}]
+    """
+    p = check_params(
+        bin_seconds=bin_seconds,
+        min_posts=min_posts,
+        min_baseline_posts=min_baseline_posts,
+        min_bin_posts=min_bin_posts,
+        min_volume_ratio=min_volume_ratio,
+        flooded_share=flooded_share,
+        on_topic_share=on_topic_share,
+        vocab_min_actors=vocab_min_actors,
+        min_run_bins=min_run_bins,
+        max_gap_bins=max_gap_bins,
+        baseline_lag_bins=baseline_lag_bins,
+        spike_ratio=spike_ratio,
+    )
+    say = progress or (lambda _message: None)
+    started = _time.perf_counter()
+    posts = hashtag_posts(log)
+    say(f"{posts.num_rows:,} uses of hashtags")
+    rows, flooders, details = [], [], []
+    cache: dict[str | None, tuple[str, ...]] = {}
+    for tag, part in _by_hashtag(posts, p["min_posts"]):
+        row, tag_flooders, detail = _judge(tag, part, p, cache, coordination)
+        rows.append(row)
+        flooders += tag_flooders
+        details.append(detail)
+    order = sorted(range(len(rows)), key=lambda i: (not rows[i]["takeover"], -rows[i]["posts"]))
+    rows = [rows[i] for i in order]
+    details = [details[i] for i in order]
+    taken = [r for r in rows if r["takeover"]]
+    say(f"{len(rows):,} hashtags judged, {len(taken):,} taken over")
+    summary = {
+        "concerted_version": __version__,
+        "input": log.source,
+        "posts": int(len(set(posts["row"].to_pylist()))) if posts.num_rows else 0,
+        "hashtag_uses": posts.num_rows,
+        "hashtags": int(pa.compute.count_distinct(posts["hashtag"]).as_py())
+        if posts.num_rows
+        else 0,
+        "hashtags_judged": len(rows),
+        "takeovers": len(taken),
+        "spikes": sum(r["verdict"] == "spike" for r in rows),
+        "flooders": len(flooders),
+        "taken_over": [
+            {
+                "hashtag": r["hashtag"],
+                "start": r["takeover_start"],
+                "confidence": r["confidence"],
+                "share_flooded": r["share_flooded"],
+                "flooders": r["flooders"],
+            }
+            for r in taken
+        ],
+        "params": {**p, "coordination": coordination},
+        "notes": list(log.notes),
+        "seconds": round(_time.perf_counter() - started, 2),
+    }
+    return HashtagResult(
+        hashtags=pa.Table.from_pylist(rows, schema=HASHTAGS),
+        flooders=pa.Table.from_pylist(flooders, schema=FLOODERS),
+        details=details,
+        summary=summary,
+    )
+
+
+def hashtag_posts(log: Log) -> pa.Table:
+    """One row per post and hashtag it carries: ``hashtag`` (``#tag``), ``actor``, ``time``,
+    ``text``, ``source`` (the account whose post it reshares, if any), ``row``, sorted by hashtag
+    and time.
+
+    >>> from concerted import make_log
+    >>> log = make_log([{"actor": "a", "object": "hashtag:#Tag", "time": 1.0, "text": "x"},
+    ...                 {"actor": "a", "object": "url:x.org", "time": 1.0, "text": "x"}])
+    >>> hashtag_posts(log).to_pylist()
+    [{'hashtag': '#tag', 'actor': 'a', 'time': 1.0, 'text': 'x', 'source': None, 'row': 1}]
+    """
+    con = connect()
+    con.register("log", log.table.select(["actor", "object", "time", "text", "source", "row"]))
+    tagged = con.sql("SELECT count(*) FROM log WHERE starts_with(object, 'hashtag:')").fetchall()[
+        0
+    ][0]
+    # Objects ``hashtag:#tag`` where there are any; else the objects are the hashtags (a
+    # column of them), typed or not (``hashtag_id:tag``, ``#Tag``, ``tag``).
+    where = "WHERE starts_with(object, 'hashtag:')" if tagged else ""
+    bare = "regexp_replace(object, '^[a-z_]+:', '')" if not tagged else "object[9:]"
+    table = con.sql(
+        f"""
+        SELECT '#' || lower(ltrim({bare}, '#')) AS hashtag, any_value(actor) AS actor,
+               min(time) AS time, any_value(text) AS text,
+               -- whose post this one reshares: the export's source, else "RT @name:"
+               coalesce(nullif(any_value(source), any_value(actor)),
+                        nullif(regexp_extract(any_value(text), '^RT @([A-Za-z0-9_]+):', 1), ''))
+                 AS source, row
+        FROM log {where}
+        GROUP BY hashtag, row
+        HAVING hashtag <> '#'
+        ORDER BY hashtag, time, row
+        """
+    ).to_arrow_table()
+    con.close()
+    return table
+
+
+def _by_hashtag(posts: pa.Table, min_posts: int):
+    """(hashtag, its posts as numpy arrays and lists) for each hashtag with enough posts."""
+    if posts.num_rows == 0:
+        return
+    tags = posts["hashtag"].to_numpy(zero_copy_only=False)
+    bounds = np.flatnonzero(tags[1:] != tags[:-1]) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(tags)]])
+    for s, e in zip(starts, ends, strict=True):
+        if e - s >= min_posts:
+            yield str(tags[s]), posts.slice(s, e - s)
+
+
+class _Tag:
+    """One hashtag's posts, with what judging a bin against a baseline needs precomputed."""
+
+    def __init__(self, tag: str, part: pa.Table, p: dict, cache: dict) -> None:
+        self.tag = tag
+        self.p = p
+        self.times = part["time"].to_numpy().astype(float)
+        self.actor_names = part["actor"].to_pylist()
+        self.texts = part["text"].to_pylist()
+        names, self.actor = np.unique(np.array(self.actor_names, dtype=object), return_inverse=True)
+        self.names = names
+        # A reshare of the community's own post says what the community said: the account
+        # reshared, as an index of names (-1: none, or an account that never used the tag).
+        index = {str(n): i for i, n in enumerate(names)}
+        self.reshared = np.array(
+            [index.get(x, -1) if x else -1 for x in part["source"].to_pylist()], dtype=np.int64
+        )
+        first = np.full(len(names), np.inf)
+        np.minimum.at(first, self.actor, self.times)
+        self.first_use = first  # per account: its first post with the tag
+        # Tokens, flat: post index and token id per (post, token).
+        vocab: dict[str, int] = {}
+        post_of, token_of = [], []
+        for i, text in enumerate(self.texts):
+            if text not in cache:
+                cache[text] = post_tokens(text)
+            for tok in cache[text]:
+                if tok != tag:
+                    post_of.append(i)
+                    token_of.append(vocab.setdefault(tok, len(vocab)))
+        self.post_of = np.array(post_of, dtype=np.int64)
+        self.token_of = np.array(token_of, dtype=np.int64)
+        self.n_tokens = np.bincount(self.post_of, minlength=len(self.times))
+        self.established = self._established(len(vocab), p["vocab_min_actors"])
+        step = p["bin_seconds"]
+        self.bin0 = math.floor(self.times[0] / step)
+        self.bins = (np.floor(self.times / step) - self.bin0).astype(np.int64)
+        self.n_bins = int(self.bins[-1]) + 1
+        self.counts = np.bincount(self.bins, minlength=self.n_bins)
+        self.bin_start = np.searchsorted(self.bins, np.arange(self.n_bins + 1))
+
+    def _established(self, n_vocab: int, k: int) -> np.ndarray:
+        """Per token: when the k-th distinct account first used it (inf if fewer did)."""
+        out = np.full(n_vocab, np.inf)
+        if not len(self.token_of):
+            return out
+        tok, act, tm = self.token_of, self.actor[self.post_of], self.times[self.post_of]
+        order = np.lexsort((tm, act, tok))
+        tok, act, tm = tok[order], act[order], tm[order]
+        firsts = np.ones(len(tok), bool)
+        firsts[1:] = (tok[1:] != tok[:-1]) | (act[1:] != act[:-1])
+        tok, tm = tok[firsts], tm[firsts]
+        order = np.lexsort((tm, tok))
+        tok, tm = tok[order], tm[order]
+        group_start = np.searchsorted(tok, tok)  # tok sorted: first index of each token
+        rank = np.arange(len(tok)) - group_start
+        kth = rank == k - 1
+        out[tok[kth]] = tm[kth]
+        return out
+
+    def time_of(self, b: int) -> float:
+        return (self.bin0 + b) * self.p["bin_seconds"]
+
+    def flags(self, lo: int, hi: int, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        """For posts lo..hi-1 against the baseline before ``threshold``: newcomer, off-topic."""
+        newcomer = self.first_use[self.actor[lo:hi]] >= threshold
+        # post_of is sorted: the tokens of posts lo..hi-1 are one slice of it.
+        a, b = np.searchsorted(self.post_of, (lo, hi))
+        on = self.established[self.token_of[a:b]] < threshold
+        on_count = np.bincount(self.post_of[a:b] - lo, weights=on, minlength=hi - lo)
+        n = self.n_tokens[lo:hi]
+        off = (n > 0) & (on_count < self.p["on_topic_share"] * n)
+        shared = self.reshared[lo:hi]
+        from_community = shared >= 0
+        from_community[from_community] = self.first_use[shared[from_community]] < threshold
+        off &= ~from_community
+        return newcomer, off
+
+    def baseline_rate(self, b: int) -> tuple[int, float]:
+        """Posts before bin b, and their posts per bin."""
+        before = int(self.bin_start[b])
+        return before, before / max(b, 1)
+
+    def bin_stats(self, b: int, threshold: float, rate: float) -> dict:
+        lo, hi = int(self.bin_start[b]), int(self.bin_start[b + 1])
+        newcomer, off = self.flags(lo, hi, threshold)
+        n = hi - lo
+        return {
+            "posts": n,
+            "ratio": n / rate if rate > 0 else math.inf,
+            "flood": float((newcomer & off).sum() / n) if n else 0.0,
+        }
+
+    def flooded(self, b: int, threshold: float, rate: float) -> tuple[bool, dict]:
+        s = self.bin_stats(b, threshold, rate)
+        ok = (
+            s["posts"] >= self.p["min_bin_posts"]
+            and s["ratio"] >= self.p["min_volume_ratio"]
+            and s["flood"] >= self.p["flooded_share"]
+        )
+        return ok, s
+
+
+def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
+    """One hashtag's row of hashtags.csv, its flooders and its details."""
+    t = _Tag(tag, part, p, cache)
+    run = p["min_run_bins"]
+    found = None  # (first bin, last bin, threshold, rate, mean flood share)
+    peak = None  # (ratio, bin) of the busiest bin judged
+    judged_any = False
+    # Only bins with enough posts, after enough history, are judged (most bins of a long
+    # timeline are neither: skipped without a Python step each).
+    lag = p["baseline_lag_bins"]
+    base_bin = np.maximum(np.arange(t.n_bins) - lag, 0)  # a bin's baseline ends lag bins before
+    judged = (t.bin_start[base_bin] >= p["min_baseline_posts"]) & (t.counts >= p["min_bin_posts"])
+    for b in np.flatnonzero(judged).tolist():
+        _, rate = t.baseline_rate(int(base_bin[b]))
+        judged_any = True
+        threshold = t.time_of(int(base_bin[b]))
+        ok, s = t.flooded(b, threshold, rate)
+        if peak is None or s["ratio"] > peak[0]:
+            peak = (s["ratio"], b)
+        if not ok or b + run > t.n_bins:
+            continue
+        shares = [s["flood"]]
+        for c in range(b + 1, b + run):
+            ok_c, s_c = t.flooded(c, threshold, rate)
+            if not ok_c:
+                break
+            shares.append(s_c["flood"])
+        else:
+            last, gap, c = b + run - 1, 0, b + run
+            while c < t.n_bins and gap <= p["max_gap_bins"]:
+                ok_c, s_c = t.flooded(c, threshold, rate)
+                if ok_c:
+                    last, gap = c, 0
+                    shares.append(s_c["flood"])
+                else:
+                    gap += 1
+                c += 1
+            first, threshold = _ramp(t, b)
+            found = (first, last, threshold, rate, float(np.mean(shares)))
+            break
+    baseline_end = found[2] if found else (t.time_of(peak[1]) if peak else None)
+    base_n = int(np.searchsorted(t.times, baseline_end)) if baseline_end is not None else 0
+    row = {
+        "hashtag": tag,
+        "takeover": False,
+        "takeover_start": None,
+        "takeover_end": None,
+        "confidence": 0.0,
+        "verdict": "steady" if judged_any else "no baseline",
+        "share_flooded": None,
+        "newcomer_share": None,
+        "drift": None,
+        "volume_ratio": None,
+        "posts": len(t.times),
+        "actors": len(t.names),
+        "baseline_posts": base_n,
+        "baseline_actors": int(len(np.unique(t.actor[:base_n]))),
+        "period_posts": 0,
+        "flooders": 0,
+        "coordinated_flooders": 0,
+        "groups": 0,
+        "first_time": float(t.times[0]),
+        "last_time": float(t.times[-1]),
+    }
+    timeline = {
+        "start": t.time_of(0),
+        "step": p["bin_seconds"],
+        "posts": t.counts.tolist(),
+        "flood": [0] * t.n_bins,
+        "baseline_end": baseline_end,
+        "takeover_start": None,
+    }
+    detail = {"hashtag": tag, "timeline": timeline, "before": [], "after": [], "groups": []}
+    if baseline_end is not None:
+        detail["before"] = _examples(t, np.arange(base_n)[::-1], repeats=False)
+    if found is None:
+        if peak is not None:
+            first, last = _spike_bins(t, peak[1])
+            lo, hi = int(t.bin_start[first]), int(t.bin_start[last + 1])
+            before, rate = t.baseline_rate(first)
+            _period_figures(row, t, lo, hi, t.time_of(first), rate, last - first + 1, hi - lo)
+            row["baseline_posts"] = before
+            row["baseline_actors"] = int(len(np.unique(t.actor[:before])))
+            timeline["baseline_end"] = t.time_of(first)
+            detail["before"] = _examples(t, np.arange(before)[::-1], repeats=False)
+            flood_share = row["share_flooded"]
+            row["share_flooded"] = 0.0  # no flooders: the peak's flood-like posts, in confidence
+            row["confidence"] = round(0.5 * min(1.0, flood_share / p["flooded_share"]) * 0.99, 3)
+            # A spike is a spell of posts, not one busy bin of a quiet hashtag.
+            spike = peak[0] >= p["spike_ratio"] and hi - lo >= p["min_posts"]
+            row["verdict"] = "spike" if spike else "steady"
+            detail["after"] = _examples(t, np.arange(lo, hi), repeats=True)
+        return row, [], detail
+    first, last, threshold, rate, mean_share = found
+    lo, hi = int(t.bin_start[first]), int(t.bin_start[last + 1])
+    newcomer, off = t.flags(lo, hi, threshold)
+    by_actor: dict[int, list[int]] = {}
+    for i in np.flatnonzero(newcomer):
+        by_actor.setdefault(int(t.actor[lo + i]), []).append(int(i))
+    chosen = {
+        a: idx
+        for a, idx in by_actor.items()
+        if off[idx].sum() >= 1 and 2 * off[idx].sum() >= len(idx)
+    }
+    flooder_posts = np.zeros(hi - lo, bool)
+    for idx in chosen.values():
+        flooder_posts[idx] = True
+    groups: dict[str, int] = {}
+    if coordination and by_actor:
+        newcomer_idx = lo + np.flatnonzero(newcomer)
+        groups = coordinated_groups(
+            [t.actor_names[i] for i in newcomer_idx],
+            t.times[newcomer_idx].tolist(),
+            [t.texts[i] for i in newcomer_idx],
+        )
+    start = float(min(t.times[lo + idx[0]] for idx in chosen.values())) if chosen else threshold
+    end = t.time_of(last + 1)
+    _period_figures(row, t, lo, hi, threshold, rate, last - first + 1, hi - lo)
+    flooders = []
+    for a, idx in sorted(chosen.items(), key=lambda kv: (t.times[lo + kv[1][0]], t.names[kv[0]])):
+        name = str(t.names[a])
+        n_off = int(off[idx].sum())
+        group = groups.get(name)
+        flooders.append(
+            {
+                "actor": name,
+                "hashtag": tag,
+                "posts": len(idx),
+                "off_topic_posts": n_off,
+                "group": group,
+                "first_time": float(t.times[lo + idx[0]]),
+                "evidence": (
+                    f"new to {tag}; {n_off} of {len(idx)} posts in the takeover off the "
+                    f"hashtag's baseline vocabulary"
+                    + (f"; coordinated group {group} (core engine)" if group else "")
+                ),
+            }
+        )
+    coordinated = sum(1 for f in flooders if f["group"] is not None)
+    sustain = min(1.0, (last - first + 1) / (2 * run))
+    strength = (mean_share - p["flooded_share"]) / max(1e-9, 1 - p["flooded_share"])
+    coord = coordinated / len(flooders) if flooders else 0.0
+    row.update(
+        takeover=True,
+        verdict="takeover",
+        takeover_start=start,
+        takeover_end=end,
+        share_flooded=round(float(flooder_posts.mean()), 4),
+        flooders=len(flooders),
+        coordinated_flooders=coordinated,
+        groups=len({f["group"] for f in flooders if f["group"] is not None}),
+        confidence=round(0.5 + 0.5 * (min(1.0, strength) + sustain + coord) / 3, 3),
+    )
+    flood_bins = np.bincount(t.bins[lo:hi][flooder_posts], minlength=t.n_bins)
+    timeline.update(flood=flood_bins.tolist(), takeover_start=start)
+    detail["after"] = _examples(t, lo + np.flatnonzero(flooder_posts), repeats=True)
+    detail["groups"] = _group_lists(flooders)
+    return row, flooders, detail
+
+
+def _ramp(t: _Tag, first: int) -> tuple[int, float]:
+    """The takeover's first bin moved back over the bins just before it where the flood was
+    already rising (at least 2 flood posts, half the flooded share, judged each against the
+    baseline before it), so that the first flooders count as newcomers, not as the baseline.
+    Returns the first bin and its start time."""
+    while first > 0:
+        b = first - 1
+        lo, hi = int(t.bin_start[b]), int(t.bin_start[b + 1])
+        base = max(b - t.p["baseline_lag_bins"], 0)
+        if t.bin_start[base] < t.p["min_baseline_posts"] or hi == lo:
+            break
+        newcomer, off = t.flags(lo, hi, t.time_of(base))
+        flood = int((newcomer & off).sum())
+        if flood < 2 or flood < 0.5 * t.p["flooded_share"] * (hi - lo):
+            break
+        first = b
+    return first, t.time_of(first)
+
+
+def _spike_bins(t: _Tag, peak: int) -> tuple[int, int]:
+    """The bins around the busiest one that stay at ``min_volume_ratio`` times the baseline
+    before the busiest (the spike the figures of a hashtag not taken over describe)."""
+    _, rate = t.baseline_rate(peak)
+    floor = max(t.p["min_bin_posts"], t.p["min_volume_ratio"] * rate)
+    first, last = peak, peak
+    while first > 0 and t.counts[first - 1] >= floor:
+        first -= 1
+    while last + 1 < t.n_bins and t.counts[last + 1] >= floor:
+        last += 1
+    return first, last
+
+
+def _period_figures(row, t: _Tag, lo, hi, threshold, rate, n_bins, n) -> None:
+    """newcomer_share, drift, share_flooded (newcomers' off-topic posts) and volume_ratio of
+    posts lo..hi-1 against the baseline before ``threshold``."""
+    newcomer, off = t.flags(lo, hi, threshold)
+    worded = t.n_tokens[lo:hi] > 0
+    row.update(
+        period_posts=n,
+        newcomer_share=round(float(newcomer.mean()), 4) if n else None,
+        drift=round(float(off.sum() / worded.sum()), 4) if worded.any() else None,
+        share_flooded=round(float((newcomer & off).mean()), 4) if n else None,
+        volume_ratio=round(float(n / n_bins / rate), 2) if rate > 0 else None,
+    )
+
+
+def _examples(t: _Tag, indices: np.ndarray, *, repeats: bool) -> list[dict]:
+    """Up to :data:`EXAMPLES` posts among ``indices``: the most repeated texts first (with
+    their count) when ``repeats``, else the first distinct texts in the order given."""
+    counts = Counter(text_key(t.texts[i]) for i in indices)
+    seen, out = set(), []
+    ranked = sorted(indices, key=lambda i: -counts[text_key(t.texts[i])]) if repeats else indices
+    for i in ranked:
+        key = text_key(t.texts[i])
+        if key in seen or not key:
+            continue
+        seen.add(key)
+        out.append(
+            {
+                "actor": t.actor_names[i],
+                "time": float(t.times[i]),
+                "text": t.texts[i],
+                "repeats": counts[key],
+            }
+        )
+        if len(out) == EXAMPLES:
+            break
+    return out
+
+
+def _group_lists(flooders: list[dict]) -> list[dict]:
+    groups: dict[int, list[str]] = {}
+    for f in flooders:
+        if f["group"] is not None:
+            groups.setdefault(f["group"], []).append(f["actor"])
+    return [{"group": g, "size": len(a), "actors": a} for g, a in sorted(groups.items())]
