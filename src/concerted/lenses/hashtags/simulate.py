@@ -97,6 +97,7 @@ class HashtagWorld:
     truth_hashtags: pa.Table
     truth_flooders: pa.Table
     groups: dict[str, list[str]] = field(default_factory=dict)  # coordinated flooders by group
+    growing: list[str] = field(default_factory=list)  # the tags that grow (truth: organic)
 
 
 @dataclass
@@ -174,8 +175,8 @@ def write_hashtags_world(world: HashtagWorld, out_dir: str | Path) -> dict[str, 
 
 def _iso(seconds: pa.ChunkedArray) -> pa.Array:
     """Seconds since the epoch as ISO 8601 UTC text; null stays null (written as empty)."""
-    micros = pc.cast(pc.round(pc.multiply(seconds, 1e6)), pa.int64())
-    stamps = pc.cast(micros, pa.timestamp("us", tz="UTC"))
+    whole = pc.cast(pc.floor(seconds), pa.int64())
+    stamps = pc.cast(whole, pa.timestamp("s", tz="UTC"))
     return pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -215,6 +216,7 @@ class _World:
         self.truth: list[tuple[str, str, float | None]] = []
         self.flooders: list[tuple[int, str]] = []
         self.groups: dict[str, list[int]] = {}
+        self.growing: list[str] = []
 
     # -- accounts ---------------------------------------------------------------------------
 
@@ -383,6 +385,7 @@ class _World:
         who = joiners[(known * rng.random(n_posts) ** 1.5).astype(np.int64)]
         self._add(who, START + t, self._organic_texts(tag, n_posts))
         self.truth.append((tag.lower(), "organic", None))
+        self.growing.append(tag.lower())
 
     def _spike(self, g: int) -> None:
         """A breaking story or a match: ten to fifty times the volume within an hour, on topic."""
@@ -505,7 +508,7 @@ class _World:
 
     def _world(self) -> HashtagWorld:
         actor = np.concatenate([c[0] for c in self.chunks])
-        time = np.round(np.concatenate([c[1] for c in self.chunks]), 3)
+        time = np.floor(np.concatenate([c[1] for c in self.chunks]))  # whole seconds, as written
         text = [t for c in self.chunks for t in c[2]]
         order = np.lexsort((actor, time))
         posts = pa.table(
@@ -521,7 +524,7 @@ class _World:
             {
                 "hashtag": [t[0] for t in truth],
                 "kind": [t[1] for t in truth],
-                "start": [t[2] for t in truth],
+                "start": [None if t[2] is None else float(np.floor(t[2])) for t in truth],
             },
             schema=TRUTH_TAGS_SCHEMA,
         )
@@ -531,7 +534,7 @@ class _World:
             schema=TRUTH_FLOODERS_SCHEMA,
         )
         groups = {k: sorted(str(self.handles[a]) for a in v) for k, v in self.groups.items()}
-        return HashtagWorld(posts, truth_tags, truth_flooders, groups)
+        return HashtagWorld(posts, truth_tags, truth_flooders, groups, sorted(self.growing))
 
 
 def _token(rng: np.random.Generator, n: int) -> str:
