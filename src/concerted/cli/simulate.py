@@ -1,5 +1,5 @@
 """``concerted simulate``: worlds with planted campaigns and their answer key
-(:mod:`concerted.simulate`), fan bases (:mod:`concerted.simulate_audiences`), sign-ups."""
+(:mod:`concerted.simulate`), fan bases (:mod:`concerted.simulate_audiences`), sign-ups, hashtags."""
 
 from __future__ import annotations
 
@@ -20,11 +20,12 @@ def register(cli: click.Group) -> None:
     "kind",
     required=False,
     default="actions",
-    type=click.Choice(["actions", "audiences", "signups"]),
+    type=click.Choice(["actions", "audiences", "signups", "hashtags"]),
 )
 @out_option(
     "world",
-    "Folder for actions.csv, truth.csv and campaigns.csv (signups: registrations.csv and truth.csv).",
+    "Folder for actions.csv, truth.csv and campaigns.csv (signups: registrations.csv and truth.csv; "
+    "hashtags: posts.csv, truth_hashtags.csv and truth_flooders.csv).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -33,9 +34,18 @@ def register(cli: click.Group) -> None:
     type=int,
     default=5000,
     show_default=True,
-    help="Organic actors in the world.",
+    help="Organic actors in the world (hashtags: one per 15 posts unless given).",
 )
-@click.option("--days", type=float, default=7.0, show_default=True)
+@click.option(
+    "--days", type=float, default=7.0, show_default=True, help="hashtags: 4 unless given."
+)
+@click.option(
+    "--posts",
+    "n_posts",
+    type=int,
+    default=None,
+    help="hashtags: about N organic posts (100,000 by default); the planted ones come on top.",
+)
 @click.option(
     "--campaigns/--no-campaigns",
     default=True,
@@ -61,10 +71,25 @@ def register(cli: click.Group) -> None:
     help="audiences: name the author of each reshared post in a source column (default).",
 )
 @friendly_errors
-def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns, originals, source_column):
+@click.pass_context
+def simulate(
+    ctx,
+    kind,
+    out_dir,
+    seed,
+    n_actors,
+    days,
+    n_posts,
+    campaigns,
+    n_campaigns,
+    originals,
+    source_column,
+):
     """Write a world of organic activity with planted campaigns, and its answer key; with KIND
     audiences, the same world with fan bases (not campaigns) and an amplification network (the
-    answer key) added; with KIND signups, a registration log with a fake wave and its truth.
+    answer key) added; with KIND signups, a registration log with a fake wave and its truth;
+    with KIND hashtags, posts on about twenty hashtags with a takeover, organic spikes and a
+    growing tag, and the truth.
 
     \b
     Example:
@@ -74,7 +99,17 @@ def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns, origin
       concerted evaluate results/ --truth world/truth.csv
       concerted simulate audiences --out fans/ --no-originals
       concerted simulate signups --out rally/ --seed 7
+      concerted simulate hashtags --out tags/ --seed 7 --posts 200000
     """
+    if kind == "hashtags":
+        given = {
+            name: value
+            for name, value in (("days", days), ("n_actors", n_actors))
+            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+        }
+        return _simulate_hashtags(out_dir, seed, n_posts, **given)
+    if n_posts is not None:
+        raise ParameterError("--posts applies to the hashtags world only; drop it.")
     if kind == "signups":
         with requires_extra("signups", "concerted simulate signups"):
             from ..lenses.signups.cli import simulate_signups_command
@@ -103,6 +138,28 @@ def simulate(kind, out_dir, seed, n_actors, days, campaigns, n_campaigns, origin
     click.echo(
         f"{len(world.log):,} actions by {len(set(world.log.table['actor'].to_pylist())):,} actors, "
         f"{world.campaigns.num_rows} planted campaigns ({world.truth.num_rows} members)."
+    )
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
+
+
+def _simulate_hashtags(out_dir, seed: int, n_posts: int | None, **given) -> None:
+    """``concerted simulate hashtags``: write a hashtag world and its truth."""
+    from ..lenses.hashtags.simulate import simulate_hashtags, write_hashtags_world
+
+    overrides = {"posts": n_posts} if n_posts is not None else {}
+    if "days" in given:
+        overrides["days"] = given["days"]
+    if "n_actors" in given:
+        posts = overrides.get("posts", 100_000)
+        overrides["posts_per_actor"] = posts / max(1, given["n_actors"])
+    world = simulate_hashtags(seed, **overrides)
+    paths = write_hashtags_world(world, out_dir)
+    kinds = world.truth_hashtags["kind"].to_pylist()
+    click.echo(
+        f"{world.posts.num_rows:,} posts on {len(kinds)} hashtags: {kinds.count('takeover')} "
+        f"takeover(s) by {world.truth_flooders.num_rows:,} flooders, {kinds.count('spike')} "
+        f"organic spike(s)."
     )
     for name, path in paths.items():
         click.echo(f"  {name}: {path}")
