@@ -128,6 +128,18 @@ def test_find_takeovers_starts_at_a_flood_that_swells_slowly():
     assert tag["flooders"] == 66
 
 
+def test_find_takeovers_finds_a_flood_in_waves_an_hour_apart():
+    # The same 60 accounts, but each round of fancams comes an hour after the last (quiet bins
+    # between): one flood all the same, judged against the baseline before its first wave.
+    waves = [
+        {**post, "time": post["time"] + (post["time"] - FLOOD) // 1200 * 2400} for post in _flood()
+    ]
+    posts = sorted(_community(FLOOD + 4 * 3600) + waves, key=lambda p: p["time"])
+    (tag, *_) = find_takeovers(_log(posts), coordination=False).hashtags.to_pylist()
+    assert (tag["hashtag"], tag["takeover"], tag["takeover_start"]) == ("#gardenclub", True, FLOOD)
+    assert tag["flooders"] == 60
+
+
 def test_find_takeovers_spares_an_organic_spike():
     spike = []
     for i in range(100):  # an hour from 14:05: x20 the usual volume, on topic

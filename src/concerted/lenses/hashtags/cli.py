@@ -55,7 +55,7 @@ def register(cli: click.Group) -> None:
 @click.option(
     "--min-run-bins",
     type=int,
-    help="Flooded bins in a row that make a takeover. Default 3.",
+    help="Flooded bins (each within two hours of the last) that make a takeover. Default 3.",
 )
 @click.option(
     "--coordination/--no-coordination",

@@ -15,9 +15,10 @@ The method, per hashtag (each step is a figure in ``hashtags.csv``):
    use at or after T) that are off-topic (under ``on_topic_share`` of their tokens in the
    baseline's vocabulary, and not a reshare of a baseline account's post: the export's
    ``source``, or a text starting ``RT @name:``).
-4. **A takeover** is the first run of ``min_run_bins`` consecutive flooded bins, all judged
-   against the baseline before the run's first bin (so the flood never becomes its own
-   baseline). The run goes on while bins stay flooded (gaps of up to ``max_gap_bins`` bins),
+4. **A takeover** is the first run of ``min_run_bins`` flooded bins, each within
+   ``max_gap_bins`` bins of the one before (a crowd that floods in waves, quiet between, is
+   still one flood), all judged against the baseline before the run's first bin (so the flood
+   never becomes its own baseline). The run goes on while flooded bins follow (the same gaps),
    and starts earlier if the bins just before it already held a rising flood (at least two
    flood posts and half the flooded share: a flood that swells slowly).
 5. **Flooders** are the newcomers whose posts in the takeover are mostly off-topic; the start is
@@ -92,7 +93,7 @@ PARAMS = {  # name: (default, lowest allowed, highest allowed)
     "on_topic_share": (1 / 3, 0.0, 1.0),
     "vocab_min_actors": (2, 1, None),
     "min_run_bins": (3, 1, None),
-    "max_gap_bins": (2, 0, None),
+    "max_gap_bins": (12, 0, None),
     "baseline_lag_bins": (6, 0, None),
     "spike_ratio": (5.0, 0.0, None),
 }
@@ -174,9 +175,10 @@ def find_takeovers(
     vocab_min_actors
         Accounts that must have used a token before for it to be in the vocabulary (default 2).
     min_run_bins
-        Consecutive flooded bins that make a takeover (default 3: half an hour of 10-min bins).
+        Flooded bins that make a takeover (default 3: half an hour of 10-min bins).
     max_gap_bins
-        Bins not flooded that a takeover may pause for before it ends (default 2).
+        Bins not flooded between two flooded bins of one takeover (default 12: a crowd that
+        floods in waves up to two hours apart is one flood).
     baseline_lag_bins
         A bin is judged against the baseline that ended this many bins before it (default 6:
         an hour of 10-min bins), so a flood's vanguard, trickling in before the flood swells,
@@ -441,24 +443,21 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
         ok, s = t.flooded(b, threshold, rate)
         if peak is None or s["ratio"] > peak[0]:
             peak = (s["ratio"], b)
-        if not ok or b + run > t.n_bins:
+        if not ok:
             continue
-        shares = [s["flood"]]
-        for c in range(b + 1, b + run):
+        # The flood goes on while flooded bins follow each other within max_gap_bins: a crowd
+        # that posts in waves (an hour apart, quiet between) floods the tag as surely as one
+        # that posts without a pause. Every bin is judged against the baseline before the first.
+        shares, last, gap, c = [s["flood"]], b, 0, b + 1
+        while c < t.n_bins and gap < p["max_gap_bins"] + 1:
             ok_c, s_c = t.flooded(c, threshold, rate)
-            if not ok_c:
-                break
-            shares.append(s_c["flood"])
-        else:
-            last, gap, c = b + run - 1, 0, b + run
-            while c < t.n_bins and gap <= p["max_gap_bins"]:
-                ok_c, s_c = t.flooded(c, threshold, rate)
-                if ok_c:
-                    last, gap = c, 0
-                    shares.append(s_c["flood"])
-                else:
-                    gap += 1
-                c += 1
+            if ok_c:
+                last, gap = c, 0
+                shares.append(s_c["flood"])
+            else:
+                gap += 1
+            c += 1
+        if len(shares) >= run:
             first, threshold = _ramp(t, b)
             found = (first, last, threshold, rate, float(np.mean(shares)))
             break
