@@ -170,6 +170,14 @@ def make_world(kind: str, seed: int, posts: int, folder: Path) -> None:
         )  # fmt: skip
         if done.returncode != 0:
             raise SystemExit(f"concerted simulate hashtags failed:\n{done.stderr[-3000:]}")
+    elif kind == "third":
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).parent / "hashtags_third_world.py"),
+             "--seed", str(seed), "--posts", str(posts), "--out", str(folder)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"hashtags_third_world.py failed:\n{done.stderr[-3000:]}")
     else:
         write(generate(seed, posts), folder)
 
@@ -208,7 +216,7 @@ def main() -> int:
     print(f"worlds and results in {base}; cores {os.cpu_count()}")
     ok = True
     if not args.no_accuracy:
-        for kind in ("simulate", "other"):
+        for kind in ("simulate", "other", "third"):
             for posts in args.posts:
                 for seed in range(100, 100 + args.seeds):  # seeds the tests never use
                     name = f"{kind}-{posts}-s{seed}"
