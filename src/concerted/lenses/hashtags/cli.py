@@ -96,10 +96,9 @@ def hashtags(
       concerted hashtags tweets.jsonl.gz --bin-seconds 300 --out tags/
       concerted hashtags posts.csv --map object=hashtag --out tags/
     """
-    from ...io import load_log
     from ...outputs import check_out_folder
     from ...safetext import printable
-    from .lens import check_params, find_takeovers
+    from .lens import check_params, find_takeovers, load_posts
     from .outputs import write_hashtags
 
     params = dict(
@@ -113,16 +112,12 @@ def hashtags(
     check_params(**params)  # a bad option is refused now, not after reading the file
     check_out_folder(out_dir)
     say = Progress(quiet)
-    mapping, object_columns = parse_map(mapping), split_list(object_columns)
-    kinds = split_list(objects_from_text)
-    if not kinds and not object_columns and "object" not in mapping:
-        kinds = ["hashtags"]  # posts: the hashtags are in their text
     say(f"reading {file}")
-    log = load_log(
+    log = load_posts(
         file,
-        mapping=mapping,
-        object_columns=object_columns,
-        objects_from_text=kinds,
+        mapping=parse_map(mapping),
+        object_columns=split_list(object_columns),
+        objects_from_text=split_list(objects_from_text),
         format=file_format,
     )
     for note in log.notes:

@@ -99,6 +99,32 @@ PARAMS = {  # name: (default, lowest allowed, highest allowed)
 }
 
 
+def load_posts(
+    path,
+    *,
+    mapping: dict[str, str] | None = None,
+    object_columns: list[str] | None = None,
+    objects_from_text: list[str] | None = None,
+    format: str | None = None,
+) -> Log:
+    """Posts for :func:`find_takeovers`: :func:`concerted.load_log`, the hashtags taken from
+    the text (``objects_from_text=["hashtags"]``) unless an object column is named, mapped or
+    asked for otherwise."""
+    from ...io import load_log
+
+    mapping = dict(mapping or {})
+    kinds = list(objects_from_text or [])
+    if not kinds and not object_columns and "object" not in mapping:
+        kinds = ["hashtags"]  # posts: the hashtags are in their text
+    return load_log(
+        path,
+        mapping=mapping,
+        object_columns=object_columns,
+        objects_from_text=kinds,
+        format=format,
+    )
+
+
 def check_params(**params) -> dict:
     """The lens's parameters with defaults filled in, or :class:`ParameterError` naming a bad
     one.
