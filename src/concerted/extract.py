@@ -6,6 +6,7 @@ link dressed with different tracking parameters. Normalising first is what lets 
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -27,6 +28,7 @@ _TRACKING = re.compile(
 _TRAILING_PUNCT = ".,;:!?)]}'\"…"
 
 
+@functools.lru_cache(maxsize=1 << 16)  # links repeat (a flood's media, a story's link)
 def normalize_url(url: str) -> str:
     """Normalise a URL so that trivially different links to one page compare equal.
 

@@ -46,11 +46,12 @@ def post_tokens(text: str | None, *, exclude: str | None = None) -> tuple[str, .
     if not text:
         return ()
     links = [f"url:{normalize_url(m.group())}" for m in _URL.finditer(text)]
-    rest = _URL.sub(" ", text)
+    rest = _URL.sub(" ", text) if links else text
     tags = [m.group().casefold() for m in _TAG.finditer(rest)]
-    rest = _TAG.sub(" ", rest)
-    pairs = [r[i : i + 2] for r in _CJK.findall(rest) for i in range(max(len(r) - 1, 1))]
-    rest = _CJK.sub(" ", rest)
+    rest = _TAG.sub(" ", rest) if tags else rest
+    runs = _CJK.findall(rest)
+    pairs = [r[i : i + 2] for r in runs for i in range(max(len(r) - 1, 1))]
+    rest = _CJK.sub(" ", rest) if runs else rest
     words = [w for w in (m.group().casefold() for m in _WORD.finditer(rest)) if w not in STOPWORDS]
     words += pairs
     found = dict.fromkeys([*words, *(t for t in tags if t != exclude), *links])
