@@ -57,6 +57,16 @@ class Findings:
     groups: pa.Table | None = None
 
 
+def in_range(value, low, high, kinds: type | tuple[type, ...] = (int, float)) -> bool:
+    """Whether a parameter's ``value`` is a number of ``kinds`` (never a bool) from ``low`` to
+    ``high``, both included; NaN and infinities are not (the detectors' checks).
+
+    >>> in_range(3, 1, 10), in_range(True, 0, 1), in_range(float("nan"), 0, 1), in_range(2.5, 1, 2)
+    (True, False, False, False)
+    """
+    return not isinstance(value, bool) and isinstance(value, kinds) and low <= value <= high
+
+
 class Detector(ABC):
     """Base class of detectors. Subclasses set ``name`` and ``requires`` and implement
     ``_detect``."""

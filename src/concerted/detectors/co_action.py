@@ -11,7 +11,7 @@ from ..errors import ParameterError
 from ..groups import grow_groups
 from ..schema import Log
 from ..sources import infer_sources
-from .base import Detector, Findings
+from .base import Detector, Findings, in_range
 
 DEFAULT_WINDOW_SECONDS = 60
 # With significance on and no window given, pairs are tested at each of these windows, so bot-like
@@ -115,11 +115,7 @@ class CoAction(Detector):
 
     def _check_params(self) -> None:
         w = self.window_seconds
-        if w is not None and (
-            isinstance(w, bool)
-            or not isinstance(w, int | float)
-            or not MIN_WINDOW_SECONDS <= w <= MAX_WINDOW_SECONDS  # also refuses NaN and inf
-        ):
+        if w is not None and not in_range(w, MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS):
             raise ParameterError(
                 f"CoAction: window_seconds must be a number from {MIN_WINDOW_SECONDS} to "
                 f"{MAX_WINDOW_SECONDS:,} (a year). Got {w!r}."
@@ -130,9 +126,7 @@ class CoAction(Detector):
             ("evidence_per_pair", self.evidence_per_pair, 1),
             ("crowd_partners", self.crowd_partners, 1),
         ):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_INT
-            ):
+            if value is not None and not in_range(value, low, MAX_INT, int):
                 raise ParameterError(
                     f"CoAction: {name} must be an integer from {low} to {MAX_INT:,}. Got {value!r}."
                 )

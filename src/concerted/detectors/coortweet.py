@@ -97,7 +97,7 @@ from ..errors import ParameterError
 from ..schema import Log
 from ..sources import infer_sources
 from ..sql import connect
-from .base import Detector, Findings
+from .base import Detector, Findings, in_range
 
 # CooRTweet's defaults (detect_groups, generate_coordinated_network).
 DEFAULT_WINDOW_SECONDS = 10
@@ -272,26 +272,18 @@ class CooRTweet(Detector):
     def _check_params(self) -> None:
         for name in ("window_seconds", "fast_window_seconds"):
             w = getattr(self, name)
-            if w is not None and (
-                isinstance(w, bool)
-                or not isinstance(w, numbers.Real)
-                or not 0 <= w <= MAX_WINDOW_SECONDS  # also refuses NaN and inf
-            ):
+            if w is not None and not in_range(w, 0, MAX_WINDOW_SECONDS, numbers.Real):
                 raise ParameterError(
                     f"CooRTweet: {name} must be a number of seconds from 0 to "
                     f"{MAX_WINDOW_SECONDS:,} (a year). Got {w!r}."
                 )
         m = self.min_participation
-        if m is not None and (
-            isinstance(m, bool) or not isinstance(m, numbers.Integral) or not 0 <= m <= MAX_INT
-        ):
+        if m is not None and not in_range(m, 0, MAX_INT, numbers.Integral):
             raise ParameterError(
                 f"CooRTweet: min_participation must be a whole number from 0. Got {m!r}."
             )
         q = self.edge_weight_quantile
-        if q is not None and (
-            isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0 <= q <= 1
-        ):
+        if q is not None and not in_range(q, 0, 1, numbers.Real):
             raise ParameterError(
                 f"CooRTweet: edge_weight_quantile must be a number from 0 to 1. Got {q!r}."
             )

@@ -24,7 +24,7 @@ from ..engines.base import Engine
 from ..errors import ParameterError
 from ..schema import Log
 from ..sql import connect
-from .base import Detector, Findings
+from .base import Detector, Findings, in_range
 from .co_action import MAX_INT, MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS
 
 # The toolkit's command-line defaults (compute_networks --time_window 1 --min_edge_weight 2).
@@ -111,11 +111,7 @@ class Qut(Detector):
 
     def _check_params(self) -> None:
         w = self.window_seconds
-        if w is not None and (
-            isinstance(w, bool)
-            or not isinstance(w, int | float)
-            or not MIN_WINDOW_SECONDS <= w <= MAX_WINDOW_SECONDS  # also refuses NaN and inf
-        ):
+        if w is not None and not in_range(w, MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS):
             raise ParameterError(
                 "Qut: window_seconds (the toolkit's --time_window) must be a number from "
                 f"{MIN_WINDOW_SECONDS} to "
@@ -125,9 +121,7 @@ class Qut(Detector):
             ("min_repeat", self.min_repeat),
             ("evidence_per_pair", self.evidence_per_pair),
         ):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INT
-            ):
+            if value is not None and not in_range(value, 1, MAX_INT, int):
                 raise ParameterError(
                     f"Qut: {name} must be an integer from 1 to {MAX_INT:,}. Got {value!r}."
                 )
