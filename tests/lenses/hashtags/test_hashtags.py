@@ -36,8 +36,8 @@ def _community(until: float, *, hostile: bool = False) -> list[dict]:
             {"actor": COMMUNITY[i % 30], "time": t, "text": f"{words} in the garden #GardenClub"}
         )
         t, i = t + 1200, i + 1
-    if hostile:  # the last post before the flood's bin: shown as an example before it
-        posts.append({"actor": "c00", "time": FLOOD - 20 * 60, "text": HOSTILE})
+    if hostile:  # the last post of the flood's baseline (to 13:00): an example before it
+        posts.append({"actor": "c00", "time": FLOOD - 70 * 60, "text": HOSTILE})
     return posts
 
 
@@ -88,13 +88,16 @@ def test_find_takeovers_finds_the_flood_its_start_and_its_60_flooders():
     assert tag["verdict"] == "takeover"
     assert tag["takeover_start"] == FLOOD  # the first flooder's first post, 14:05:00
     assert tag["takeover_end"] == FLOOD - 5 * 60 + 3600  # the end of the 14:50 bin
-    assert tag["baseline_posts"] == 186  # 62 hours of a post every 20 minutes, to 14:00
+    # Judged, as every bin is, against the baseline an hour before: 61 hours of a post every
+    # 20 minutes, to 13:00 (the flood's vanguard, were there one, is not the baseline).
+    assert tag["baseline_posts"] == 183
     assert tag["baseline_actors"] == 30
     assert tag["flooders"] == 60
     assert tag["period_posts"] == 180 + 3 + 2  # the flood, the community, the two newcomers
     assert tag["share_flooded"] == round(180 / 185, 4)
     assert tag["newcomer_share"] == round(182 / 185, 4)
     assert tag["drift"] == round(180 / 185, 4)
+    assert tag["community_lift"] == 1.0  # 3 posts in the hour, as on the day before
     # The core engine (co-action, significance on) groups 45 of them, as one group, on the
     # links and texts they share; its null model leaves out the 15 posting about jisoo.
     assert tag["coordinated_flooders"] == 45
@@ -164,6 +167,39 @@ def test_find_takeovers_spares_an_organic_spike():
     assert tag["drift"] == 0.0
     assert tag["confidence"] < 0.5
     assert result.flooders.num_rows == 0
+
+
+def test_find_takeovers_spares_an_event_that_draws_the_community_too():
+    # Hail at 14:05: 100 newcomers post words the tag never had, but the tag's own community
+    # posts 15 times more in the hour too (18 posts where it usually posts 3): an event that
+    # drew everyone who cares about the tag, not outsiders drowning it out.
+    event = [
+        {
+            "actor": f"n{i:02d}",
+            "time": FLOOD + 36 * i,
+            "text": "hailstorm right now, stay inside #GardenClub",
+        }
+        for i in range(100)
+    ]
+    event += [
+        {
+            "actor": COMMUNITY[i],
+            "time": FLOOD + 60 + 200 * i,
+            "text": "hail hail hail stay safe #GardenClub",
+        }
+        for i in range(15)
+    ]
+    posts = sorted(_community(FLOOD + 7200) + event, key=lambda p: p["time"])
+    result = find_takeovers(_log(posts))
+    (tag,) = result.hashtags.to_pylist()
+    assert (tag["hashtag"], tag["takeover"], tag["verdict"]) == ("#gardenclub", False, "spike")
+    assert tag["community_lift"] == round((18 + 1) / (3 + 1), 2)
+    assert tag["confidence"] < 0.5
+    assert result.flooders.num_rows == 0
+    # The same flood with the community posting as usual is a takeover.
+    calm = [p for p in posts if not p["text"].startswith("hail hail")]
+    (tag,) = find_takeovers(_log(calm), coordination=False).hashtags.to_pylist()
+    assert (tag["takeover"], tag["flooders"], tag["community_lift"]) == (True, 100, 1.0)
 
 
 def test_find_takeovers_spares_a_viral_reshare_of_the_community():

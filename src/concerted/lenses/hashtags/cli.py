@@ -58,6 +58,12 @@ def register(cli: click.Group) -> None:
     help="Flooded bins (each within two hours of the last) that make a takeover. Default 3.",
 )
 @click.option(
+    "--community-lift",
+    type=float,
+    help="A flood during which the hashtag's own community posts at this many times its usual "
+    "rate or more is an organic spike, not a takeover. Default 3.",
+)
+@click.option(
     "--coordination/--no-coordination",
     default=True,
     help="Look for coordinated groups among each takeover's newcomers with the core engine "
@@ -79,6 +85,7 @@ def hashtags(
     flooded_share,
     min_volume_ratio,
     min_run_bins,
+    community_lift,
     coordination,
     reveal,
     quiet,
@@ -108,6 +115,7 @@ def hashtags(
         flooded_share=flooded_share,
         min_volume_ratio=min_volume_ratio,
         min_run_bins=min_run_bins,
+        community_lift=community_lift,
     )
     check_params(**params)  # a bad option is refused now, not after reading the file
     check_out_folder(out_dir)

@@ -96,6 +96,7 @@ PARAMS = {  # name: (default, lowest allowed, highest allowed)
     "max_gap_bins": (12, 0, None),
     "baseline_lag_bins": (6, 0, None),
     "spike_ratio": (5.0, 0.0, None),
+    "community_lift": (3.0, 0.0, None),
 }
 
 
@@ -172,6 +173,7 @@ def find_takeovers(
     max_gap_bins: int | None = None,
     baseline_lag_bins: int | None = None,
     spike_ratio: float | None = None,
+    community_lift: float | None = None,
     coordination: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> HashtagResult:
@@ -212,6 +214,10 @@ def find_takeovers(
     spike_ratio
         A hashtag that is not taken over but whose busiest bin reaches this multiple of its
         baseline, in a spell of at least ``min_posts`` posts, is called a spike (default 5).
+    community_lift
+        A run of flooded bins in which the hashtag's own community (its accounts before the
+        run) posts at least this many times its rate of the day before is an organic spike,
+        not a takeover: an event drew the tag's community along with the newcomers (default 3).
     coordination
         Look for coordinated groups among each takeover's newcomers with the core engine.
     progress
@@ -245,6 +251,7 @@ def find_takeovers(
         max_gap_bins=max_gap_bins,
         baseline_lag_bins=baseline_lag_bins,
         spike_ratio=spike_ratio,
+        community_lift=community_lift,
     )
     say = progress or (lambda _message: None)
     started = _time.perf_counter()
@@ -462,6 +469,8 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
     lag = p["baseline_lag_bins"]
     base_bin = np.maximum(np.arange(t.n_bins) - lag, 0)  # a bin's baseline ends lag bins before
     judged = (t.bin_start[base_bin] >= p["min_baseline_posts"]) & (t.counts >= p["min_bin_posts"])
+    organic = None  # (first bin, last bin, threshold, community lift) of a run not taken
+    skip_to = -1  # bins up to here belong to a run already judged
     for b in np.flatnonzero(judged).tolist():
         _, rate = t.baseline_rate(int(base_bin[b]))
         judged_any = True
@@ -469,7 +478,7 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
         ok, s = t.flooded(b, threshold, rate)
         if peak is None or s["ratio"] > peak[0]:
             peak = (s["ratio"], b)
-        if not ok:
+        if not ok or b <= skip_to:
             continue
         # The flood goes on while flooded bins follow each other within max_gap_bins: a crowd
         # that posts in waves (an hour apart, quiet between) floods the tag as surely as one
@@ -483,9 +492,18 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
             else:
                 gap += 1
             c += 1
-        if len(shares) >= run:
-            first, threshold = _ramp(t, b)
-            found = (first, last, threshold, rate, float(np.mean(shares)))
+        if len(shares) < run:
+            continue
+        skip_to = last
+        first, threshold = _ramp(t, b)
+        lift = _community_lift(t, first, last, threshold)
+        if lift >= p["community_lift"]:
+            # The tag's own community rose with the newcomers: an event that drew everyone
+            # who cares about the tag, not outsiders drowning it out.
+            organic = organic or (first, last, threshold, lift)
+            continue
+        if _flooders(t, first, last, threshold)[0]:
+            found = (first, last, threshold, rate, float(np.mean(shares)), lift)
             break
     baseline_end = found[2] if found else (t.time_of(peak[1]) if peak else None)
     base_n = int(np.searchsorted(t.times, baseline_end)) if baseline_end is not None else 0
@@ -500,6 +518,7 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
         "newcomer_share": None,
         "drift": None,
         "volume_ratio": None,
+        "community_lift": None,
         "posts": len(t.times),
         "actors": len(t.names),
         "baseline_posts": base_n,
@@ -523,39 +542,43 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
     if baseline_end is not None:
         detail["before"] = _examples(t, np.arange(base_n)[::-1], repeats=False)
     if found is None:
-        if peak is not None:
+        if organic is not None:  # the first run the community rose with: the spike described
+            first, last, base_end, lift = organic
+        elif peak is not None:
             first, last = _spike_bins(t, peak[1])
-            lo, hi = int(t.bin_start[first]), int(t.bin_start[last + 1])
-            before, rate = t.baseline_rate(first)
-            _period_figures(row, t, lo, hi, t.time_of(first), rate, last - first + 1, hi - lo)
-            row["baseline_posts"] = before
-            row["baseline_actors"] = int(len(np.unique(t.actor[:before])))
-            timeline["baseline_end"] = t.time_of(first)
-            detail["before"] = _examples(t, np.arange(before)[::-1], repeats=False)
-            flood_share = row["share_flooded"]
-            row["share_flooded"] = 0.0  # no flooders: the peak's flood-like posts, in confidence
+            base_end, lift = t.time_of(first), None
+        else:
+            return row, [], detail
+        lo, hi = int(t.bin_start[first]), int(t.bin_start[last + 1])
+        before = int(np.searchsorted(t.times, base_end))
+        rate = before / max((base_end - t.time_of(0)) / p["bin_seconds"], 1)
+        _period_figures(row, t, lo, hi, base_end, rate, last - first + 1, hi - lo)
+        row["baseline_posts"] = before
+        row["baseline_actors"] = int(len(np.unique(t.actor[:before])))
+        timeline["baseline_end"] = base_end
+        detail["before"] = _examples(t, np.arange(before)[::-1], repeats=False)
+        flood_share = row["share_flooded"]
+        row["share_flooded"] = 0.0  # no flooders: the flood-like posts, in confidence
+        if lift is not None:
+            row["community_lift"] = round(lift, 2)
+            # Under 0.5: how far the community's rise passed the limit.
+            row["confidence"] = round(0.49 * min(1.0, p["community_lift"] / lift), 3)
+            row["verdict"] = "spike"
+        else:
             row["confidence"] = round(0.5 * min(1.0, flood_share / p["flooded_share"]) * 0.99, 3)
             # A spike is a spell of posts, not one busy bin of a quiet hashtag.
             spike = peak[0] >= p["spike_ratio"] and hi - lo >= p["min_posts"]
             row["verdict"] = "spike" if spike else "steady"
-            detail["after"] = _examples(t, np.arange(lo, hi), repeats=True)
+        detail["after"] = _examples(t, np.arange(lo, hi), repeats=True)
         return row, [], detail
-    first, last, threshold, rate, mean_share = found
+    first, last, threshold, rate, mean_share, lift = found
     lo, hi = int(t.bin_start[first]), int(t.bin_start[last + 1])
-    newcomer, off = t.flags(lo, hi, threshold)
-    by_actor: dict[int, list[int]] = {}
-    for i in np.flatnonzero(newcomer):
-        by_actor.setdefault(int(t.actor[lo + i]), []).append(int(i))
-    chosen = {
-        a: idx
-        for a, idx in by_actor.items()
-        if off[idx].sum() >= 1 and 2 * off[idx].sum() >= len(idx)
-    }
+    chosen, newcomer, off = _flooders(t, first, last, threshold)
     flooder_posts = np.zeros(hi - lo, bool)
     for idx in chosen.values():
         flooder_posts[idx] = True
     groups: dict[str, int] = {}
-    if coordination and by_actor:
+    if coordination and newcomer.any():
         newcomer_idx = lo + np.flatnonzero(newcomer)
         groups = coordinated_groups(
             [t.actor_names[i] for i in newcomer_idx],
@@ -565,6 +588,7 @@ def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
     start = float(min(t.times[lo + idx[0]] for idx in chosen.values())) if chosen else threshold
     end = t.time_of(last + 1)
     _period_figures(row, t, lo, hi, threshold, rate, last - first + 1, hi - lo)
+    row["community_lift"] = round(lift, 2)
     flooders = []
     for a, idx in sorted(chosen.items(), key=lambda kv: (t.times[lo + kv[1][0]], t.names[kv[0]])):
         name = str(t.names[a])
@@ -611,7 +635,8 @@ def _ramp(t: _Tag, first: int) -> tuple[int, float]:
     """The takeover's first bin moved back over the bins just before it where the flood was
     already rising (at least 2 flood posts, half the flooded share, judged each against the
     baseline before it), so that the first flooders count as newcomers, not as the baseline.
-    Returns the first bin and its start time."""
+    Returns the first bin and the end of its baseline (``baseline_lag_bins`` before it, as every
+    bin is judged: the flood's vanguard is not the baseline)."""
     while first > 0:
         b = first - 1
         lo, hi = int(t.bin_start[b]), int(t.bin_start[b + 1])
@@ -623,7 +648,45 @@ def _ramp(t: _Tag, first: int) -> tuple[int, float]:
         if flood < 2 or flood < 0.5 * t.p["flooded_share"] * (hi - lo):
             break
         first = b
-    return first, t.time_of(first)
+    return first, t.time_of(max(first - t.p["baseline_lag_bins"], 0))
+
+
+def _community_lift(t: _Tag, first: int, last: int, threshold: float) -> float:
+    """How many times its usual rate the hashtag's community (accounts that used it before
+    ``threshold``) posted in the busiest hour of bins first..last (where an event that drew the
+    community draws it most): against its posts per bin over the day before ``threshold`` (a
+    day, so that the hour of the day evens out), both counts plus one (a quiet community's
+    single post is no rise)."""
+    width = max(1, round(3600.0 / t.p["bin_seconds"]))
+    totals = t.counts[first : last + 1]
+    sums = np.convolve(totals, np.ones(min(width, len(totals)), int), mode="valid")
+    a = first + int(np.argmax(sums))
+    b = min(a + width, last + 1)
+    lo, hi = int(t.bin_start[a]), int(t.bin_start[b])
+    observed = int((t.first_use[t.actor[lo:hi]] < threshold).sum())
+    since = max(threshold - 86400.0, float(t.times[0]))
+    usual = np.searchsorted(t.times, threshold) - np.searchsorted(t.times, since)
+    per_bin = usual / max((threshold - since) / t.p["bin_seconds"], 1.0)
+    return (observed + 1) / (per_bin * (b - a) + 1)
+
+
+def _flooders(
+    t: _Tag, first: int, last: int, threshold: float
+) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The flooders of bins first..last: account -> indices (from the first bin's first post)
+    of its posts there, for newcomers whose posts there are mostly off-topic; and, per post
+    there, whether it is by a newcomer and whether it is off-topic."""
+    lo, hi = int(t.bin_start[first]), int(t.bin_start[last + 1])
+    newcomer, off = t.flags(lo, hi, threshold)
+    by_actor: dict[int, list[int]] = {}
+    for i in np.flatnonzero(newcomer):
+        by_actor.setdefault(int(t.actor[lo + i]), []).append(int(i))
+    chosen = {
+        a: idx
+        for a, idx in by_actor.items()
+        if off[idx].sum() >= 1 and 2 * off[idx].sum() >= len(idx)
+    }
+    return chosen, newcomer, off
 
 
 def _spike_bins(t: _Tag, peak: int) -> tuple[int, int]:

@@ -20,6 +20,8 @@ HASHTAGS = pa.schema(
         ("newcomer_share", pa.float64()),  # posts by accounts new to the tag / all posts, same
         ("drift", pa.float64()),  # posts off the baseline's vocabulary / posts with words, same
         ("volume_ratio", pa.float64()),  # posts per bin in the period / the baseline's rate
+        # the community's posts per bin in the period / its rate the day before (organic: >= 3)
+        ("community_lift", pa.float64()),
         ("posts", pa.int64()),
         ("actors", pa.int64()),
         ("baseline_posts", pa.int64()),
