@@ -416,14 +416,21 @@ def _time_sql(t: str) -> str:
     )
 
 
+_CACHE_TEXTS = 200_000  # distinct texts whose objects are kept while reading
+
+
 def _objects_from_text(table: pa.Table, kinds: tuple[str, ...]) -> pa.Table:
-    """One row per object found in each row's text; identical texts are parsed once."""
+    """One row per object found in each row's text; identical texts are parsed once while they
+    recur (the cache of parsed texts is bounded: a log of millions of distinct texts would
+    otherwise hold them all twice)."""
     texts = table["text"].to_pylist()
     cache: dict[str, list[str]] = {}
     index, objects = [], []
     for i, text in enumerate(texts):
         found = cache.get(text)
         if found is None:
+            if len(cache) >= _CACHE_TEXTS:
+                cache.clear()
             found = cache[text] = list(dict.fromkeys(extract_objects(text, kinds)))
         index += [i] * len(found)
         objects += found

@@ -202,6 +202,28 @@ def test_find_takeovers_spares_an_event_that_draws_the_community_too():
     assert (tag["takeover"], tag["flooders"], tag["community_lift"]) == (True, 100, 1.0)
 
 
+def test_find_takeovers_finds_an_ad_that_borrows_the_tags_words():
+    # 40 new accounts paste one ad twice each from 14:05; half its words are the tag's own, so
+    # by its words it is on topic. But it is one message, new to the tag, that none of the
+    # tag's community ever posted: a flood's copies.
+    ad = [
+        {
+            "actor": f"ad{i:02d}",
+            "time": FLOOD + k * 1800 + 45 * i,
+            "text": f"tomato seedlings compost: SALE today https://shop.example/s?ref={i} #GardenClub",
+        }
+        for k in range(2)
+        for i in range(40)
+    ]
+    posts = sorted(_community(FLOOD + 7200) + ad, key=lambda p: p["time"])
+    result = find_takeovers(_log(posts), coordination=False)
+    (tag,) = result.hashtags.to_pylist()
+    assert (tag["takeover"], tag["takeover_start"], tag["flooders"]) == (True, FLOOD, 40)
+    # Without the copies rule (a message must be pasted by 1,000 accounts), its words pass.
+    (tag,) = find_takeovers(_log(posts), min_copy_accounts=1000).hashtags.to_pylist()
+    assert tag["takeover"] is False
+
+
 def test_find_takeovers_spares_a_viral_reshare_of_the_community():
     viral = [  # 80 newcomers reshare one community post with words the tag never had
         {

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ... import __version__
 from ...errors import ParameterError
@@ -57,6 +58,10 @@ from .coordination import coordinated_groups
 from .tables import FLOODERS, HASHTAGS
 
 EXAMPLES = 3  # example posts before and after, per hashtag
+_CACHE_TEXTS = 200_000  # texts whose tokens are kept from one hashtag to the next
+_EXAMPLE_SCAN = 20_000  # posts read for examples before a period (the latest ones)
+# What varies between copies of one message: links, hashtags, mentions, a reshare's "RT".
+_COPY_NOISE = r"(?i)(?:https?://|www\.)\S+|#\S+|@\w+|^rt\b"
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ PARAMS = {  # name: (default, lowest allowed, highest allowed)
     "baseline_lag_bins": (6, 0, None),
     "spike_ratio": (5.0, 0.0, None),
     "community_lift": (3.0, 0.0, None),
+    "min_copy_accounts": (5, 2, None),
 }
 
 
@@ -174,6 +180,7 @@ def find_takeovers(
     baseline_lag_bins: int | None = None,
     spike_ratio: float | None = None,
     community_lift: float | None = None,
+    min_copy_accounts: int | None = None,
     coordination: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> HashtagResult:
@@ -218,6 +225,10 @@ def find_takeovers(
         A run of flooded bins in which the hashtag's own community (its accounts before the
         run) posts at least this many times its rate of the day before is an organic spike,
         not a takeover: an event drew the tag's community along with the newcomers (default 3).
+    min_copy_accounts
+        A newcomer's post is off-topic, whatever its words, when its message (its text without
+        links, tags and mentions) is new to the hashtag, posted by at least this many accounts
+        and by none that had used the hashtag before it (default 5): a flood's copies.
     coordination
         Look for coordinated groups among each takeover's newcomers with the core engine.
     progress
@@ -252,6 +263,7 @@ def find_takeovers(
         baseline_lag_bins=baseline_lag_bins,
         spike_ratio=spike_ratio,
         community_lift=community_lift,
+        min_copy_accounts=min_copy_accounts,
     )
     say = progress or (lambda _message: None)
     started = _time.perf_counter()
@@ -305,17 +317,25 @@ def find_takeovers(
 
 def hashtag_posts(log: Log) -> pa.Table:
     """One row per post and hashtag it carries: ``hashtag`` (``#tag``), ``actor``, ``time``,
-    ``text``, ``source`` (the account whose post it reshares, if any), ``row``, sorted by hashtag
+    ``text``, ``copy_key`` (the text as copies of one message share it, hashed: 0 when too
+    short), ``source`` (the account whose post it reshares, if any), ``row``, sorted by hashtag
     and time.
 
     >>> from concerted import make_log
     >>> log = make_log([{"actor": "a", "object": "hashtag:#Tag", "time": 1.0, "text": "x"},
     ...                 {"actor": "a", "object": "url:x.org", "time": 1.0, "text": "x"}])
     >>> hashtag_posts(log).to_pylist()
-    [{'hashtag': '#tag', 'actor': 'a', 'time': 1.0, 'text': 'x', 'source': None, 'row': 1}]
+    [{'hashtag': '#tag', 'actor': 'a', 'time': 1.0, 'text': 'x', 'copy_key': 0, 'source': None, 'row': 1}]
     """
     con = connect()
-    con.register("log", log.table.select(["actor", "object", "time", "text", "source", "row"]))
+    con.register("raw_log", log.table.select(["actor", "object", "time", "text", "source", "row"]))
+    con.sql(
+        f"""
+        CREATE TEMP VIEW log AS SELECT *, trim(regexp_replace(lower(regexp_replace(
+            coalesce(text, ''), '{_COPY_NOISE}', ' ', 'g')), '\\s+', ' ', 'g')) AS copy
+        FROM raw_log
+        """
+    )
     tagged = con.sql("SELECT count(*) FROM log WHERE starts_with(object, 'hashtag:')").fetchall()[
         0
     ][0]
@@ -327,6 +347,10 @@ def hashtag_posts(log: Log) -> pa.Table:
         f"""
         SELECT '#' || lower(ltrim({bare}, '#')) AS hashtag, any_value(actor) AS actor,
                min(time) AS time, any_value(text) AS text,
+               -- the text as copies share it: links, tags and mentions out, case and spacing
+               -- folded; a hash, or 0 for a text too short to tell a copy from a coincidence
+               coalesce(CASE WHEN length(any_value(copy)) >= 8 THEN hash(any_value(copy)) END,
+                        0::UBIGINT) AS copy_key,
                -- whose post this one reshares: the export's source, else "RT @name:"
                coalesce(nullif(any_value(source), any_value(actor)),
                         nullif(regexp_extract(any_value(text), '^RT @([A-Za-z0-9_]+):', 1), ''))
@@ -363,18 +387,36 @@ class _Tag:
         self.times = part["time"].to_numpy().astype(float)
         self.actor_names = part["actor"].to_pylist()
         self.texts = part["text"].to_pylist()
-        names, self.actor = np.unique(np.array(self.actor_names, dtype=object), return_inverse=True)
-        self.names = names
+        encoded = part["actor"].combine_chunks().dictionary_encode()
+        self.actor = encoded.indices.to_numpy().astype(np.int64)
+        names = self.names = encoded.dictionary.to_numpy(zero_copy_only=False)
         # A reshare of the community's own post says what the community said: the account
         # reshared, as an index of names (-1: none, or an account that never used the tag).
-        index = {str(n): i for i, n in enumerate(names)}
-        self.reshared = np.array(
-            [index.get(x, -1) if x else -1 for x in part["source"].to_pylist()], dtype=np.int64
-        )
+        reshared = pc.index_in(part["source"], value_set=encoded.dictionary)
+        self.reshared = reshared.fill_null(-1).to_numpy().astype(np.int64)
         first = np.full(len(names), np.inf)
         np.minimum.at(first, self.actor, self.times)
         self.first_use = first  # per account: its first post with the tag
-        # Tokens, flat: post index and token id per (post, token).
+        # Copies: per post, when its message (copy_key) was first posted on the tag, and by
+        # how many accounts new to the tag then, if no account of its community pasted it too
+        # (0: no message, or one the community shares).
+        keys = part["copy_key"].to_numpy()
+        uniq, key = np.unique(keys, return_inverse=True)
+        key_first = np.full(len(uniq), np.inf)
+        np.minimum.at(key_first, key, self.times)
+        pairs = np.unique(key.astype(np.int64) * len(names) + self.actor)
+        pair_key, pair_actor = pairs // len(names), pairs % len(names)
+        accounts = np.bincount(pair_key, minlength=len(uniq))
+        shared = np.bincount(
+            pair_key, weights=first[pair_actor] < key_first[pair_key], minlength=len(uniq)
+        )
+        accounts[(uniq == 0) | (shared > 0)] = 0
+        self.copy_first = key_first[key]
+        self.copy_accounts = accounts[key]
+        # Tokens, flat: post index and token id per (post, token). The cache of texts already
+        # read is shared by hashtags (a post carries several) but bounded.
+        if len(cache) > _CACHE_TEXTS:
+            cache.clear()
         vocab: dict[str, int] = {}
         post_of, token_of = [], []
         for i, text in enumerate(self.texts):
@@ -426,6 +468,11 @@ class _Tag:
         on_count = np.bincount(self.post_of[a:b] - lo, weights=on, minlength=hi - lo)
         n = self.n_tokens[lo:hi]
         off = (n > 0) & (on_count < self.p["on_topic_share"] * n)
+        # A message new to the tag pasted by many newcomers and by none of its community is a
+        # flood's, whatever its words (a brand's ad that opens with the tag's own slogan).
+        off |= (self.copy_first[lo:hi] >= threshold) & (
+            self.copy_accounts[lo:hi] >= self.p["min_copy_accounts"]
+        )
         shared = self.reshared[lo:hi]
         from_community = shared >= 0
         from_community[from_community] = self.first_use[shared[from_community]] < threshold
@@ -719,6 +766,8 @@ def _period_figures(row, t: _Tag, lo, hi, threshold, rate, n_bins, n) -> None:
 def _examples(t: _Tag, indices: np.ndarray, *, repeats: bool) -> list[dict]:
     """Up to :data:`EXAMPLES` posts among ``indices``: the most repeated texts first (with
     their count) when ``repeats``, else the first distinct texts in the order given."""
+    if not repeats:  # the latest posts before a period: enough to show what it was like
+        indices = indices[:_EXAMPLE_SCAN]
     counts = Counter(text_key(t.texts[i]) for i in indices)
     seen, out = set(), []
     ranked = sorted(indices, key=lambda i: -counts[text_key(t.texts[i])]) if repeats else indices
