@@ -10,6 +10,9 @@ import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 KINDS = ("hashtags", "urls", "mentions")
 
 PATTERNS = {
@@ -18,6 +21,19 @@ PATTERNS = {
     "mentions": r"(?<![\w.@])@[A-Za-z0-9_]{1,50}",
 }
 PREFIX = {"hashtags": "hashtag", "urls": "url", "mentions": "mention"}
+
+# The same patterns in RE2, the dialect of DuckDB's regular expressions, which reads a whole
+# column at once. RE2 has no look-behind, so the character before a hashtag or a mention is
+# matched apart (the value is group 1); its \w and \s are ASCII, so Python's Unicode classes
+# are written out.
+_W = r"\p{L}\p{N}_"
+_S = r"\s\x{0b}\x{1c}-\x{1f}\x{85}\p{Z}"
+SQL_PATTERNS = {
+    "hashtags": rf"(?:^|[^{_W}&])(#[^{_S}#@.,;:!?()\[\]{{}}<>\"'`´’“”…/\\|]+)",
+    "urls": rf"(?i)((?:https?://|www\.)[^{_S}<>\"'`]+)",
+    "mentions": rf"(?:^|[^{_W}.@])(@[A-Za-z0-9_]{{1,50}})",
+}
+_SEP = "\x1f"  # between a match's kind and its text, in the column of raw matches
 
 # Query parameters that identify the click, not the page.
 _TRACKING = re.compile(
@@ -87,3 +103,67 @@ def extract_objects(text: str | None, kinds: tuple[str, ...] = KINDS) -> list[st
         (p, o) for p, o in found if o.startswith("url:") or not any(a <= p < b for a, b in spans)
     ]
     return [o for _, o in sorted(found, key=lambda x: x[0])]
+
+
+def spaced_hashtags_sql(expr: str) -> str:
+    """SQL: the text ``expr`` with a space before each "#" that may start a hashtag, so that
+    :data:`SQL_PATTERNS` finds every hashtag Python's look-behind finds (a hashtag that ends on
+    "«" must not use up the "«" that lets the next one start: ``#a«#b``)."""
+    return rf"regexp_replace({expr}, '([^{_W}&])#', '\1 #', 'g')"
+
+
+def objects_table(con, relation: str, kinds: tuple[str, ...] = KINDS) -> pa.Table:
+    """:func:`extract_objects` for a whole table: every row of ``relation`` (a table or view on
+    ``con`` with a ``text`` and a ``row`` column) once per distinct object in its text, in a
+    new column ``object``.
+
+    DuckDB finds the matches, all rows at once; each distinct match is then normalised once, by
+    :func:`normalize` (a log of millions of posts holds far fewer distinct hashtags and links).
+
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.sql("CREATE TABLE t AS SELECT 1 AS row, 'Go #Tulsa #TULSA x.com www.x.com/r?fbclid=1' AS text")
+    >>> objects_table(con, "t")["object"].to_pylist()
+    ['hashtag:#tulsa', 'url:x.com/r']
+    """
+    from .sql import literal
+
+    lists = []
+    for kind in kinds:
+        pattern = literal(SQL_PATTERNS[kind])
+        # A URL's fragment (#top) or user part (@host) is not a hashtag or a mention.
+        source = "text" if kind == "urls" or "urls" not in kinds else "__bare"
+        if kind == "hashtags":
+            source = spaced_hashtags_sql(source)
+        lists.append(
+            f"list_transform(regexp_extract_all({source}, {pattern}, 1), "
+            f"lambda m: {literal(kind + _SEP)} || m)"
+        )
+    # Each link becomes its first word ("http", "www") and a space: a hashtag or mention that
+    # starts inside a link is gone, one that runs into it still ends where Python's ends.
+    rest = rf"[^{_S}<>\"'`]+"
+    scheme, www = literal("(?i)(https?)://" + rest), literal(r"(?i)(www)\." + rest)
+    bare = rf"regexp_replace(regexp_replace(text, {scheme}, '\1 ', 'g'), {www}, '\1 ', 'g')"
+    found = con.sql(
+        f"""
+        SELECT * EXCLUDE (__bare, __found), unnest(__found) AS __raw FROM (
+            SELECT *, list_distinct(list_concat({", ".join(lists)})) AS __found
+            FROM (SELECT *, {bare} AS __bare FROM {relation}))
+        """
+    ).to_arrow_table()
+    raw = found["__raw"]
+    distinct = pc.unique(raw)
+    normal = pa.array(
+        [normalize(*value.split(_SEP, 1)) for value in distinct.to_pylist()], pa.string()
+    )
+    objects = pc.take(normal, pc.index_in(raw, value_set=distinct))
+    found = found.drop_columns(["__raw"]).append_column("object", objects)
+    # Variants of one object in one text (#Tulsa and #TULSA) are one object.
+    con.register("__objects", found)
+    try:
+        return con.sql(
+            "SELECT * FROM __objects QUALIFY row_number() OVER (PARTITION BY row, object "
+            "ORDER BY object) = 1 ORDER BY row, object"
+        ).to_arrow_table()
+    finally:
+        con.unregister("__objects")

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from .columns import check_mapping, resolve_columns, shown_columns
 from .errors import ParameterError, SchemaError
-from .extract import KINDS, extract_objects
+from .extract import KINDS, objects_table
 from .importers import IMPORTERS, find_importer, get_importer, read_sample
 from .importers.base import SAMPLE_BYTES
 from .inputs import (  # noqa: F401  (the size guard's names, public here as before)
@@ -372,9 +372,10 @@ def _to_canonical(
     else:
         table = None
     if kinds:
-        texted = con.sql(f"SELECT {base} FROM parsed WHERE {col('text')} IS NOT NULL")
-        texted = texted.to_arrow_table()
-        extracted = _objects_from_text(texted, tuple(kinds))
+        con.sql(
+            f"CREATE TEMP VIEW texted AS SELECT {base} FROM parsed WHERE {col('text')} IS NOT NULL"
+        )
+        extracted = objects_table(con, "texted", tuple(kinds))
         table = (
             extracted
             if table is None
@@ -414,25 +415,3 @@ def _time_sql(t: str) -> str:
         f"ELSE {num} END "
         f"ELSE coalesce(epoch(TRY_CAST(trim({t}) AS TIMESTAMPTZ)), {parsed}) END"
     )
-
-
-_CACHE_TEXTS = 200_000  # distinct texts whose objects are kept while reading
-
-
-def _objects_from_text(table: pa.Table, kinds: tuple[str, ...]) -> pa.Table:
-    """One row per object found in each row's text; identical texts are parsed once while they
-    recur (the cache of parsed texts is bounded: a log of millions of distinct texts would
-    otherwise hold them all twice)."""
-    texts = table["text"].to_pylist()
-    cache: dict[str, list[str]] = {}
-    index, objects = [], []
-    for i, text in enumerate(texts):
-        found = cache.get(text)
-        if found is None:
-            if len(cache) >= _CACHE_TEXTS:
-                cache.clear()
-            found = cache[text] = list(dict.fromkeys(extract_objects(text, kinds)))
-        index += [i] * len(found)
-        objects += found
-    out = table.take(pa.array(index, pa.int64()))
-    return out.append_column("object", pa.array(objects, pa.string()))

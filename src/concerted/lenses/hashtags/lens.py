@@ -53,12 +53,11 @@ from ... import __version__
 from ...errors import ParameterError
 from ...schema import Log
 from ...sql import connect
-from .content import post_tokens, text_key
+from .content import text_key, tokens_table
 from .coordination import coordinated_groups
 from .tables import FLOODERS, HASHTAGS
 
 EXAMPLES = 3  # example posts before and after, per hashtag
-_CACHE_TEXTS = 200_000  # texts whose tokens are kept from one hashtag to the next
 _EXAMPLE_SCAN = 20_000  # posts read for examples before a period (the latest ones)
 # What varies between copies of one message: links, hashtags, mentions, a reshare's "RT".
 _COPY_NOISE = r"(?i)(?:https?://|www\.)\S+|#\S+|@\w+|^rt\b"
@@ -270,9 +269,12 @@ def find_takeovers(
     posts = hashtag_posts(log)
     say(f"{posts.num_rows:,} uses of hashtags")
     rows, flooders, details = [], [], []
-    cache: dict[str | None, tuple[str, ...]] = {}
-    for tag, part in _by_hashtag(posts, p["min_posts"]):
-        row, tag_flooders, detail = _judge(tag, part, p, cache, coordination)
+    uses, token_ids = _use_tokens(posts, p["min_posts"])
+    say(f"{len(token_ids):,} tokens read")
+    for tag, start, part in _by_hashtag(posts, p["min_posts"]):
+        a, b = np.searchsorted(uses, (start, start + part.num_rows))
+        tokens = (uses[a:b] - start, token_ids[a:b])
+        row, tag_flooders, detail = _judge(tag, part, p, tokens, coordination)
         rows.append(row)
         flooders += tag_flooders
         details.append(detail)
@@ -365,8 +367,51 @@ def hashtag_posts(log: Log) -> pa.Table:
     return table
 
 
+def _use_tokens(posts: pa.Table, min_posts: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens of each use of a hashtag with at least ``min_posts`` posts: the use's index
+    in ``posts`` and a token id, one pair per use and token, sorted by index (the hashtag of
+    the use itself is left out: every post of it carries it)."""
+    con = connect()
+    try:
+        con.register(
+            "uses",
+            pa.table(
+                {
+                    "i": np.arange(posts.num_rows, dtype=np.int64),
+                    "hashtag": posts["hashtag"],
+                    "row": posts["row"],
+                    "text": posts["text"],
+                }
+            ),
+        )
+        con.sql(
+            f"""
+            CREATE TEMP TABLE judged AS SELECT i, hashtag, row FROM uses WHERE hashtag IN (
+                SELECT hashtag FROM uses GROUP BY hashtag HAVING count(*) >= {int(min_posts)})
+            """
+        )
+        con.sql(
+            "CREATE TEMP VIEW texts AS SELECT row, any_value(text) AS text FROM uses "
+            "WHERE row IN (SELECT row FROM judged) GROUP BY row"
+        )
+        con.register("tokens", tokens_table(con, "texts"))
+        found = con.sql(
+            """
+            WITH ids AS (SELECT token, row_number() OVER (ORDER BY token) - 1 AS id
+                         FROM (SELECT DISTINCT token FROM tokens))
+            SELECT j.i, ids.id FROM judged j JOIN tokens t ON t.row = j.row
+            JOIN ids ON ids.token = t.token
+            WHERE t.token <> j.hashtag
+            ORDER BY j.i, ids.id
+            """
+        ).fetchnumpy()
+    finally:
+        con.close()
+    return np.asarray(found["i"], np.int64), np.asarray(found["id"], np.int64)
+
+
 def _by_hashtag(posts: pa.Table, min_posts: int):
-    """(hashtag, its posts as numpy arrays and lists) for each hashtag with enough posts."""
+    """(hashtag, index of its first post, its posts) for each hashtag with enough posts."""
     if posts.num_rows == 0:
         return
     tags = posts["hashtag"].to_numpy(zero_copy_only=False)
@@ -375,13 +420,13 @@ def _by_hashtag(posts: pa.Table, min_posts: int):
     ends = np.concatenate([bounds, [len(tags)]])
     for s, e in zip(starts, ends, strict=True):
         if e - s >= min_posts:
-            yield str(tags[s]), posts.slice(s, e - s)
+            yield str(tags[s]), int(s), posts.slice(s, e - s)
 
 
 class _Tag:
     """One hashtag's posts, with what judging a bin against a baseline needs precomputed."""
 
-    def __init__(self, tag: str, part: pa.Table, p: dict, cache: dict) -> None:
+    def __init__(self, tag: str, part: pa.Table, p: dict, tokens: tuple) -> None:
         self.tag = tag
         self.p = p
         self.times = part["time"].to_numpy().astype(float)
@@ -413,21 +458,9 @@ class _Tag:
         accounts[(uniq == 0) | (shared > 0)] = 0
         self.copy_first = key_first[key]
         self.copy_accounts = accounts[key]
-        # Tokens, flat: post index and token id per (post, token). The cache of texts already
-        # read is shared by hashtags (a post carries several) but bounded.
-        if len(cache) > _CACHE_TEXTS:
-            cache.clear()
-        vocab: dict[str, int] = {}
-        post_of, token_of = [], []
-        for i, text in enumerate(self.texts):
-            if text not in cache:
-                cache[text] = post_tokens(text)
-            for tok in cache[text]:
-                if tok != tag:
-                    post_of.append(i)
-                    token_of.append(vocab.setdefault(tok, len(vocab)))
-        self.post_of = np.array(post_of, dtype=np.int64)
-        self.token_of = np.array(token_of, dtype=np.int64)
+        # Tokens, flat: post index and token id (this hashtag's own) per (post, token).
+        self.post_of = tokens[0]
+        vocab, self.token_of = np.unique(tokens[1], return_inverse=True)
         self.n_tokens = np.bincount(self.post_of, minlength=len(self.times))
         self.established = self._established(len(vocab), p["vocab_min_actors"])
         step = p["bin_seconds"]
@@ -504,9 +537,10 @@ class _Tag:
         return ok, s
 
 
-def _judge(tag: str, part: pa.Table, p: dict, cache: dict, coordination: bool):
-    """One hashtag's row of hashtags.csv, its flooders and its details."""
-    t = _Tag(tag, part, p, cache)
+def _judge(tag: str, part: pa.Table, p: dict, tokens: tuple, coordination: bool):
+    """One hashtag's row of hashtags.csv, its flooders and its details; ``tokens`` are its
+    posts' tokens (post index, token id), sorted by post."""
+    t = _Tag(tag, part, p, tokens)
     run = p["min_run_bins"]
     found = None  # (first bin, last bin, threshold, rate, mean flood share)
     peak = None  # (ratio, bin) of the busiest bin judged
