@@ -57,3 +57,24 @@ def test_objects_table_finds_what_extract_objects_finds():
     for i, text in enumerate(texts):
         assert got.get(i, set()) == set(extract_objects(text)), text
     assert found.num_rows == sum(len(set(extract_objects(t))) for t in texts)
+
+
+def test_normalize_url_shortcut_gives_what_urlsplit_gives():
+    # Plain links take a shortcut past urlsplit: it must give the same answer on every link.
+    import random
+
+    from concerted.extract import _SIMPLE_URL, _split_url
+
+    parts = [
+        "http://", "https://", "HTTPS://", "www.", "WWW.", "x", "X", "-", ".", "com", "/", "//",
+        "a", "%20", "é", "?", "#", "@", ":", "80", ";", "_", "~", "\x01", "'", ")",
+    ]  # fmt: skip
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(20000):
+        url = "".join(rng.choice(parts) for _ in range(rng.randint(1, 7))).strip()
+        url = url.rstrip(".,;:!?)]}'\"…")
+        if url and _SIMPLE_URL.match(url):
+            checked += 1
+            assert normalize_url(url) == _split_url(url), url
+    assert checked > 500

@@ -44,6 +44,10 @@ _TRACKING = re.compile(
 _TRAILING_PUNCT = ".,;:!?)]}'\"…"
 
 
+# A link with a lower-case host and nothing but a path: what urlsplit would make of it is plain.
+_SIMPLE_URL = re.compile(r"(?i:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)*)(/[^?#@:\s]*)?\Z")
+
+
 @functools.lru_cache(maxsize=1 << 16)  # links repeat (a flood's media, a story's link)
 def normalize_url(url: str) -> str:
     """Normalise a URL so that trivially different links to one page compare equal.
@@ -57,6 +61,15 @@ def normalize_url(url: str) -> str:
     'example.com/a?a=1&b=2'
     """
     url = url.strip().rstrip(_TRAILING_PUNCT)
+    simple = _SIMPLE_URL.match(url)
+    if simple:  # most links: no query, fragment, port or user; the same answer, sooner
+        host, path = simple.groups()
+        return host + (path or "").rstrip("/")
+    return _split_url(url)
+
+
+def _split_url(url: str) -> str:
+    """:func:`normalize_url` of any link (stripped), by :func:`urllib.parse.urlsplit`."""
     if not re.match(r"(?i)^[a-z][a-z0-9+.-]*://", url):
         url = "http://" + url
     try:
