@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from concerted import CoAction, detect, make_log, write_results
+from concerted.results import open_results
+from concerted.simulate import simulate_world
 
 HOSTILE_ACTOR = "<img src=x onerror=alert(1)>"
 HOSTILE_TEXT = '<script>alert("x")</script>'
@@ -147,6 +149,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Served(str):
+    """The address of a running app (``.app``: the app itself)."""
+
+    app = None
+
+
 @pytest.fixture
 def server(tmp_path):
     import uvicorn
@@ -162,7 +170,9 @@ def server(tmp_path):
     while not srv.started:
         assert time.monotonic() < deadline, "the web app did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    url = Served(f"http://127.0.0.1:{port}")
+    url.app = app
+    yield url
     srv.should_exit = True
     thread.join(10)
     app.state.project.close()
@@ -193,8 +203,8 @@ def test_app_upload_run_browse_and_label(browser, server, tmp_path):
     assert page.locator(".cards .card").first.inner_text().startswith("1")
 
     page.click("#groups a")
-    page.wait_for_selector("#members")
-    members = page.locator("#members tbody").inner_text()
+    page.wait_for_selector("#members-table")
+    members = page.locator("#members-table tbody").inner_text()
     assert HOSTILE_ACTOR in members  # shown as text
     page.select_option("form.label select", "confirmed")
     page.fill("form.label input[name=note]", HOSTILE_TEXT)
@@ -206,7 +216,7 @@ def test_app_upload_run_browse_and_label(browser, server, tmp_path):
     assert page.locator("form.label input[name=note]").input_value() == HOSTILE_TEXT
 
     with page.context.expect_page() as popup:
-        page.click("text=Network and timeline in the report")
+        page.click("text=The run's report")
     report = popup.value
     report.wait_for_load_state()
     report.locator('.netview[data-group="1"] circle').first.click()
@@ -239,3 +249,124 @@ def test_app_shows_a_failed_run_and_its_message(browser, server, tmp_path):
     assert "no such file on the server" in error.inner_text()
     w.errors = [e for e in w.errors if "status of 400" not in e]  # the refused request itself
     w.close()
+
+
+@pytest.fixture(scope="module")
+def world_results(tmp_path_factory) -> Path:
+    """A detect run on a simulated world (seed 3, 2,000 accounts) with four planted campaigns:
+    groups 1-3 are proven by pairs, the stealthy one (20 accounts at low participation) is found
+    by the group test only."""
+    out = tmp_path_factory.mktemp("world") / "results"
+    write_results(detect(simulate_world(seed=3, n_actors=2000).log), out)
+    return out
+
+
+@pytest.fixture
+def world_server(server, world_results):
+    """The app with one finished detect run: the world's results, as a run of the project."""
+    from concerted.web.project import EXIT_FILE
+
+    project = server.app.state.project
+    run = project.new_run("detect", "world.csv", [])
+    shutil.copytree(world_results, project.results_dir(run))
+    (project.run_dir(run) / EXIT_FILE).write_text("0")
+    project.finish_run(run, 0)
+    return server, run
+
+
+def _group_found_by_the_group_test(results: Path) -> dict:
+    rows = open_results(results).rows("groups", where={"edges": 0})
+    assert len(rows) == 1 and rows[0]["joined_by_group_test"] == rows[0]["size"]
+    return rows[0]
+
+
+@pytest.mark.slow
+def test_app_group_found_by_the_group_test_shows_what_it_did(browser, world_server, world_results):
+    server, run = world_server
+    g = _group_found_by_the_group_test(world_results)
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/{g['group']}")
+    section = page.locator(f"#g{g['group']}")
+    assert "No pair of its members stands out on its own" in section.inner_text()
+    assert "How sure: strong" in section.inner_text()
+    # Its network (every member), timeline and objects, as in the report.
+    net = page.locator(f'.netview[data-group="{g["group"]}"]')
+    assert net.locator("circle").count() == g["size"]
+    assert page.locator(f'[data-timeline="{g["group"]}"] rect').count() > 0
+    objects = section.locator("table").first.locator("tbody tr")
+    assert objects.count() == 10
+    # Each member says why it is in: its group test, not a score of 0.
+    members = page.locator("#members-table tbody tr")
+    assert members.count() == g["size"]
+    first = members.first.inner_text()
+    assert "group test: in step with the group on" in first and "0.00" not in first
+    # A member's drill-down: its actions on the group's objects.
+    net.locator("circle").first.click()
+    panel = page.locator(f'[data-panel="{g["group"]}"]')
+    assert panel.locator("tbody tr").count() > 0
+    assert "No pair of its members stands out" in page.locator("#links + p").inner_text()
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_group_pages_each_table_on_its_own(browser, world_server, world_results):
+    server, run = world_server
+    results = open_results(world_results)
+    links = results.count("edges", where={"group": 1})
+    evidence = results.count("evidence", where={"group": 1})
+    size = results.count("actors", where={"group": 1})
+    assert links > 200 and evidence > 200
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/1")
+    pages = -(-links // 100)
+    assert (
+        page.locator("#links-pager")
+        .inner_text()
+        .startswith(f"links 1\u2013100 of {links:,} \u00b7 page 1 of {pages}")
+    )
+    first_page = page.locator("#links-table tbody").inner_text()
+    with page.expect_navigation():
+        page.click("#links-pager a[rel=next]")
+    assert page.locator("#links-pager").inner_text().startswith(f"links 101\u2013200 of {links:,}")
+    assert page.locator("#links-table tbody tr").first.locator("td").first.inner_text() == "101"
+    assert page.locator("#links-table tbody").inner_text() != first_page
+    # The other tables keep their first page, members and all.
+    assert page.locator("#members-table tbody tr").count() == min(size, 100)
+    assert "page 1 of" in page.locator("#evidence-pager").inner_text()
+    with page.expect_navigation():
+        page.click("#evidence-pager a[rel=next]")
+    assert "links 101" in page.locator("#links-pager").inner_text()  # kept
+    times = page.locator("#evidence-table tbody tr td:first-child").all_inner_texts()
+    assert len(times) == 100 and times == sorted(times)  # in time order
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_errors_show_where_the_person_looks(browser, server, tmp_path):
+    png = tmp_path / "chart.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    w = Watched(browser, viewport={"width": 390, "height": 600}, is_mobile=True, has_touch=True)
+    page = w.page
+    page.goto(server + "/")
+    page.set_input_files("#upload input[type=file]", str(png))
+    page.click("#upload button")
+    error = page.locator(".error")
+    error.wait_for()
+    assert "not a log concerted reads" in error.inner_text()
+    assert _in_view(page, error)
+
+    page.fill("#new-run input[name=input]", "missing.csv")
+    page.locator("#new-run button").scroll_into_view_if_needed()
+    page.click("#new-run button")
+    page.locator(".error", has_text="no such file on the server").wait_for()
+    assert _in_view(page, error)
+    w.errors = [e for e in w.errors if "status of 400" not in e]  # the refused requests
+    w.close()
+
+
+def _in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.evaluate("window.innerHeight")
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height

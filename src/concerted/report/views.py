@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import igraph as ig
@@ -15,6 +16,7 @@ import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     from ..pipeline import Result
+    from ..results import Results
 
 TOP_GROUPS = 30  # groups shown in detail; the rest are in groups.csv
 TOP_EDGES = 15  # evidence rows per group in the printed table
@@ -239,3 +241,20 @@ def _timeline(times: list[float], bins: int = 60) -> dict:
     for t in times:
         counts[min(int((t - lo) / span * bins), bins - 1)] += 1
     return {"start": lo, "end": hi, "counts": counts}
+
+
+def folder_group_view(results: Results, group: int) -> dict | None:
+    """:func:`group_view` of group ``group`` of a results folder (as the web app shows it), read
+    from the folder's tables; None if the run has no such group. Reads that group's rows only."""
+    where = {"group": group}
+    rows = results.select("groups", where=where).to_pylist()
+    if not rows:
+        return None
+    held = SimpleNamespace(
+        actors=results.select("actors", where=where),
+        edges=results.select("edges", where=where, order=("strength DESC", "actor", "actor_y")),
+        evidence=results.select("evidence", where=where, order=("actor", "actor_y", "time")),
+        group_actions=results.select("group_actions", where=where, order=("time", "actor")),
+        summary=results.summary or {},
+    )
+    return group_view(held, rows[0])

@@ -21,6 +21,7 @@ import csv
 import io
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -38,7 +39,8 @@ from ..httpguard import (
 )
 from ..io import inspect_log
 from ..outputs import guard_cell
-from ..report import fmt_time, stylesheet, template_env
+from ..report import fmt_time, json_for_script, stylesheet, template_env
+from ..report.views import folder_group_view
 from ..results import Results, open_results
 from ..store.store import STORE_FILE
 from .project import LABELS, NotFound, Project
@@ -144,44 +146,32 @@ def create_app(
         )
 
     @app.get("/runs/{run}/groups/{group}", response_class=HTMLResponse)
-    def group_page(run: str, group: int, page: int = 1):
-        project.run(run)
+    def group_page(run: str, group: int, members: int = 1, links: int = 1, evidence: int = 1):
+        info = project.run(run)
         results = open_results(project.results_dir(run))
-        rows = _rows(results, "groups", where={"group": group})
-        if not rows:
+        view = folder_group_view(results, group)
+        if view is None:
             raise NotFound(f"Run {run} has no group {group}.")
-        page = max(page, 1)
-        members = _rows(
-            results,
-            "actors",
-            where={"group": group},
-            order=("score DESC", "actor"),
-            limit=PAGE_ROWS,
-            offset=(page - 1) * PAGE_ROWS,
-        )
-        edges = _rows(
-            results, "edges", where={"group": group}, order=("strength DESC",), limit=PAGE_ROWS
-        )
-        evidence = _rows(
-            results,
-            "evidence",
-            where={"group": group},
-            order=("actor", "actor_y", "time"),
-            limit=PAGE_ROWS,
-            offset=(page - 1) * PAGE_ROWS,
-        )
+        where = {"group": group}
+        pages = {"members": members, "links": links, "evidence": evidence}
         return _page(
             "group.html",
-            run=project.run(run),
-            group=rows[0],
-            members=members,
-            edges=edges,
-            evidence=evidence,
-            page=page,
-            more=len(members) == PAGE_ROWS or len(evidence) == PAGE_ROWS,
+            run=info,
+            g=view,
             tested=results.tested,
+            stored=results.summary is not None and bool(results.summary.get("store")),
+            members=_paged(results, "actors", where, ("score DESC", "actor"), pages, "members"),
+            links=_paged(
+                results, "edges", where, ("strength DESC", "actor", "actor_y"), pages, "links"
+            ),
+            evidence=_paged(
+                results, "evidence", where, ("time", "actor", "actor_y"), pages, "evidence"
+            ),
             label=project.labels(run).get(group),
             label_choices=LABELS,
+            data=json_for_script(
+                {str(group): {"network": view["network"], "timeline": view["timeline"]}}
+            ),
         )
 
     @app.get("/runs/{run}/files/{name}")
@@ -355,6 +345,40 @@ def _rows(results: Results, name: str, **query) -> list[dict]:
         }
         for r in results.rows(name, **query)
     ]
+
+
+def _paged(
+    results: Results,
+    name: str,
+    where: dict,
+    order: tuple[str, ...],
+    pages: dict[str, int],
+    key: str,
+) -> dict:
+    """One page of table ``name`` (:data:`PAGE_ROWS` rows) for the pager ``key`` of a page with
+    several: its rows, its number and how many there are, and the query of each other page (the
+    other pagers' pages kept)."""
+    total = results.count(name, where=where)
+    count = max(1, -(-total // PAGE_ROWS))
+    page = min(max(pages[key], 1), count)
+    rows = _rows(
+        results, name, where=where, order=order, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS
+    )
+
+    def link(n: int) -> str:
+        return "?" + urlencode({**{k: v for k, v in pages.items() if v > 1}, key: n})
+
+    return {
+        "rows": rows,
+        "page": page,
+        "pages": count,
+        "total": total,
+        "first": (page - 1) * PAGE_ROWS + 1 if total else 0,
+        "last": (page - 1) * PAGE_ROWS + len(rows),
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < count else None,
+        "key": key,
+    }
 
 
 def _compare(project: Project, a: str, b: str) -> dict:

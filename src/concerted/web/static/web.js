@@ -9,6 +9,9 @@
     if (!box) return;
     box.textContent = message;
     box.hidden = false;
+    // At the top of the page, brought into view: an error must not happen out of sight.
+    box.scrollIntoView({ block: "center" });
+    box.focus({ preventScroll: true });
   }
   function answer(response) {
     return response.text().then(function (text) {
