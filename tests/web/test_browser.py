@@ -261,17 +261,22 @@ def world_results(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture
-def world_server(server, world_results):
-    """The app with one finished detect run: the world's results, as a run of the project."""
+def add_run(server, results: Path, input: str = "world.csv") -> str:
+    """A finished detect run of the app's project whose results are the folder ``results``."""
     from concerted.web.project import EXIT_FILE
 
     project = server.app.state.project
-    run = project.new_run("detect", "world.csv", [])
-    shutil.copytree(world_results, project.results_dir(run))
+    run = project.new_run("detect", input, [])
+    shutil.copytree(results, project.results_dir(run))
     (project.run_dir(run) / EXIT_FILE).write_text("0")
     project.finish_run(run, 0)
-    return server, run
+    return run
+
+
+@pytest.fixture
+def world_server(server, world_results):
+    """The app with one finished detect run: the world's results, as a run of the project."""
+    return server, add_run(server, world_results)
 
 
 def _group_found_by_the_group_test(results: Path) -> dict:
@@ -370,3 +375,80 @@ def _in_view(page, locator) -> bool:
     box = locator.bounding_box()
     height = page.evaluate("window.innerHeight")
     return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height
+
+
+@pytest.mark.slow
+def test_app_groups_are_numbered_by_rank(browser, world_server, world_results):
+    server, run = world_server
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    rows = page.locator("#groups tbody tr")
+    numbers = [int(rows.nth(i).locator("td").first.inner_text()) for i in range(rows.count())]
+    scores = [float(rows.nth(i).locator("td").nth(2).inner_text()) for i in range(rows.count())]
+    assert numbers == [1, 2, 3, 4]  # listed first is group 1, the strongest
+    assert scores == sorted(scores, reverse=True)
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_marks_content_deleted_upstream(browser, server, tmp_path):
+    from concerted.store import detect_store, ingest
+
+    from ..store.test_store import S1, S2, write_log
+
+    store = tmp_path / "store"
+    ingest(write_log(tmp_path / "s1.csv", S1), store, snapshot_time=1000)
+    ingest(write_log(tmp_path / "s2.csv", S2), store, snapshot_time=2000)  # a2 on x is gone
+    result, _ = detect_store(store, detector=CoAction(window_seconds=10, significance=False))
+    write_results(result, tmp_path / "results")
+    run = add_run(server, tmp_path / "results", input="store")
+
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    assert page.locator("#deleted").inner_text() == (
+        "Content deleted upstream: group 1, 1 of its 6 shared actions."
+    )
+    assert "1 deleted" in page.locator("#groups tbody tr").first.inner_text()
+    page.click("#groups a")
+    assert (
+        page.locator("p.deleted")
+        .inner_text()
+        .startswith("1 of its 6 shared actions were deleted upstream")
+    )
+    flagged = page.locator("#evidence-table tr.deleted")
+    assert [r.split("\t")[1:4] for r in flagged.all_inner_texts()] == [
+        ["a1", "a2 deleted", "x"],
+        ["a2 deleted", "a3", "x"],
+    ]
+    member = page.locator("#members-table tbody tr", has_text="a2")
+    assert "1 deleted" in member.inner_text()
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_says_which_rows_were_left_out(browser, server, tmp_path):
+    from concerted import load_log
+
+    log = tmp_path / "posts.csv"
+    rows = ["user,url,tag,time"] + [f"u{i},,,{i}" for i in range(4)]  # no object at all
+    rows += [f"{a},x,,{t + d}" for t, a, d in ((100, "a", 0), (100, "b", 2), (100, "c", 4))]
+    rows += [f"{a},,#t,{t + d}" for t, a, d in ((900, "a", 0), (900, "b", 2), (900, "c", 4))]
+    log.write_text("\n".join(rows) + "\n")
+    result = detect(
+        load_log(log, object_columns=["url", "tag"]),
+        detector=CoAction(window_seconds=10, significance=False),
+    )
+    write_results(result, tmp_path / "results")
+    run = add_run(server, tmp_path / "results", input="posts.csv")
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    w.page.goto(f"{server}/runs/{run}")
+    notes = w.page.locator("#notes")
+    assert notes.is_visible()
+    assert (
+        "skipped 4 of 10 rows (40 %): 0 without an actor, 4 without an object in url, tag; "
+        "4 of 7 accounts are only in those rows and are in no result"
+    ) in notes.inner_text()
+    assert w.page.locator("#groups td.how").first.inner_text() == "untested"
+    w.close()

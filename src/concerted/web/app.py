@@ -142,6 +142,8 @@ def create_app(
             labels=project.labels(run),
             label_choices=LABELS,
             files=results.files,
+            tested=results.tested,
+            stored=_stored(results),
             others=[r for r in project.runs() if r["id"] != run and r["status"] == "done"],
         )
 
@@ -159,7 +161,7 @@ def create_app(
             run=info,
             g=view,
             tested=results.tested,
-            stored=results.summary is not None and bool(results.summary.get("store")),
+            stored=_stored(results),
             members=_paged(results, "actors", where, ("score DESC", "actor"), pages, "members"),
             links=_paged(
                 results, "edges", where, ("strength DESC", "actor", "actor_y"), pages, "links"
@@ -345,6 +347,11 @@ def _rows(results: Results, name: str, **query) -> list[dict]:
         }
         for r in results.rows(name, **query)
     ]
+
+
+def _stored(results: Results) -> bool:
+    """Whether the run read an evidence store (its tables say what was deleted upstream)."""
+    return bool((results.summary or {}).get("store"))
 
 
 def _paged(
