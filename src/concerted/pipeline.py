@@ -202,6 +202,7 @@ _ORDER = {
         ("time", "ascending"),
         ("actor", "ascending"),
         ("row", "ascending"),
+        ("object", "ascending"),
     ],
 }
 

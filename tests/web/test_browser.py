@@ -452,3 +452,58 @@ def test_app_says_which_rows_were_left_out(browser, server, tmp_path):
     ) in notes.inner_text()
     assert w.page.locator("#groups td.how").first.inner_text() == "untested"
     w.close()
+
+
+@pytest.mark.slow
+def test_app_run_page_reads_on_a_phone(browser, world_server):
+    server, run = world_server
+    w = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = w.page
+    for path in (f"/runs/{run}", f"/runs/{run}/groups/1", "/"):
+        page.goto(server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px screen"
+    page.goto(f"{server}/runs/{run}")
+    rows = page.locator("#groups tbody tr")
+    for i in range(rows.count()):
+        row, select = rows.nth(i).bounding_box(), rows.nth(i).locator("select").bounding_box()
+        assert select["x"] >= 0 and select["x"] + select["width"] <= 390  # no sideways scroll
+        assert select["height"] >= 32 and row["height"] <= 100
+    rows.first.locator("select").select_option("confirmed")
+    rows.first.locator("button").tap()
+    page.wait_for_selector("text=saved: confirmed")
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_compares_only_what_can_be_compared(browser, world_server, tmp_path):
+    server, run = world_server
+    classic = tmp_path / "classic"
+    world = simulate_world(seed=3, n_actors=2000).log
+    write_results(detect(world, detector=CoAction(window_seconds=60, significance=False)), classic)
+    other = add_run(server, classic)
+    project = server.app.state.project
+    ingest = project.new_run("ingest", "world.csv", [])
+    project.finish_run(ingest, 0)
+
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    offered = page.locator("#compare select option").all_inner_texts()
+    assert len(offered) == 1 and offered[0].startswith(other)  # not the ingest run
+    with page.expect_navigation():
+        page.click("#compare button")
+    link = page.locator("#groups-a tbody tr").first.locator("a").first
+    assert link.get_attribute("href") == f"/runs/{run}/groups/1"
+    with page.expect_download() as download:
+        page.click("#export-diff")
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "actor,flagged_by" and len(lines) > 1
+    only_b = int(page.locator(".cards .card").nth(4).locator("b").inner_text().replace(",", ""))
+    assert sum(line.endswith(f"only {other}") for line in lines) == only_b
+
+    page.goto(f"{server}/compare?a={run}&b={ingest}")
+    assert "only detect runs (their groups and actors) can be compared" in page.inner_text("main")
+    assert str(project.root) not in page.content()  # no server path
+    w.errors = [e for e in w.errors if "status of 400" not in e]  # the refused page itself
+    w.close()

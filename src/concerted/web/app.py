@@ -144,7 +144,14 @@ def create_app(
             files=results.files,
             tested=results.tested,
             stored=_stored(results),
-            others=[r for r in project.runs() if r["id"] != run and r["status"] == "done"],
+            # Only detect runs that finished can be compared (their actors and groups).
+            others=[
+                r
+                for r in project.runs()
+                if r["id"] != run and r["status"] == "done" and r["command"] == "detect"
+            ]
+            if info["command"] == "detect"
+            else [],
         )
 
     @app.get("/runs/{run}/groups/{group}", response_class=HTMLResponse)
@@ -222,6 +229,20 @@ def create_app(
     def compare_page(a: str, b: str):
         return _page(
             "compare.html", a=project.run(a), b=project.run(b), diff=_compare(project, a, b)
+        )
+
+    @app.get("/compare.csv")
+    def compare_export(a: str, b: str):
+        diff = _compare(project, a, b)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["actor", "flagged_by"])
+        for side, key in ((a, "only_a"), (b, "only_b")):
+            writer.writerows([guard_cell(actor), f"only {side}"] for actor in diff[key])
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="compare-{a}-{b}.csv"'},
         )
 
     @app.get("/static/{name}")
@@ -390,6 +411,12 @@ def _paged(
 
 def _compare(project: Project, a: str, b: str) -> dict:
     for run in (a, b):
-        if project.run(run)["status"] != "done":
+        info = project.run(run)
+        if info["command"] != "detect":
+            raise ParameterError(
+                f"Run {run} is a {info['command']} run: only detect runs (their groups and "
+                "actors) can be compared."
+            )
+        if info["status"] != "done":
             raise ParameterError(f"Run {run} has no results to compare (it did not finish).")
     return compare_runs(project.results_dir(a), project.results_dir(b))
