@@ -507,3 +507,54 @@ def test_app_compares_only_what_can_be_compared(browser, world_server, tmp_path)
     assert str(project.root) not in page.content()  # no server path
     w.errors = [e for e in w.errors if "status of 400" not in e]  # the refused page itself
     w.close()
+
+
+@pytest.mark.slow
+def test_app_runs_can_be_cancelled_and_deleted_and_ingest_says_what_it_did(
+    browser, server, tmp_path
+):
+    import pyarrow.csv as pacsv
+
+    big = tmp_path / "world.csv"
+    table = simulate_world(seed=3, n_actors=5000).log.table
+    pacsv.write_csv(table.select(["actor", "action", "object", "time"]), big)
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(server + "/")
+    page.set_input_files("#upload input[type=file]", str(big))
+    with page.expect_navigation():
+        page.click("#upload button")
+    page.fill("#new-run input[name=input]", "world.csv")
+    with page.expect_navigation():
+        page.click("#new-run button")
+    assert page.locator("#status").get_attribute("data-status") == "running"
+    assert page.locator("#progress").is_visible()
+    assert page.locator("#elapsed").inner_text().startswith("running for")
+    run = page.locator("#status").get_attribute("data-run")
+    with page.expect_navigation(timeout=60_000):  # the page reloads when the run ends
+        page.click("#cancel-run")
+    page.wait_for_selector("#status[data-status=cancelled]")
+    assert not (server.app.state.project.results_dir(run)).exists()
+
+    page.click("#delete-run")
+    assert page.locator("#delete-run").inner_text().endswith("Click again")
+    with page.expect_navigation():
+        page.click("#delete-run")
+    assert run not in page.locator("main").inner_text()
+    assert not (server.app.state.project.root / "runs" / run).exists()
+
+    small = tmp_path / "snap.csv"
+    small.write_text("actor,object,time\na,x,1\nb,x,2\nc,y,3\n")
+    page.set_input_files("#upload input[type=file]", str(small))
+    with page.expect_navigation():
+        page.click("#upload button")
+    page.select_option("#new-run select[name=command]", "ingest")
+    page.fill("#new-run input[name=input]", "snap.csv")
+    with page.expect_navigation():
+        page.click("#new-run button")
+    page.wait_for_selector("#status[data-status=done]", timeout=90_000)
+    cards = page.locator(".cards .card").all_inner_texts()
+    assert cards[:3] == ["3\nactions in snapshot 1", "3\nnew", "0\nmarked deleted"]
+    assert len(page.locator("#chain").inner_text()) == 64
+    assert page.locator("#snapshots tbody tr").count() == 1
+    w.close()

@@ -27,7 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .. import __version__
-from ..errors import ParameterError
+from ..errors import ConcertedError, ParameterError
 from ..evaluate import compare_runs
 from ..httpguard import (
     allowed_hosts,
@@ -42,9 +42,17 @@ from ..outputs import guard_cell
 from ..report import fmt_time, json_for_script, stylesheet, template_env
 from ..report.views import folder_group_view
 from ..results import Results, open_results
-from ..store.store import STORE_FILE
+from ..store.store import STORE_FILE, list_snapshots
 from .project import LABELS, NotFound, Project
-from .runner import COMMANDS, Access, parse_options, run_log, start_run, watch_orphans
+from .runner import (
+    COMMANDS,
+    Access,
+    cancel_run,
+    parse_options,
+    run_log,
+    start_run,
+    watch_orphans,
+)
 
 PAGE_ROWS = 100
 _STATIC = Path(__file__).parent / "static"
@@ -133,10 +141,13 @@ def create_app(
         info = project.run(run)
         results = open_results(project.results_dir(run))
         groups = _rows(results, "groups", order=("score DESC", "group"), limit=1000)
+        log = run_log(project, run)
         return _page(
             "run.html",
             run=info,
-            log=run_log(project, run),
+            log=log,
+            failure=_failure(log),
+            snapshots=_snapshots(project) if info["command"] == "ingest" else [],
             summary=results.summary,
             groups=groups,
             labels=project.labels(run),
@@ -288,6 +299,16 @@ def create_app(
         run = start_run(project, command, source, options, access)
         return project.run(run)
 
+    @app.post("/api/runs/{run}/cancel")
+    def api_cancel(run: str):
+        cancel_run(project, run)
+        return project.run(run)
+
+    @app.delete("/api/runs/{run}")
+    def api_delete(run: str):
+        project.delete_run(run)
+        return {"deleted": run}
+
     @app.put("/api/uploads/{name}", status_code=201)
     async def api_upload(name: str, request: Request):
         # The guard limits the size; a file of its own per upload, whatever its name, and a
@@ -368,6 +389,23 @@ def _rows(results: Results, name: str, **query) -> list[dict]:
         }
         for r in results.rows(name, **query)
     ]
+
+
+def _failure(log: str) -> str:
+    """What a failed run said last: its error (``Error: ...``), else its last line."""
+    lines = [line for line in log.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error")]
+    return (errors or lines or [""])[-1]
+
+
+def _snapshots(project: Project) -> list[dict]:
+    """The snapshots of the project's evidence store (none if it has none, or is busy)."""
+    if not (project.root / STORE_FILE).is_file():
+        return []
+    try:
+        return list_snapshots(project.root)
+    except ConcertedError:  # being written by a run: the log says what happens
+        return []
 
 
 def _stored(results: Results) -> bool:
