@@ -7,6 +7,7 @@ opens), and that the page logged no error.
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import socket
@@ -393,11 +394,11 @@ def test_app_groups_are_numbered_by_rank(browser, world_server, world_results):
 
 @pytest.mark.slow
 def test_app_marks_content_deleted_upstream(browser, server, tmp_path):
-    from concerted.store import detect_store, ingest
+    from concerted.store import detect_store, ingest, verify_pack
 
     from ..store.test_store import S1, S2, write_log
 
-    store = tmp_path / "store"
+    store = server.app.state.project.root  # the project's evidence store
     ingest(write_log(tmp_path / "s1.csv", S1), store, snapshot_time=1000)
     ingest(write_log(tmp_path / "s2.csv", S2), store, snapshot_time=2000)  # a2 on x is gone
     result, _ = detect_store(store, detector=CoAction(window_seconds=10, significance=False))
@@ -424,6 +425,12 @@ def test_app_marks_content_deleted_upstream(browser, server, tmp_path):
     ]
     member = page.locator("#members-table tbody tr", has_text="a2")
     assert "1 deleted" in member.inner_text()
+
+    with page.expect_download() as download:  # its evidence pack, one click away
+        page.click("#evidence-pack")
+    pack = tmp_path / "pack"
+    shutil.unpack_archive(download.value.path(), pack, "zip")
+    assert verify_pack(pack).ok
     w.close()
 
 
@@ -557,4 +564,34 @@ def test_app_runs_can_be_cancelled_and_deleted_and_ingest_says_what_it_did(
     assert cards[:3] == ["3\nactions in snapshot 1", "3\nnew", "0\nmarked deleted"]
     assert len(page.locator("#chain").inner_text()) == 64
     assert page.locator("#snapshots tbody tr").count() == 1
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_labels_hold_their_members_and_carry_over(browser, world_server, world_results):
+    server, run = world_server
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    first = page.locator("#groups tbody tr").first
+    first.locator("select").select_option("confirmed")
+    first.locator("input[name=note]").fill("the fancam flood")
+    first.locator("button").click()
+    page.wait_for_selector("text=saved: confirmed")
+    with page.expect_download() as download:
+        page.click("text=labels.csv")
+    rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+    members = [r["actor"] for r in open_results(world_results).rows("actors", where={"group": 1})]
+    assert [(r["group"], r["label"], r["size"]) for r in rows] == [("1", "confirmed", "80")]
+    assert rows[0]["members"].split(" ") == members
+
+    later = add_run(server, world_results)  # a later run finding the same groups
+    page.goto(f"{server}/runs/{later}")
+    first = page.locator("#groups tbody tr").first
+    assert first.locator("select").input_value() == "confirmed"
+    assert first.locator("input[name=note]").input_value() == "the fancam flood"
+    assert first.locator(".carried").inner_text() == (
+        f"from run {run}, group 1 (100 % same members): save to keep"
+    )
+    assert page.locator("#groups tbody tr").nth(1).locator("select").input_value() == ""
     w.close()

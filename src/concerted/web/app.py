@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -42,6 +44,7 @@ from ..outputs import guard_cell
 from ..report import fmt_time, json_for_script, stylesheet, template_env
 from ..report.views import folder_group_view
 from ..results import Results, open_results
+from ..store import export_evidence
 from ..store.store import STORE_FILE, list_snapshots
 from .project import LABELS, NotFound, Project
 from .runner import (
@@ -151,6 +154,7 @@ def create_app(
             summary=results.summary,
             groups=groups,
             labels=project.labels(run),
+            carried=_carried_labels(project, run) if info["command"] == "detect" else {},
             label_choices=LABELS,
             files=results.files,
             tested=results.tested,
@@ -194,6 +198,27 @@ def create_app(
             ),
         )
 
+    @app.get("/runs/{run}/groups/{group}/evidence-pack.zip")
+    def evidence_pack(run: str, group: int):
+        store_run = ((open_results(project.results_dir(run)).summary or {}).get("store") or {}).get(
+            "run"
+        )
+        if not store_run:
+            raise NotFound(
+                f"Run {run} did not read the project's evidence store: evidence packs are made "
+                "from runs of detect on the store (ingest a log, then detect on store)."
+            )
+        with tempfile.TemporaryDirectory(dir=project.root) as tmp:
+            folder = export_evidence(project.root, group, Path(tmp) / "pack", run=store_run)
+            archive = shutil.make_archive(str(Path(tmp) / "pack"), "zip", folder)
+            data = Path(archive).read_bytes()
+        name = f"evidence-{run}-group-{group}.zip"
+        return Response(
+            data,
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
     @app.get("/runs/{run}/files/{name}")
     def result_file(run: str, name: str):
         folder = project.results_dir(run)
@@ -212,24 +237,34 @@ def create_app(
     @app.get("/runs/{run}/labels.{fmt}")
     def labels_export(run: str, fmt: str):
         project.run(run)
-        rows = [
-            {
-                "run": r["run"],
-                "group": r["group"],
-                "label": r["label"],
-                "note": r["note"],
-                "labelled": fmt_time(r["labelled"]),
-            }
-            for r in project.labels(run).values()
-        ]
+        results = open_results(project.results_dir(run))
+        rows = []
+        for r in project.labels(run).values():
+            members = [m["actor"] for m in results.rows("actors", where={"group": r["group"]})]
+            rows.append(
+                {
+                    "run": r["run"],
+                    "group": r["group"],
+                    "label": r["label"],
+                    "note": r["note"],
+                    "labelled": fmt_time(r["labelled"]),
+                    "size": len(members),
+                    "members": members,
+                }
+            )
         if fmt == "json":
             return JSONResponse(rows)
         if fmt != "csv":
             raise NotFound("Labels are exported as labels.csv or labels.json.")
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, ["run", "group", "label", "note", "labelled"])
+        writer = csv.DictWriter(
+            buffer, ["run", "group", "label", "note", "labelled", "size", "members"]
+        )
         writer.writeheader()
-        writer.writerows({k: guard_cell(v) for k, v in r.items()} for r in rows)
+        for r in rows:  # members in one cell, separated by spaces (names hold none)
+            writer.writerow(
+                {k: guard_cell(" ".join(v) if k == "members" else v) for k, v in r.items()}
+            )
         return Response(
             buffer.getvalue(),
             media_type="text/csv",
@@ -389,6 +424,39 @@ def _rows(results: Results, name: str, **query) -> list[dict]:
         }
         for r in results.rows(name, **query)
     ]
+
+
+CARRY_JACCARD = 0.5  # a label carries over to a group sharing at least this share of members
+CARRY_RUNS = 5  # the most recent labelled runs looked at
+
+
+def _carried_labels(project: Project, run: str) -> dict[int, dict]:
+    """Labels of earlier detect runs that carry over to this run's unlabelled groups: for each,
+    the label of the best-matching labelled group (:func:`compare_runs`, at least
+    :data:`CARRY_JACCARD` of members in common), with the run and group it comes from."""
+    mine = project.labels(run)
+    carried: dict[int, dict] = {}
+    earlier = [
+        r
+        for r in project.runs()
+        if r["id"] != run and r["command"] == "detect" and r["status"] == "done"
+        and project.labels(r["id"])
+    ][:CARRY_RUNS]  # fmt: skip
+    for other in earlier:
+        labels = project.labels(other["id"])
+        diff = compare_runs(project.results_dir(run), project.results_dir(other["id"]))
+        for g in diff["groups_a"]:
+            group, match = int(g["group"]), g["match"]
+            if group in mine or group in carried or match is None:
+                continue
+            if int(match) in labels and g["jaccard"] >= CARRY_JACCARD:
+                carried[group] = {
+                    **labels[int(match)],
+                    "from_run": other["id"],
+                    "from_group": int(match),
+                    "jaccard": g["jaccard"],
+                }
+    return carried
 
 
 def _failure(log: str) -> str:
