@@ -595,3 +595,24 @@ def test_app_labels_hold_their_members_and_carry_over(browser, world_server, wor
     )
     assert page.locator("#groups tbody tr").nth(1).locator("select").input_value() == ""
     w.close()
+
+
+@pytest.mark.slow
+def test_app_network_targets_and_selection_read_on_a_phone(browser, world_server, world_results):
+    server, run = world_server
+    w = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/1")
+    net = page.locator('.netview[data-group="1"]')
+    sizes = [c.bounding_box()["width"] for c in net.locator("circle").all()]
+    assert len(sizes) == 80 and min(sizes) >= 12  # px on a 390 px screen (they were 5-7)
+    links = net.locator("line").count()
+    assert links == open_results(world_results).count("edges", where={"group": 1})
+    first = page.locator("#members-table tbody tr").first.locator("td")
+    actor, degree = first.nth(0).inner_text(), int(first.nth(3).inner_text())
+    node = net.locator("circle").filter(has_text=actor)  # the most central member, on top
+    node.tap()
+    assert "selected" in node.get_attribute("class")
+    assert net.locator("line.near").count() == degree  # its links stand out, the rest fade
+    assert "has-selection" in net.locator("svg").get_attribute("class")
+    w.close()
