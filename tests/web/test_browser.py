@@ -615,4 +615,10 @@ def test_app_network_targets_and_selection_read_on_a_phone(browser, world_server
     assert "selected" in node.get_attribute("class")
     assert net.locator("line.near").count() == degree  # its links stand out, the rest fade
     assert "has-selection" in net.locator("svg").get_attribute("class")
+    # Its p-value as far as it can be told apart (4.0e-15 is the exact test's floor).
+    from concerted.confidence import format_p_value
+
+    p = open_results(world_results).rows("actors", where={"actor": actor})[0]["p_value"]
+    assert first.nth(5).inner_text() == format_p_value(p)
+    assert f"p = {format_p_value(p)}" in page.locator('[data-panel="1"]').inner_text()
     w.close()

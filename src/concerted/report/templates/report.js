@@ -31,7 +31,8 @@
     if (s < 120) return (s < 10 ? s.toFixed(1) : s.toFixed(0)) + " s";
     return s < 7200 ? (s / 60).toFixed(1) + " min" : (s / 3600).toFixed(1) + " h";
   }
-  function fmtP(p) { return p === null || p === undefined ? "-" : p.toExponential(1); }
+  // As concerted.confidence.format_p_value: below 1e-14 a p-value is rounding, not a figure.
+  function fmtP(p) { return p === null || p === undefined ? "-" : p < 1e-14 ? "< 1e-14" : p.toExponential(1); }
   function table(head, rows) {
     var t = el("table"), tr = el("tr");
     head.forEach(function (h) { tr.appendChild(el("th", {}, h)); });
