@@ -622,3 +622,29 @@ def test_app_network_targets_and_selection_read_on_a_phone(browser, world_server
     assert first.nth(5).inner_text() == format_p_value(p)
     assert f"p = {format_p_value(p)}" in page.locator('[data-panel="1"]').inner_text()
     w.close()
+
+
+@pytest.mark.slow
+def test_app_finds_an_account_or_object_across_the_run(browser, world_server, world_results):
+    server, run = world_server
+    results = open_results(world_results)
+    member = results.rows("actors", where={"group": 4}, order=("actor",))[0]["actor"]
+    acted = results.rows("group_actions", where={"actor": member}, order=("time",))
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    page.fill("form.search input[name=q]", member)
+    with page.expect_navigation():
+        page.click("form.search button")
+    assert page.locator("#found-actors").inner_text().startswith("in group 4: 0 links")
+    assert page.locator("#found-actions tbody tr").count() == min(len(acted), 100)
+    obj = acted[0]["object"]
+    groups = {r["group"] for r in results.rows("group_actions", where={"object": obj})}
+    page.fill("form.search input[name=q]", obj)
+    with page.expect_navigation():
+        page.click("form.search button")
+    assert page.locator("#found-actors").inner_text() == "In no group of this run."
+    assert page.locator("#found-objects tbody tr").count() == len(groups)
+    page.click("#found-objects a")
+    assert page.url.endswith(f"/groups/{min(groups)}")
+    w.close()

@@ -198,6 +198,20 @@ def create_app(
             ),
         )
 
+    @app.get("/runs/{run}/search", response_class=HTMLResponse)
+    def search_page(run: str, q: str = ""):
+        info = project.run(run)
+        results = open_results(project.results_dir(run))
+        q = q.strip()
+        found = {"actors": [], "objects": [], "actions": []}
+        if q:
+            found["actors"] = _rows(results, "actors", where={"actor": q})
+            found["objects"] = _object_groups(results, q)
+            found["actions"] = _rows(
+                results, "group_actions", where={"actor": q}, order=("time",), limit=PAGE_ROWS
+            )
+        return _page("search.html", run=info, q=q, found=found)
+
     @app.get("/runs/{run}/groups/{group}/evidence-pack.zip")
     def evidence_pack(run: str, group: int):
         store_run = ((open_results(project.results_dir(run)).summary or {}).get("store") or {}).get(
@@ -457,6 +471,22 @@ def _carried_labels(project: Project, run: str) -> dict[int, dict]:
                     "jaccard": g["jaccard"],
                 }
     return carried
+
+
+def _object_groups(results: Results, obj: str) -> list[dict]:
+    """The groups whose members acted on ``obj``: how many members, actions, first and last."""
+    by_group: dict[int, dict] = {}
+    for r in results.rows("group_actions", where={"object": obj}, order=("group", "time")):
+        g = by_group.setdefault(
+            r["group"],
+            {"group": r["group"], "members": r["members"], "actions": 0, "first": r["time"]},
+        )
+        g["actions"] += 1
+        g["last"] = r["time"]
+    return [
+        {**g, "first": fmt_time(g["first"].timestamp()), "last": fmt_time(g["last"].timestamp())}
+        for g in by_group.values()
+    ]
 
 
 def _failure(log: str) -> str:
