@@ -648,3 +648,22 @@ def test_app_finds_an_account_or_object_across_the_run(browser, world_server, wo
     page.click("#found-objects a")
     assert page.url.endswith(f"/groups/{min(groups)}")
     w.close()
+
+
+@pytest.mark.slow
+def test_app_members_sort_and_export(browser, world_server, world_results):
+    server, run = world_server
+    members = open_results(world_results).rows("actors", where={"group": 1})
+    busiest = sorted(members, key=lambda m: (-m["actions"], m["actor"]))
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/1")
+    with page.expect_navigation():
+        page.click(".sorts a[data-sort=actions]")
+    shown = page.locator("#members-table tbody tr td:first-child").all_inner_texts()
+    assert shown == [m["actor"] for m in busiest]
+    with page.expect_download() as download:
+        page.click("#members-csv")
+    rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+    assert [r["actor"] for r in rows] == [m["actor"] for m in busiest]
+    w.close()

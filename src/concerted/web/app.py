@@ -170,7 +170,9 @@ def create_app(
         )
 
     @app.get("/runs/{run}/groups/{group}", response_class=HTMLResponse)
-    def group_page(run: str, group: int, members: int = 1, links: int = 1, evidence: int = 1):
+    def group_page(
+        run: str, group: int, members: int = 1, links: int = 1, evidence: int = 1, sort: str = ""
+    ):
         info = project.run(run)
         results = open_results(project.results_dir(run))
         view = folder_group_view(results, group)
@@ -184,18 +186,38 @@ def create_app(
             g=view,
             tested=results.tested,
             stored=_stored(results),
-            members=_paged(results, "actors", where, ("score DESC", "actor"), pages, "members"),
+            members=_paged(results, "actors", where, _member_order(sort), pages, "members", sort),
+            sort=sort if sort in MEMBER_SORTS else "",
+            member_sorts=MEMBER_SORTS,
             links=_paged(
-                results, "edges", where, ("strength DESC", "actor", "actor_y"), pages, "links"
+                results, "edges", where, ("strength DESC", "actor", "actor_y"), pages, "links", sort
             ),
             evidence=_paged(
-                results, "evidence", where, ("time", "actor", "actor_y"), pages, "evidence"
+                results, "evidence", where, ("time", "actor", "actor_y"), pages, "evidence", sort
             ),
             label=project.labels(run).get(group),
             label_choices=LABELS,
             data=json_for_script(
                 {str(group): {"network": view["network"], "timeline": view["timeline"]}}
             ),
+        )
+
+    @app.get("/runs/{run}/groups/{group}/members.csv")
+    def members_export(run: str, group: int, sort: str = ""):
+        results = open_results(project.results_dir(run))
+        rows = _rows(results, "actors", where={"group": group}, order=_member_order(sort))
+        if not rows:
+            raise NotFound(f"Run {run} has no group {group}.")
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, list(rows[0]))
+        writer.writeheader()
+        writer.writerows({k: guard_cell(v) for k, v in r.items()} for r in rows)
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="members-{run}-group-{group}.csv"'
+            },
         )
 
     @app.get("/runs/{run}/search", response_class=HTMLResponse)
@@ -506,6 +528,21 @@ def _snapshots(project: Project) -> list[dict]:
         return []
 
 
+# The members table sorts by these (name in the page: order), strongest or largest first.
+MEMBER_SORTS = {
+    "score": ("score DESC", "actor"),
+    "actor": ("actor",),
+    "links": ("degree DESC", "actor"),
+    "actions": ("actions DESC", "actor"),
+    "p-value": ("p_value", "actor"),
+    "deleted": ("deleted_actions DESC", "actor"),
+}
+
+
+def _member_order(sort: str) -> tuple[str, ...]:
+    return MEMBER_SORTS.get(sort, MEMBER_SORTS["score"])
+
+
 def _stored(results: Results) -> bool:
     """Whether the run read an evidence store (its tables say what was deleted upstream)."""
     return bool((results.summary or {}).get("store"))
@@ -518,6 +555,7 @@ def _paged(
     order: tuple[str, ...],
     pages: dict[str, int],
     key: str,
+    sort: str = "",
 ) -> dict:
     """One page of table ``name`` (:data:`PAGE_ROWS` rows) for the pager ``key`` of a page with
     several: its rows, its number and how many there are, and the query of each other page (the
@@ -530,7 +568,8 @@ def _paged(
     )
 
     def link(n: int) -> str:
-        return "?" + urlencode({**{k: v for k, v in pages.items() if v > 1}, key: n})
+        kept = {k: v for k, v in pages.items() if v > 1}
+        return "?" + urlencode({**kept, key: n, **({"sort": sort} if sort else {})})
 
     return {
         "rows": rows,
