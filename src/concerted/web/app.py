@@ -21,16 +21,13 @@ import csv
 import io
 import shutil
 import tempfile
-from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .. import __version__
-from ..errors import ConcertedError, ParameterError
-from ..evaluate import compare_runs
+from ..errors import ParameterError
 from ..httpguard import (
     allowed_hosts,
     check_token,
@@ -43,9 +40,22 @@ from ..io import inspect_log
 from ..outputs import guard_cell
 from ..report import fmt_time, json_for_script, stylesheet, template_env
 from ..report.views import folder_group_view
-from ..results import Results, open_results
+from ..results import open_results
 from ..store import export_evidence
-from ..store.store import STORE_FILE, list_snapshots
+from ..store.store import STORE_FILE
+from .browse import (
+    MEMBER_SORTS,
+    PAGE_ROWS,
+    carried_labels,
+    compare_done_runs,
+    failure_message,
+    is_stored,
+    member_order,
+    object_groups,
+    paged,
+    store_snapshots,
+    table_rows,
+)
 from .project import LABELS, NotFound, Project
 from .runner import (
     COMMANDS,
@@ -57,7 +67,6 @@ from .runner import (
     watch_orphans,
 )
 
-PAGE_ROWS = 100
 _STATIC = Path(__file__).parent / "static"
 _REPORT_ASSETS = Path(__file__).parent.parent / "report" / "templates"
 _CSP = (
@@ -143,22 +152,22 @@ def create_app(
     def run_page(run: str):
         info = project.run(run)
         results = open_results(project.results_dir(run))
-        groups = _rows(results, "groups", order=("score DESC", "group"), limit=1000)
+        groups = table_rows(results, "groups", order=("score DESC", "group"), limit=1000)
         log = run_log(project, run)
         return _page(
             "run.html",
             run=info,
             log=log,
-            failure=_failure(log),
-            snapshots=_snapshots(project) if info["command"] == "ingest" else [],
+            failure=failure_message(log),
+            snapshots=store_snapshots(project) if info["command"] == "ingest" else [],
             summary=results.summary,
             groups=groups,
             labels=project.labels(run),
-            carried=_carried_labels(project, run) if info["command"] == "detect" else {},
+            carried=carried_labels(project, run) if info["command"] == "detect" else {},
             label_choices=LABELS,
             files=results.files,
             tested=results.tested,
-            stored=_stored(results),
+            stored=is_stored(results),
             # Only detect runs that finished can be compared (their actors and groups).
             others=[
                 r
@@ -185,14 +194,14 @@ def create_app(
             run=info,
             g=view,
             tested=results.tested,
-            stored=_stored(results),
-            members=_paged(results, "actors", where, _member_order(sort), pages, "members", sort),
+            stored=is_stored(results),
+            members=paged(results, "actors", where, member_order(sort), pages, "members", sort),
             sort=sort if sort in MEMBER_SORTS else "",
             member_sorts=MEMBER_SORTS,
-            links=_paged(
+            links=paged(
                 results, "edges", where, ("strength DESC", "actor", "actor_y"), pages, "links", sort
             ),
-            evidence=_paged(
+            evidence=paged(
                 results, "evidence", where, ("time", "actor", "actor_y"), pages, "evidence", sort
             ),
             label=project.labels(run).get(group),
@@ -205,7 +214,7 @@ def create_app(
     @app.get("/runs/{run}/groups/{group}/members.csv")
     def members_export(run: str, group: int, sort: str = ""):
         results = open_results(project.results_dir(run))
-        rows = _rows(results, "actors", where={"group": group}, order=_member_order(sort))
+        rows = table_rows(results, "actors", where={"group": group}, order=member_order(sort))
         if not rows:
             raise NotFound(f"Run {run} has no group {group}.")
         buffer = io.StringIO()
@@ -227,9 +236,9 @@ def create_app(
         q = q.strip()
         found = {"actors": [], "objects": [], "actions": []}
         if q:
-            found["actors"] = _rows(results, "actors", where={"actor": q})
-            found["objects"] = _object_groups(results, q)
-            found["actions"] = _rows(
+            found["actors"] = table_rows(results, "actors", where={"actor": q})
+            found["objects"] = object_groups(results, q)
+            found["actions"] = table_rows(
                 results, "group_actions", where={"actor": q}, order=("time",), limit=PAGE_ROWS
             )
         return _page("search.html", run=info, q=q, found=found)
@@ -310,12 +319,15 @@ def create_app(
     @app.get("/compare", response_class=HTMLResponse)
     def compare_page(a: str, b: str):
         return _page(
-            "compare.html", a=project.run(a), b=project.run(b), diff=_compare(project, a, b)
+            "compare.html",
+            a=project.run(a),
+            b=project.run(b),
+            diff=compare_done_runs(project, a, b),
         )
 
     @app.get("/compare.csv")
     def compare_export(a: str, b: str):
-        diff = _compare(project, a, b)
+        diff = compare_done_runs(project, a, b)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["actor", "flagged_by"])
@@ -410,7 +422,7 @@ def create_app(
 
     @app.get("/api/compare")
     def api_compare(a: str, b: str):
-        return _compare(project, a, b)
+        return compare_done_runs(project, a, b)
 
     return app
 
@@ -449,149 +461,3 @@ def _check_log(path: Path, name: str) -> list[str]:
     """The columns of an uploaded log; a clear error if it cannot be read as one (see
     :func:`concerted.io.inspect_log`: the run reads the rest, and says what is wrong)."""
     return inspect_log(path, name)[1]
-
-
-def _rows(results: Results, name: str, **query) -> list[dict]:
-    """Rows of a results table (see :meth:`Results.rows`), times shown as text."""
-    return [
-        {
-            k: v.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(v, datetime) else v
-            for k, v in r.items()
-        }
-        for r in results.rows(name, **query)
-    ]
-
-
-CARRY_JACCARD = 0.5  # a label carries over to a group sharing at least this share of members
-CARRY_RUNS = 5  # the most recent labelled runs looked at
-
-
-def _carried_labels(project: Project, run: str) -> dict[int, dict]:
-    """Labels of earlier detect runs that carry over to this run's unlabelled groups: for each,
-    the label of the best-matching labelled group (:func:`compare_runs`, at least
-    :data:`CARRY_JACCARD` of members in common), with the run and group it comes from."""
-    mine = project.labels(run)
-    carried: dict[int, dict] = {}
-    earlier = [
-        r
-        for r in project.runs()
-        if r["id"] != run and r["command"] == "detect" and r["status"] == "done"
-        and project.labels(r["id"])
-    ][:CARRY_RUNS]  # fmt: skip
-    for other in earlier:
-        labels = project.labels(other["id"])
-        diff = compare_runs(project.results_dir(run), project.results_dir(other["id"]))
-        for g in diff["groups_a"]:
-            group, match = int(g["group"]), g["match"]
-            if group in mine or group in carried or match is None:
-                continue
-            if int(match) in labels and g["jaccard"] >= CARRY_JACCARD:
-                carried[group] = {
-                    **labels[int(match)],
-                    "from_run": other["id"],
-                    "from_group": int(match),
-                    "jaccard": g["jaccard"],
-                }
-    return carried
-
-
-def _object_groups(results: Results, obj: str) -> list[dict]:
-    """The groups whose members acted on ``obj``: how many members, actions, first and last."""
-    by_group: dict[int, dict] = {}
-    for r in results.rows("group_actions", where={"object": obj}, order=("group", "time")):
-        g = by_group.setdefault(
-            r["group"],
-            {"group": r["group"], "members": r["members"], "actions": 0, "first": r["time"]},
-        )
-        g["actions"] += 1
-        g["last"] = r["time"]
-    return [
-        {**g, "first": fmt_time(g["first"].timestamp()), "last": fmt_time(g["last"].timestamp())}
-        for g in by_group.values()
-    ]
-
-
-def _failure(log: str) -> str:
-    """What a failed run said last: its error (``Error: ...``), else its last line."""
-    lines = [line for line in log.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("Error")]
-    return (errors or lines or [""])[-1]
-
-
-def _snapshots(project: Project) -> list[dict]:
-    """The snapshots of the project's evidence store (none if it has none, or is busy)."""
-    if not (project.root / STORE_FILE).is_file():
-        return []
-    try:
-        return list_snapshots(project.root)
-    except ConcertedError:  # being written by a run: the log says what happens
-        return []
-
-
-# The members table sorts by these (name in the page: order), strongest or largest first.
-MEMBER_SORTS = {
-    "score": ("score DESC", "actor"),
-    "actor": ("actor",),
-    "links": ("degree DESC", "actor"),
-    "actions": ("actions DESC", "actor"),
-    "p-value": ("p_value", "actor"),
-    "deleted": ("deleted_actions DESC", "actor"),
-}
-
-
-def _member_order(sort: str) -> tuple[str, ...]:
-    return MEMBER_SORTS.get(sort, MEMBER_SORTS["score"])
-
-
-def _stored(results: Results) -> bool:
-    """Whether the run read an evidence store (its tables say what was deleted upstream)."""
-    return bool((results.summary or {}).get("store"))
-
-
-def _paged(
-    results: Results,
-    name: str,
-    where: dict,
-    order: tuple[str, ...],
-    pages: dict[str, int],
-    key: str,
-    sort: str = "",
-) -> dict:
-    """One page of table ``name`` (:data:`PAGE_ROWS` rows) for the pager ``key`` of a page with
-    several: its rows, its number and how many there are, and the query of each other page (the
-    other pagers' pages kept)."""
-    total = results.count(name, where=where)
-    count = max(1, -(-total // PAGE_ROWS))
-    page = min(max(pages[key], 1), count)
-    rows = _rows(
-        results, name, where=where, order=order, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS
-    )
-
-    def link(n: int) -> str:
-        kept = {k: v for k, v in pages.items() if v > 1}
-        return "?" + urlencode({**kept, key: n, **({"sort": sort} if sort else {})})
-
-    return {
-        "rows": rows,
-        "page": page,
-        "pages": count,
-        "total": total,
-        "first": (page - 1) * PAGE_ROWS + 1 if total else 0,
-        "last": (page - 1) * PAGE_ROWS + len(rows),
-        "previous": link(page - 1) if page > 1 else None,
-        "next": link(page + 1) if page < count else None,
-        "key": key,
-    }
-
-
-def _compare(project: Project, a: str, b: str) -> dict:
-    for run in (a, b):
-        info = project.run(run)
-        if info["command"] != "detect":
-            raise ParameterError(
-                f"Run {run} is a {info['command']} run: only detect runs (their groups and "
-                "actors) can be compared."
-            )
-        if info["status"] != "done":
-            raise ParameterError(f"Run {run} has no results to compare (it did not finish).")
-    return compare_runs(project.results_dir(a), project.results_dir(b))
