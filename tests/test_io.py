@@ -117,7 +117,20 @@ def test_load_log_objects_from_text(tmp_path):
 def test_load_log_skips_rows_without_actor_and_says_so(tmp_path):
     log = load_log(write(tmp_path, "s.csv", "actor,object,time\nu1,o,1\n,o,2\n"))
     assert log.table["actor"].to_pylist() == ["u1"]
-    assert log.notes == ("skipped 1 row(s) without an actor and 0 without an object",)
+    assert log.notes == (
+        "skipped 1 of 2 rows (50 %): 1 without an actor, 0 without an object in object; "
+        "0 of 1 accounts are only in those rows and are in no result",
+    )
+
+
+def test_load_log_says_which_rows_have_no_object_in_any_object_column(tmp_path):
+    text = "user,url,tag,time\nu1,a,,1\nu1,,t,2\nu2,,,3\nu3,, ,4\nu3,a,,5\n,,,6\nu4,,,7\n"
+    log = load_log(write(tmp_path, "s.csv", text), object_columns=["url", "tag"])
+    assert log.table["actor"].to_pylist() == ["u1", "u1", "u3"]
+    assert log.notes == (
+        "skipped 4 of 7 rows (57 %): 1 without an actor, 3 without an object in url, tag; "
+        "2 of 4 accounts are only in those rows and are in no result",
+    )
 
 
 @needs_real_data()

@@ -37,6 +37,7 @@ def test_run_detect_tiny_log_writes_the_results(tiny_csv, tmp_path):
         "actors.csv",
         "edges.csv",
         "evidence.csv",
+        "group_actions.csv",
         "groups.csv",
     ]
 

@@ -339,10 +339,13 @@ def test_write_results_keeps_a_file_added_in_the_last_instant(
     assert (previous / "late.txt").read_text() == "arrived late"
 
 
-def test_check_out_folder_refuses_a_folder_it_cannot_write_in(tmp_path, monkeypatch):
+def test_check_out_folder_refuses_a_folder_it_cannot_write_in(tmp_path):
     from concerted.outputs import check_out_folder
 
     check_out_folder(tmp_path / "new" / "deeper")  # missing folders are created later: fine
-    monkeypatch.setattr("concerted.outputs.os.access", lambda path, mode: False)  # as non-root
-    with pytest.raises(OutputError, match=rf"Cannot create .*deeper: {tmp_path} is not writable"):
-        check_out_folder(tmp_path / "new" / "deeper")
+    assert not (tmp_path / "new").exists() and list(tmp_path.iterdir()) == []  # no probe left
+    if not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here: a folder no one can write in, even root")
+    # Root passes every permission check: only writing tells (issue 20: refused after detection).
+    with pytest.raises(OutputError, match=r"Cannot create /proc/out: /proc is not writable"):
+        check_out_folder("/proc/out")

@@ -27,10 +27,12 @@ in the one shape.
 
 from __future__ import annotations
 
+import errno
 import hmac
 import ipaddress
 import json
 import logging
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Collection, Mapping
@@ -118,6 +120,37 @@ def host_name(header: str) -> str:
     if header.startswith("["):
         return header[1:].split("]", 1)[0]
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, ready for the server to serve on (``uvicorn.Server(...)
+    .run(sockets=[...])``): bound before anything is printed, so that a port in use or an address
+    this machine does not have is a clear :class:`ParameterError` rather than a URL that leads
+    nowhere.
+
+    >>> s = listen("127.0.0.1", 0)
+    >>> listen("127.0.0.1", s.getsockname()[1])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    concerted.errors.ParameterError: Cannot listen on 127.0.0.1 port ...: the port is in use. Choose another --port, or stop what uses it.
+    >>> s.close()
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        why = (
+            "the port is in use. Choose another --port, or stop what uses it"
+            if exc.errno == errno.EADDRINUSE
+            else f"{exc.strerror or exc}. Check --host and --port"
+        )
+        raise ParameterError(f"Cannot listen on {host} port {port}: {why}.") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def check_token(token: str | None) -> None:

@@ -381,14 +381,13 @@ def _to_canonical(
             if table is None
             else pa.concat_tables([table, extracted.select(table.column_names)])
         )
-    actor_missing = pc.sum(pc.is_null(table["actor"])).as_py() or 0
-    object_missing = pc.sum(pc.is_null(table["object"])).as_py() or 0
     keep = pc.and_(pc.is_valid(table["actor"]), pc.is_valid(table["object"]))
-    if actor_missing or object_missing:
-        table = table.filter(keep)
-        notes.append(
-            f"skipped {actor_missing} row(s) without an actor and {object_missing} without an object"
-        )
+    table = table.filter(keep)
+    note = _dropped_rows_note(
+        con, raw.num_rows, table, col("actor"), _object_names(source, object_columns, kinds)
+    )
+    if note:
+        notes.append(note)
     if table.num_rows == 0:
         raise SchemaError(
             f"{name}: no row has both an actor and an object. Check the column mapping "
@@ -396,6 +395,36 @@ def _to_canonical(
         )
     table = table.sort_by([("time", "ascending"), ("row", "ascending")])
     return table, notes
+
+
+def _object_names(source: dict[str, str], object_columns: list[str], kinds: list[str]) -> str:
+    """Where objects were read from, for a note."""
+    names = ([source["object"]] if "object" in source else []) + object_columns
+    names += [f"the {k} in the text" for k in kinds]
+    return ", ".join(names)
+
+
+def _dropped_rows_note(
+    con: duckdb.DuckDBPyConnection, total: int, kept: pa.Table, actor_sql: str, objects: str
+) -> str | None:
+    """A note of the rows of the file (``parsed``) left out for want of an actor or an object,
+    and of the accounts found only in them (who are then in no result): never silently."""
+    rows_kept = pc.count_distinct(kept["row"]).as_py() if kept.num_rows else 0
+    dropped = total - rows_kept
+    if not dropped:
+        return None
+    no_actor, accounts = con.sql(
+        f"SELECT count(*) FILTER (WHERE {actor_sql} IS NULL), count(DISTINCT {actor_sql}) "
+        "FROM parsed"
+    ).fetchall()[0]
+    lost = accounts - (pc.count_distinct(kept["actor"]).as_py() if kept.num_rows else 0)
+    share = 100 * dropped / total
+    shown = f"{share:.0f} %" if share >= 1 else "under 1 %"
+    return (
+        f"skipped {dropped:,} of {total:,} rows ({shown}): {no_actor:,} without an actor, "
+        f"{dropped - no_actor:,} without an object in {objects}; {lost:,} of {accounts:,} "
+        "accounts are only in those rows and are in no result"
+    )
 
 
 def _is_client_app(column: pa.ChunkedArray) -> bool:

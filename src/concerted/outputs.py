@@ -138,8 +138,14 @@ def check_out_folder(out: str | Path) -> None:
         raise OutputError(
             f"Cannot create {out}: {parent} is a file, not a folder. Choose another --out."
         )
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"Cannot create {out}: {parent} is not writable. Choose another --out.")
+    # A real probe, not os.access: root passes every permission check, and a read-only or
+    # virtual file system (/proc, a read-only mount) says so only when written to.
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".concerted-probe-", dir=parent))
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot create {out}: {parent} is not writable ({exc.strerror}). Choose another --out."
+        ) from None
 
 
 def write_folder(out: Path, write: Callable[[Path], None]) -> None:

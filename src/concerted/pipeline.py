@@ -152,11 +152,59 @@ def detect(
     actors = results.conform("actors", actors)
     tested = findings.groups is not None
     groups = _group_table(edges, actors, group_actions, top, tested)
+    # Groups are numbered by rank: group 1 is the strongest, wherever a group's number is read.
+    edges, evidence, actors, group_actions, groups = renumber_by_score(
+        groups, edges=edges, evidence=evidence, actors=actors, group_actions=group_actions
+    )
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
     summary["min_group_size"] = min_group_size
     summary["notes"] += _lone_pairs(edges, membership, min_group_size)
     summary["notes"] += missing_source_note(log, findings.params.get("object_sources"))
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)
+
+
+def renumber_by_score(groups: pa.Table, **tables: pa.Table) -> tuple[pa.Table, ...]:
+    """Number the groups by rank: 1 for the highest ``score`` (ties by their number before), so
+    that the groups' order and numbers agree in every file, page and message. Returns each table
+    of ``tables`` (keyword order) with its ``group`` renumbered and its rows in the contract's
+    order, then ``groups`` renumbered, by number.
+
+    >>> import pyarrow as pa
+    >>> groups = pa.table({"group": [1, 2], "score": [5.0, 9.0]})
+    >>> actors = pa.table({"actor": ["a", "b"], "group": [1, 2], "strength": [1.0, 1.0]})
+    >>> a, g = renumber_by_score(groups, actors=actors)
+    >>> a["actor"].to_pylist(), a["group"].to_pylist(), g["score"].to_pylist()
+    (['b', 'a'], [1, 2], [9.0, 5.0])
+    """
+    old = groups["group"].to_pylist()
+    ranked = sorted(zip(groups["score"].to_pylist(), old, strict=True), key=lambda r: (-r[0], r[1]))
+    number = {g: i + 1 for i, (_, g) in enumerate(ranked)}
+    out = []
+    for name, table in (*tables.items(), ("groups", groups)):
+        if number == {g: g for g in number}:  # already in rank order
+            out.append(table)
+            continue
+        renumbered = pa.array(
+            [None if g is None else number[g] for g in table["group"].to_pylist()], pa.int64()
+        )
+        table = table.set_column(table.schema.get_field_index("group"), "group", renumbered)
+        order = _ORDER.get(name)
+        out.append(table.sort_by(order) if order else table)
+    return tuple(out)
+
+
+# The order of a table's rows by group (as the results contract says); the others keep theirs.
+_ORDER = {
+    "groups": [("group", "ascending")],
+    "actors": [("group", "ascending"), ("strength", "descending"), ("actor", "ascending")],
+    "group_actions": [
+        ("group", "ascending"),
+        ("time", "ascending"),
+        ("actor", "ascending"),
+        ("row", "ascending"),
+        ("object", "ascending"),
+    ],
+}
 
 
 def check_min_group_size(min_group_size: int | None) -> None:

@@ -1,9 +1,10 @@
 """The results contract: every table a detection run writes, declared once, and a reader of results
 folders.
 
-A run (:func:`concerted.detect`) produces four tables that :func:`concerted.write_results` writes
-as ``edges``, ``evidence``, ``groups`` and ``actors`` (``.csv``, ``.parquet``, ``.json``), and one
-it keeps for the report, ``group_actions``. Each has one :class:`pyarrow.Schema` here
+A run (:func:`concerted.detect`) produces five tables that :func:`concerted.write_results` writes
+as ``edges``, ``evidence``, ``groups``, ``actors`` and ``group_actions`` (``.csv``, ``.parquet``,
+``.json``): the last holds what every group did, so that a group no pair proves (found by the
+group test) still shows its objects and timeline wherever it is read. Each has one :class:`pyarrow.Schema` here
 (:data:`SCHEMAS`), each column with its docstring (the field's ``doc`` metadata, see
 :func:`describe`). The pipeline builds its tables through :func:`conform`, so every column is
 always present, in this order and of this type; a column that does not apply to a run is present
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import SchemaError
 from .sql import connect, identifier, literal
@@ -225,8 +227,8 @@ ACTORS = table_schema(
 )  # fmt: skip
 
 GROUP_ACTIONS = table_schema(
-    "The members' actions on the objects their group shares (the report's timelines and "
-    "evidence; not written as a file), by group and time. " + _WHEN,
+    "The members' actions on the objects their group shares (the timelines, objects and "
+    "members' actions of the report and the web app), by group and time. " + _WHEN,
     ("group", pa.int64(), "The group."),
     ("actor", pa.string(), "The member who acted."),
     ("action", pa.string(), "The kind of action, as in the log."),
@@ -256,7 +258,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "group_actions": GROUP_ACTIONS,
 }
 # The tables written to a results folder (the order in which the files are listed).
-TABLES = ("actors", "groups", "edges", "evidence")
+TABLES = ("actors", "groups", "edges", "evidence", "group_actions")
 # Columns holding times (epoch seconds in memory).
 TIME_COLUMNS = ("time", "time_y", "first_time", "last_time")
 # Columns only a test against a null model fills: a run that tested nothing leaves them out of
@@ -498,6 +500,51 @@ class Results:
         if not self.has(name):
             return []
         return self._query(name, where=where, order=order, limit=limit, offset=offset).to_pylist()
+
+    def count(self, name: str, *, where: Mapping[str, Any] | None = None) -> int:
+        """How many rows of table ``name`` match ``where`` (as in :meth:`rows`); 0 if the folder
+        lacks it."""
+        path = self.path(name)
+        if path is None:
+            return 0
+        schema = _plain(file_schema(name, stored=True, peer=True))
+        keys = list(where or {})
+        unknown = [k for k in keys if k not in schema.names]
+        if unknown:
+            raise SchemaError(f"The {name} table has no column(s) {', '.join(map(repr, unknown))}.")
+        con = connect()
+        try:
+            present, source = _source(con, path, schema)
+            if any(k not in present for k in keys):  # a column the file leaves out is all null
+                return 0
+            sql = f"SELECT count(*) FROM {source}"
+            if keys:
+                sql += " WHERE " + " AND ".join(f"{identifier(k)} = ?" for k in keys)
+            return con.sql(sql, params=[where[k] for k in keys]).fetchall()[0][0]
+        finally:
+            con.close()
+
+    def select(
+        self,
+        name: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        order: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> pa.Table:
+        """Rows of table ``name`` as :func:`concerted.detect` holds them in memory (times in epoch
+        seconds, every column of the contract), so that what a run computes in memory (the
+        report's views) can be computed again from its folder. Empty if the folder lacks it."""
+        if not self.has(name):
+            return empty(name)
+        table = self._query(name, where=where, order=order, limit=limit)
+        columns = [
+            pc.divide(pc.cast(pc.cast(table[c], pa.timestamp("us", tz="UTC")), pa.int64()), 1e6)
+            if c in TIME_COLUMNS
+            else table[c]
+            for c in table.column_names
+        ]
+        return pa.Table.from_arrays(columns, schema=_plain(_table_schema(name)))
 
     def _query(
         self,

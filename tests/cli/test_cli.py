@@ -59,6 +59,7 @@ def test_cli_detect_writes_the_formats_asked_for(tiny_csv, tmp_path):
         "edges.json",
         "evidence.json",
         "graph.gexf",
+        "group_actions.json",
         "groups.json",
         "report.html",
         "summary.json",

@@ -7,6 +7,7 @@ opens), and that the page logged no error.
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import socket
@@ -17,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from concerted import CoAction, detect, make_log, write_results
+from concerted.results import open_results
+from concerted.simulate import simulate_world
 
 HOSTILE_ACTOR = "<img src=x onerror=alert(1)>"
 HOSTILE_TEXT = '<script>alert("x")</script>'
@@ -147,6 +150,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Served(str):
+    """The address of a running app (``.app``: the app itself)."""
+
+    app = None
+
+
 @pytest.fixture
 def server(tmp_path):
     import uvicorn
@@ -162,7 +171,9 @@ def server(tmp_path):
     while not srv.started:
         assert time.monotonic() < deadline, "the web app did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    url = Served(f"http://127.0.0.1:{port}")
+    url.app = app
+    yield url
     srv.should_exit = True
     thread.join(10)
     app.state.project.close()
@@ -193,8 +204,8 @@ def test_app_upload_run_browse_and_label(browser, server, tmp_path):
     assert page.locator(".cards .card").first.inner_text().startswith("1")
 
     page.click("#groups a")
-    page.wait_for_selector("#members")
-    members = page.locator("#members tbody").inner_text()
+    page.wait_for_selector("#members-table")
+    members = page.locator("#members-table tbody").inner_text()
     assert HOSTILE_ACTOR in members  # shown as text
     page.select_option("form.label select", "confirmed")
     page.fill("form.label input[name=note]", HOSTILE_TEXT)
@@ -206,7 +217,7 @@ def test_app_upload_run_browse_and_label(browser, server, tmp_path):
     assert page.locator("form.label input[name=note]").input_value() == HOSTILE_TEXT
 
     with page.context.expect_page() as popup:
-        page.click("text=Network and timeline in the report")
+        page.click("text=The run's report")
     report = popup.value
     report.wait_for_load_state()
     report.locator('.netview[data-group="1"] circle').first.click()
@@ -238,4 +249,421 @@ def test_app_shows_a_failed_run_and_its_message(browser, server, tmp_path):
     error.wait_for()
     assert "no such file on the server" in error.inner_text()
     w.errors = [e for e in w.errors if "status of 400" not in e]  # the refused request itself
+    w.close()
+
+
+@pytest.fixture(scope="module")
+def world_results(tmp_path_factory) -> Path:
+    """A detect run on a simulated world (seed 3, 2,000 accounts) with four planted campaigns:
+    groups 1-3 are proven by pairs, the stealthy one (20 accounts at low participation) is found
+    by the group test only."""
+    out = tmp_path_factory.mktemp("world") / "results"
+    write_results(detect(simulate_world(seed=3, n_actors=2000).log), out)
+    return out
+
+
+def add_run(server, results: Path, input: str = "world.csv") -> str:
+    """A finished detect run of the app's project whose results are the folder ``results``."""
+    from concerted.web.project import EXIT_FILE
+
+    project = server.app.state.project
+    run = project.new_run("detect", input, [])
+    shutil.copytree(results, project.results_dir(run))
+    (project.run_dir(run) / EXIT_FILE).write_text("0")
+    project.finish_run(run, 0)
+    return run
+
+
+@pytest.fixture
+def world_server(server, world_results):
+    """The app with one finished detect run: the world's results, as a run of the project."""
+    return server, add_run(server, world_results)
+
+
+def _group_found_by_the_group_test(results: Path) -> dict:
+    rows = open_results(results).rows("groups", where={"edges": 0})
+    assert len(rows) == 1 and rows[0]["joined_by_group_test"] == rows[0]["size"]
+    return rows[0]
+
+
+@pytest.mark.slow
+def test_app_group_found_by_the_group_test_shows_what_it_did(browser, world_server, world_results):
+    server, run = world_server
+    g = _group_found_by_the_group_test(world_results)
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/{g['group']}")
+    section = page.locator(f"#g{g['group']}")
+    assert "No pair of its members stands out on its own" in section.inner_text()
+    assert "How sure: strong" in section.inner_text()
+    # Its network (every member), timeline and objects, as in the report.
+    net = page.locator(f'.netview[data-group="{g["group"]}"]')
+    assert net.locator("circle").count() == g["size"]
+    assert page.locator(f'[data-timeline="{g["group"]}"] rect').count() > 0
+    objects = section.locator("table").first.locator("tbody tr")
+    assert objects.count() == 10
+    # Each member says why it is in: its group test, not a score of 0.
+    members = page.locator("#members-table tbody tr")
+    assert members.count() == g["size"]
+    first = members.first.inner_text()
+    assert "group test: in step with the group on" in first and "0.00" not in first
+    # A member's drill-down: its actions on the group's objects.
+    net.locator("circle").first.click()
+    panel = page.locator(f'[data-panel="{g["group"]}"]')
+    assert panel.locator("tbody tr").count() > 0
+    assert "No pair of its members stands out" in page.locator("#links + p").inner_text()
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_group_pages_each_table_on_its_own(browser, world_server, world_results):
+    server, run = world_server
+    results = open_results(world_results)
+    links = results.count("edges", where={"group": 1})
+    evidence = results.count("evidence", where={"group": 1})
+    size = results.count("actors", where={"group": 1})
+    assert links > 200 and evidence > 200
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/1")
+    pages = -(-links // 100)
+    assert (
+        page.locator("#links-pager")
+        .inner_text()
+        .startswith(f"links 1\u2013100 of {links:,} \u00b7 page 1 of {pages}")
+    )
+    first_page = page.locator("#links-table tbody").inner_text()
+    with page.expect_navigation():
+        page.click("#links-pager a[rel=next]")
+    assert page.locator("#links-pager").inner_text().startswith(f"links 101\u2013200 of {links:,}")
+    assert page.locator("#links-table tbody tr").first.locator("td").first.inner_text() == "101"
+    assert page.locator("#links-table tbody").inner_text() != first_page
+    # The other tables keep their first page, members and all.
+    assert page.locator("#members-table tbody tr").count() == min(size, 100)
+    assert "page 1 of" in page.locator("#evidence-pager").inner_text()
+    with page.expect_navigation():
+        page.click("#evidence-pager a[rel=next]")
+    assert "links 101" in page.locator("#links-pager").inner_text()  # kept
+    times = page.locator("#evidence-table tbody tr td:first-child").all_inner_texts()
+    assert len(times) == 100 and times == sorted(times)  # in time order
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_errors_show_where_the_person_looks(browser, server, tmp_path):
+    png = tmp_path / "chart.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    w = Watched(browser, viewport={"width": 390, "height": 600}, is_mobile=True, has_touch=True)
+    page = w.page
+    page.goto(server + "/")
+    page.set_input_files("#upload input[type=file]", str(png))
+    page.click("#upload button")
+    error = page.locator(".error")
+    error.wait_for()
+    assert "not a log concerted reads" in error.inner_text()
+    assert _in_view(page, error)
+
+    page.fill("#new-run input[name=input]", "missing.csv")
+    page.locator("#new-run button").scroll_into_view_if_needed()
+    page.click("#new-run button")
+    page.locator(".error", has_text="no such file on the server").wait_for()
+    assert _in_view(page, error)
+    w.errors = [e for e in w.errors if "status of 400" not in e]  # the refused requests
+    w.close()
+
+
+def _in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.evaluate("window.innerHeight")
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= height
+
+
+@pytest.mark.slow
+def test_app_groups_are_numbered_by_rank(browser, world_server, world_results):
+    server, run = world_server
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    rows = page.locator("#groups tbody tr")
+    numbers = [int(rows.nth(i).locator("td").first.inner_text()) for i in range(rows.count())]
+    scores = [float(rows.nth(i).locator("td").nth(2).inner_text()) for i in range(rows.count())]
+    assert numbers == [1, 2, 3, 4]  # listed first is group 1, the strongest
+    assert scores == sorted(scores, reverse=True)
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_marks_content_deleted_upstream(browser, server, tmp_path):
+    from concerted.store import detect_store, ingest, verify_pack
+
+    from ..store.test_store import S1, S2, write_log
+
+    store = server.app.state.project.root  # the project's evidence store
+    ingest(write_log(tmp_path / "s1.csv", S1), store, snapshot_time=1000)
+    ingest(write_log(tmp_path / "s2.csv", S2), store, snapshot_time=2000)  # a2 on x is gone
+    result, _ = detect_store(store, detector=CoAction(window_seconds=10, significance=False))
+    write_results(result, tmp_path / "results")
+    run = add_run(server, tmp_path / "results", input="store")
+
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    assert page.locator("#deleted").inner_text() == (
+        "Content deleted upstream: group 1, 1 of its 6 shared actions."
+    )
+    assert "1 deleted" in page.locator("#groups tbody tr").first.inner_text()
+    page.click("#groups a")
+    assert (
+        page.locator("p.deleted")
+        .inner_text()
+        .startswith("1 of its 6 shared actions were deleted upstream")
+    )
+    flagged = page.locator("#evidence-table tr.deleted")
+    assert [r.split("\t")[1:4] for r in flagged.all_inner_texts()] == [
+        ["a1", "a2 deleted", "x"],
+        ["a2 deleted", "a3", "x"],
+    ]
+    member = page.locator("#members-table tbody tr", has_text="a2")
+    assert "1 deleted" in member.inner_text()
+
+    with page.expect_download() as download:  # its evidence pack, one click away
+        page.click("#evidence-pack")
+    pack = tmp_path / "pack"
+    shutil.unpack_archive(download.value.path(), pack, "zip")
+    assert verify_pack(pack).ok
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_says_which_rows_were_left_out(browser, server, tmp_path):
+    from concerted import load_log
+
+    log = tmp_path / "posts.csv"
+    rows = ["user,url,tag,time"] + [f"u{i},,,{i}" for i in range(4)]  # no object at all
+    rows += [f"{a},x,,{t + d}" for t, a, d in ((100, "a", 0), (100, "b", 2), (100, "c", 4))]
+    rows += [f"{a},,#t,{t + d}" for t, a, d in ((900, "a", 0), (900, "b", 2), (900, "c", 4))]
+    log.write_text("\n".join(rows) + "\n")
+    result = detect(
+        load_log(log, object_columns=["url", "tag"]),
+        detector=CoAction(window_seconds=10, significance=False),
+    )
+    write_results(result, tmp_path / "results")
+    run = add_run(server, tmp_path / "results", input="posts.csv")
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    w.page.goto(f"{server}/runs/{run}")
+    notes = w.page.locator("#notes")
+    assert notes.is_visible()
+    assert (
+        "skipped 4 of 10 rows (40 %): 0 without an actor, 4 without an object in url, tag; "
+        "4 of 7 accounts are only in those rows and are in no result"
+    ) in notes.inner_text()
+    assert w.page.locator("#groups td.how").first.inner_text() == "untested"
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_run_page_reads_on_a_phone(browser, world_server):
+    server, run = world_server
+    w = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = w.page
+    for path in (f"/runs/{run}", f"/runs/{run}/groups/1", "/"):
+        page.goto(server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a 390 px screen"
+    page.goto(f"{server}/runs/{run}")
+    rows = page.locator("#groups tbody tr")
+    for i in range(rows.count()):
+        row, select = rows.nth(i).bounding_box(), rows.nth(i).locator("select").bounding_box()
+        assert select["x"] >= 0 and select["x"] + select["width"] <= 390  # no sideways scroll
+        assert select["height"] >= 32 and row["height"] <= 100
+    rows.first.locator("select").select_option("confirmed")
+    rows.first.locator("button").tap()
+    page.wait_for_selector("text=saved: confirmed")
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_compares_only_what_can_be_compared(browser, world_server, tmp_path):
+    server, run = world_server
+    classic = tmp_path / "classic"
+    world = simulate_world(seed=3, n_actors=2000).log
+    write_results(detect(world, detector=CoAction(window_seconds=60, significance=False)), classic)
+    other = add_run(server, classic)
+    project = server.app.state.project
+    ingest = project.new_run("ingest", "world.csv", [])
+    project.finish_run(ingest, 0)
+
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    offered = page.locator("#compare select option").all_inner_texts()
+    assert len(offered) == 1 and offered[0].startswith(other)  # not the ingest run
+    with page.expect_navigation():
+        page.click("#compare button")
+    link = page.locator("#groups-a tbody tr").first.locator("a").first
+    assert link.get_attribute("href") == f"/runs/{run}/groups/1"
+    with page.expect_download() as download:
+        page.click("#export-diff")
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert lines[0] == "actor,flagged_by" and len(lines) > 1
+    only_b = int(page.locator(".cards .card").nth(4).locator("b").inner_text().replace(",", ""))
+    assert sum(line.endswith(f"only {other}") for line in lines) == only_b
+
+    page.goto(f"{server}/compare?a={run}&b={ingest}")
+    assert "only detect runs (their groups and actors) can be compared" in page.inner_text("main")
+    assert str(project.root) not in page.content()  # no server path
+    w.errors = [e for e in w.errors if "status of 400" not in e]  # the refused page itself
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_runs_can_be_cancelled_and_deleted_and_ingest_says_what_it_did(
+    browser, server, tmp_path
+):
+    import pyarrow.csv as pacsv
+
+    big = tmp_path / "world.csv"
+    table = simulate_world(seed=3, n_actors=5000).log.table
+    pacsv.write_csv(table.select(["actor", "action", "object", "time"]), big)
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(server + "/")
+    page.set_input_files("#upload input[type=file]", str(big))
+    with page.expect_navigation():
+        page.click("#upload button")
+    page.fill("#new-run input[name=input]", "world.csv")
+    with page.expect_navigation():
+        page.click("#new-run button")
+    assert page.locator("#status").get_attribute("data-status") == "running"
+    assert page.locator("#progress").is_visible()
+    assert page.locator("#elapsed").inner_text().startswith("running for")
+    run = page.locator("#status").get_attribute("data-run")
+    with page.expect_navigation(timeout=60_000):  # the page reloads when the run ends
+        page.click("#cancel-run")
+    page.wait_for_selector("#status[data-status=cancelled]")
+    assert not (server.app.state.project.results_dir(run)).exists()
+
+    page.click("#delete-run")
+    assert page.locator("#delete-run").inner_text().endswith("Click again")
+    with page.expect_navigation():
+        page.click("#delete-run")
+    assert run not in page.locator("main").inner_text()
+    assert not (server.app.state.project.root / "runs" / run).exists()
+
+    small = tmp_path / "snap.csv"
+    small.write_text("actor,object,time\na,x,1\nb,x,2\nc,y,3\n")
+    page.set_input_files("#upload input[type=file]", str(small))
+    with page.expect_navigation():
+        page.click("#upload button")
+    page.select_option("#new-run select[name=command]", "ingest")
+    page.fill("#new-run input[name=input]", "snap.csv")
+    with page.expect_navigation():
+        page.click("#new-run button")
+    page.wait_for_selector("#status[data-status=done]", timeout=90_000)
+    cards = page.locator(".cards .card").all_inner_texts()
+    assert cards[:3] == ["3\nactions in snapshot 1", "3\nnew", "0\nmarked deleted"]
+    assert len(page.locator("#chain").inner_text()) == 64
+    assert page.locator("#snapshots tbody tr").count() == 1
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_labels_hold_their_members_and_carry_over(browser, world_server, world_results):
+    server, run = world_server
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    first = page.locator("#groups tbody tr").first
+    first.locator("select").select_option("confirmed")
+    first.locator("input[name=note]").fill("the fancam flood")
+    first.locator("button").click()
+    page.wait_for_selector("text=saved: confirmed")
+    with page.expect_download() as download:
+        page.click("text=labels.csv")
+    rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+    members = [r["actor"] for r in open_results(world_results).rows("actors", where={"group": 1})]
+    assert [(r["group"], r["label"], r["size"]) for r in rows] == [("1", "confirmed", "80")]
+    assert rows[0]["members"].split(" ") == members
+
+    later = add_run(server, world_results)  # a later run finding the same groups
+    page.goto(f"{server}/runs/{later}")
+    first = page.locator("#groups tbody tr").first
+    assert first.locator("select").input_value() == "confirmed"
+    assert first.locator("input[name=note]").input_value() == "the fancam flood"
+    assert first.locator(".carried").inner_text() == (
+        f"from run {run}, group 1 (100 % same members): save to keep"
+    )
+    assert page.locator("#groups tbody tr").nth(1).locator("select").input_value() == ""
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_network_targets_and_selection_read_on_a_phone(browser, world_server, world_results):
+    server, run = world_server
+    w = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/1")
+    net = page.locator('.netview[data-group="1"]')
+    sizes = [c.bounding_box()["width"] for c in net.locator("circle").all()]
+    assert len(sizes) == 80 and min(sizes) >= 12  # px on a 390 px screen (they were 5-7)
+    links = net.locator("line").count()
+    assert links == open_results(world_results).count("edges", where={"group": 1})
+    first = page.locator("#members-table tbody tr").first.locator("td")
+    actor, degree = first.nth(0).inner_text(), int(first.nth(3).inner_text())
+    node = net.locator("circle").filter(has_text=actor)  # the most central member, on top
+    node.tap()
+    assert "selected" in node.get_attribute("class")
+    assert net.locator("line.near").count() == degree  # its links stand out, the rest fade
+    assert "has-selection" in net.locator("svg").get_attribute("class")
+    # Its p-value as far as it can be told apart (4.0e-15 is the exact test's floor).
+    from concerted.confidence import format_p_value
+
+    p = open_results(world_results).rows("actors", where={"actor": actor})[0]["p_value"]
+    assert first.nth(5).inner_text() == format_p_value(p)
+    assert f"p = {format_p_value(p)}" in page.locator('[data-panel="1"]').inner_text()
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_finds_an_account_or_object_across_the_run(browser, world_server, world_results):
+    server, run = world_server
+    results = open_results(world_results)
+    member = results.rows("actors", where={"group": 4}, order=("actor",))[0]["actor"]
+    acted = results.rows("group_actions", where={"actor": member}, order=("time",))
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    page.fill("form.search input[name=q]", member)
+    with page.expect_navigation():
+        page.click("form.search button")
+    assert page.locator("#found-actors").inner_text().startswith("in group 4: 0 links")
+    assert page.locator("#found-actions tbody tr").count() == min(len(acted), 100)
+    obj = acted[0]["object"]
+    groups = {r["group"] for r in results.rows("group_actions", where={"object": obj})}
+    page.fill("form.search input[name=q]", obj)
+    with page.expect_navigation():
+        page.click("form.search button")
+    assert page.locator("#found-actors").inner_text() == "In no group of this run."
+    assert page.locator("#found-objects tbody tr").count() == len(groups)
+    page.click("#found-objects a")
+    assert page.url.endswith(f"/groups/{min(groups)}")
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_members_sort_and_export(browser, world_server, world_results):
+    server, run = world_server
+    members = open_results(world_results).rows("actors", where={"group": 1})
+    busiest = sorted(members, key=lambda m: (-m["actions"], m["actor"]))
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/1")
+    with page.expect_navigation():
+        page.click(".sorts a[data-sort=actions]")
+    shown = page.locator("#members-table tbody tr td:first-child").all_inner_texts()
+    assert shown == [m["actor"] for m in busiest]
+    with page.expect_download() as download:
+        page.click("#members-csv")
+    rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
+    assert [r["actor"] for r in rows] == [m["actor"] for m in busiest]
     w.close()

@@ -606,3 +606,18 @@ def test_web_answers_every_error_as_json(tmp_path):
         assert bug.status_code == 500 and bug.json()["error"]["code"] == "internal_error"
         assert "Traceback" not in bug.text
         c.app.state.project.close()
+
+
+def test_serve_on_a_busy_port_fails_before_showing_its_address(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["serve", "--project", str(tmp_path / "p"), "--port", str(port)], env={}
+        )
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"Error: Cannot listen on 127.0.0.1 port {port}: the port is in use. Choose another "
+        "--port, or stop what uses it.\n"
+    )

@@ -50,6 +50,7 @@ def test_web_job_runs_the_command_on_its_parameters(tiny_csv, tmp_path):
         "actors.csv",
         "edges.csv",
         "evidence.csv",
+        "group_actions.csv",
         "groups.csv",
     ]
 

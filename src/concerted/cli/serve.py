@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
+from ..errors import ParameterError
 from ..extras import requires_extra
+from ..httpguard import listen
 from .options import friendly_errors, host_option, port_option
 
 
@@ -74,7 +76,12 @@ def serve(ctx, host, port, project_dir, token, max_upload_mb, allow_dirs) -> Non
         allow_dirs=allow_dirs,
         max_upload_bytes=max_upload_mb << 20,
     )
+    try:
+        sock = listen(host, port)  # a port in use fails here, before a URL is shown
+    except ParameterError:
+        app.state.project.close()
+        raise
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + ("login?token=" + token if token else "")
     click.echo(f"concerted web app on {url}  (project {project_dir}; Ctrl-C to stop)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])

@@ -253,7 +253,7 @@ class DuckDBEngine(Engine):
             )
             SELECT m."group", m.actor, m.action, m.object, m.time, m.text, m.row, s.members
             FROM m JOIN shared s USING ("group", object)
-            ORDER BY m."group", m.time, m.actor, m.row
+            ORDER BY m."group", m.time, m.actor, m.row, m.object
             """
         ).to_arrow_table()
         con.close()

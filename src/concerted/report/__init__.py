@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
+from ..confidence import describe_strength, format_p_value
 from .views import TOP_GROUPS, group_view
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ def template_env(folder: str) -> Environment:
     """The Jinja environment every page of concerted is rendered with: templates from
     ``concerted/<folder>``, then the report's (so a page can extend ``base.html``, the page
     every report is, with its stylesheet ``base.css``), HTML autoescaped, and the ``time``,
-    ``day`` and ``delay`` filters."""
+    ``day``, ``delay`` and ``pvalue`` filters, and ``strength(score, size, tested=...)``
+    (:func:`concerted.confidence.describe_strength`)."""
     folders = dict.fromkeys([folder, "report/templates"])
     env = Environment(
         loader=ChoiceLoader([PackageLoader("concerted", f) for f in folders]),
@@ -58,7 +60,8 @@ def template_env(folder: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(time=fmt_time, day=fmt_day, delay=fmt_delay)
+    env.filters.update(time=fmt_time, day=fmt_day, delay=fmt_delay, pvalue=format_p_value)
+    env.globals.update(strength=describe_strength)
     return env
 
 

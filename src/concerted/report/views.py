@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import igraph as ig
@@ -15,12 +16,14 @@ import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     from ..pipeline import Result
+    from ..results import Results
 
 TOP_GROUPS = 30  # groups shown in detail; the rest are in groups.csv
 TOP_EDGES = 15  # evidence rows per group in the printed table
 TOP_OBJECTS = 10
 MAX_NODES_DRAWN = 300  # members drawn in a group's network (the strongest first)
 MAX_EDGES_DRAWN = 2000
+LINKS_PER_MEMBER = 3  # each member's strongest links drawn before any other
 EVIDENCE_PER_EDGE = 20  # co-actions listed when an edge is clicked
 ACTIONS_PER_NODE = 50  # actions listed when a member is clicked
 MAX_TEXT = 280  # characters of a post shown in the page
@@ -132,11 +135,10 @@ def _network(
     among = pc.and_(
         pc.is_in(edges["actor"], value_set=names), pc.is_in(edges["actor_y"], value_set=names)
     )
-    top = (
-        edges.filter(among)
-        .sort_by([("strength", "descending"), ("actor", "ascending"), ("actor_y", "ascending")])
-        .slice(0, MAX_EDGES_DRAWN)
+    ranked = edges.filter(among).sort_by(
+        [("strength", "descending"), ("actor", "ascending"), ("actor_y", "ascending")]
     )
+    top = ranked.take(pa.array(backbone(ranked), pa.int64()))
     drawn = top.to_pylist()
     behind = evidence.join(
         top.select(["actor", "actor_y"]), keys=["actor", "actor_y"], join_type="left semi"
@@ -169,7 +171,11 @@ def _network(
         rows = by_actor.setdefault(actor, [])
         if len(rows) < ACTIONS_PER_NODE:
             rows.append([obj, _finite(t), _clip(text)])
-    xy = _layout(len(shown), [(index[e["actor"]], index[e["actor_y"]]) for e in drawn])
+    xy = _layout(
+        len(shown),
+        [(index[e["actor"]], index[e["actor_y"]]) for e in drawn],
+        [e["strength"] or 0.0 for e in drawn],
+    )
     return {
         "nodes": [
             {
@@ -203,11 +209,48 @@ def _network(
         ],
         "members": members.num_rows,
         "edges_total": edges.num_rows,
+        "edges_drawn": len(drawn),
     }
 
 
-def _layout(n: int, pairs: list[tuple[int, int]]) -> list[tuple[float, float]]:
-    """Force-directed positions stretched to fill [0, 1]²; deterministic (seeded on a circle)."""
+def backbone(
+    ranked: pa.Table, limit: int = MAX_EDGES_DRAWN, per_member: int = LINKS_PER_MEMBER
+) -> list[int]:
+    """The links drawn, as row numbers of ``ranked`` (a group's links, strongest first): each
+    member's ``per_member`` strongest first, so that no member with a link is drawn alone, then
+    the strongest of the others, ``limit`` in all (more if the members' own need more).
+
+    >>> import pyarrow as pa
+    >>> ranked = pa.table({"actor": ["a", "a", "a", "b", "c"], "actor_y": ["b", "c", "d", "c", "e"]})
+    >>> backbone(ranked, limit=4, per_member=1)  # e's only link, the weakest, is drawn; b-c not
+    [0, 1, 2, 4]
+    """
+    if ranked.num_rows <= limit:
+        return list(range(ranked.num_rows))
+    kept: list[int] = []
+    count: dict[str, int] = {}
+    for i, (a, b) in enumerate(
+        zip(ranked["actor"].to_pylist(), ranked["actor_y"].to_pylist(), strict=True)
+    ):
+        if count.get(a, 0) < per_member or count.get(b, 0) < per_member:
+            kept.append(i)
+            count[a], count[b] = count.get(a, 0) + 1, count.get(b, 0) + 1
+    chosen = set(kept)
+    rest = (i for i in range(ranked.num_rows) if i not in chosen)
+    while len(kept) < limit:
+        i = next(rest, None)
+        if i is None:
+            break
+        kept.append(i)
+    return sorted(kept[: max(limit, len(chosen))])
+
+
+def _layout(
+    n: int, pairs: list[tuple[int, int]], strengths: list[float] | None = None
+) -> list[tuple[float, float]]:
+    """Force-directed positions stretched to fill [0, 1]²; deterministic (seeded on a circle).
+    Stronger links pull harder (weights 1 to 4 by strength), so that a group's core, tied by
+    its strongest links, draws together apart from its periphery."""
     if n == 0:
         return []
     if n == 1:
@@ -217,8 +260,10 @@ def _layout(n: int, pairs: list[tuple[int, int]]) -> list[tuple[float, float]]:
     # results give the same report, byte for byte.
     ig.set_random_number_generator(random.Random(0))
     try:
+        top = max(strengths or [0.0]) or 1.0
+        weights = [1.0 + 3.0 * s / top for s in strengths] if strengths else None
         coords = g.layout_fruchterman_reingold(
-            seed=[(math.cos(i), math.sin(i)) for i in range(n)], niter=300
+            seed=[(math.cos(i), math.sin(i)) for i in range(n)], niter=300, weights=weights
         ).coords
     finally:
         ig.set_random_number_generator(random)
@@ -239,3 +284,20 @@ def _timeline(times: list[float], bins: int = 60) -> dict:
     for t in times:
         counts[min(int((t - lo) / span * bins), bins - 1)] += 1
     return {"start": lo, "end": hi, "counts": counts}
+
+
+def folder_group_view(results: Results, group: int) -> dict | None:
+    """:func:`group_view` of group ``group`` of a results folder (as the web app shows it), read
+    from the folder's tables; None if the run has no such group. Reads that group's rows only."""
+    where = {"group": group}
+    rows = results.select("groups", where=where).to_pylist()
+    if not rows:
+        return None
+    held = SimpleNamespace(
+        actors=results.select("actors", where=where),
+        edges=results.select("edges", where=where, order=("strength DESC", "actor", "actor_y")),
+        evidence=results.select("evidence", where=where, order=("actor", "actor_y", "time")),
+        group_actions=results.select("group_actions", where=where, order=("time", "actor")),
+        summary=results.summary or {},
+    )
+    return group_view(held, rows[0])

@@ -8,7 +8,8 @@ start fast)::
 It locks LOCK_FILE for as long as COMMAND runs (a live run holds the lock, whatever its process
 id), runs COMMAND in a process of its own, writes its exit code to EXIT_FILE (negative: killed by
 that signal) and exits with it. An interrupt (Ctrl-C on the server's terminal) reaches COMMAND,
-which stops; the wrapper waits for it and records how it ended.
+which stops; the wrapper waits for it and records how it ended. A SIGTERM (the app's cancel)
+is passed on to COMMAND the same way.
 """
 
 from __future__ import annotations
@@ -34,8 +35,16 @@ def main(argv: list[str]) -> int:
     # A handler, not SIG_IGN: the command must still receive the interrupt (handlers are reset
     # in the new process, an ignored signal would stay ignored).
     signal.signal(signal.SIGINT, lambda *_: None)
+    started: list[subprocess.Popen] = []
+
+    def stop(*_) -> None:  # a cancel (SIGTERM from the server) stops the command too
+        for process in started:
+            process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         process = subprocess.Popen(command)
+        started.append(process)
     except OSError as exc:
         print(f"Cannot start the run: {exc}", flush=True)
         code = 127

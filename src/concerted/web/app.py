@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+import shutil
+import tempfile
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -27,7 +28,6 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 
 from .. import __version__
 from ..errors import ParameterError
-from ..evaluate import compare_runs
 from ..httpguard import (
     allowed_hosts,
     check_token,
@@ -38,13 +38,35 @@ from ..httpguard import (
 )
 from ..io import inspect_log
 from ..outputs import guard_cell
-from ..report import fmt_time, stylesheet, template_env
-from ..results import Results, open_results
+from ..report import fmt_time, json_for_script, stylesheet, template_env
+from ..report.views import folder_group_view
+from ..results import open_results
+from ..store import export_evidence
 from ..store.store import STORE_FILE
+from .browse import (
+    MEMBER_SORTS,
+    PAGE_ROWS,
+    carried_labels,
+    compare_done_runs,
+    failure_message,
+    is_stored,
+    member_order,
+    object_groups,
+    paged,
+    store_snapshots,
+    table_rows,
+)
 from .project import LABELS, NotFound, Project
-from .runner import COMMANDS, Access, parse_options, run_log, start_run, watch_orphans
+from .runner import (
+    COMMANDS,
+    Access,
+    cancel_run,
+    parse_options,
+    run_log,
+    start_run,
+    watch_orphans,
+)
 
-PAGE_ROWS = 100
 _STATIC = Path(__file__).parent / "static"
 _REPORT_ASSETS = Path(__file__).parent.parent / "report" / "templates"
 _CSP = (
@@ -130,58 +152,116 @@ def create_app(
     def run_page(run: str):
         info = project.run(run)
         results = open_results(project.results_dir(run))
-        groups = _rows(results, "groups", order=("score DESC", "group"), limit=1000)
+        groups = table_rows(results, "groups", order=("score DESC", "group"), limit=1000)
+        log = run_log(project, run)
         return _page(
             "run.html",
             run=info,
-            log=run_log(project, run),
+            log=log,
+            failure=failure_message(log),
+            snapshots=store_snapshots(project) if info["command"] == "ingest" else [],
             summary=results.summary,
             groups=groups,
             labels=project.labels(run),
+            carried=carried_labels(project, run) if info["command"] == "detect" else {},
             label_choices=LABELS,
             files=results.files,
-            others=[r for r in project.runs() if r["id"] != run and r["status"] == "done"],
+            tested=results.tested,
+            stored=is_stored(results),
+            # Only detect runs that finished can be compared (their actors and groups).
+            others=[
+                r
+                for r in project.runs()
+                if r["id"] != run and r["status"] == "done" and r["command"] == "detect"
+            ]
+            if info["command"] == "detect"
+            else [],
         )
 
     @app.get("/runs/{run}/groups/{group}", response_class=HTMLResponse)
-    def group_page(run: str, group: int, page: int = 1):
-        project.run(run)
+    def group_page(
+        run: str, group: int, members: int = 1, links: int = 1, evidence: int = 1, sort: str = ""
+    ):
+        info = project.run(run)
         results = open_results(project.results_dir(run))
-        rows = _rows(results, "groups", where={"group": group})
-        if not rows:
+        view = folder_group_view(results, group)
+        if view is None:
             raise NotFound(f"Run {run} has no group {group}.")
-        page = max(page, 1)
-        members = _rows(
-            results,
-            "actors",
-            where={"group": group},
-            order=("score DESC", "actor"),
-            limit=PAGE_ROWS,
-            offset=(page - 1) * PAGE_ROWS,
-        )
-        edges = _rows(
-            results, "edges", where={"group": group}, order=("strength DESC",), limit=PAGE_ROWS
-        )
-        evidence = _rows(
-            results,
-            "evidence",
-            where={"group": group},
-            order=("actor", "actor_y", "time"),
-            limit=PAGE_ROWS,
-            offset=(page - 1) * PAGE_ROWS,
-        )
+        where = {"group": group}
+        pages = {"members": members, "links": links, "evidence": evidence}
         return _page(
             "group.html",
-            run=project.run(run),
-            group=rows[0],
-            members=members,
-            edges=edges,
-            evidence=evidence,
-            page=page,
-            more=len(members) == PAGE_ROWS or len(evidence) == PAGE_ROWS,
+            run=info,
+            g=view,
             tested=results.tested,
+            stored=is_stored(results),
+            members=paged(results, "actors", where, member_order(sort), pages, "members", sort),
+            sort=sort if sort in MEMBER_SORTS else "",
+            member_sorts=MEMBER_SORTS,
+            links=paged(
+                results, "edges", where, ("strength DESC", "actor", "actor_y"), pages, "links", sort
+            ),
+            evidence=paged(
+                results, "evidence", where, ("time", "actor", "actor_y"), pages, "evidence", sort
+            ),
             label=project.labels(run).get(group),
             label_choices=LABELS,
+            data=json_for_script(
+                {str(group): {"network": view["network"], "timeline": view["timeline"]}}
+            ),
+        )
+
+    @app.get("/runs/{run}/groups/{group}/members.csv")
+    def members_export(run: str, group: int, sort: str = ""):
+        results = open_results(project.results_dir(run))
+        rows = table_rows(results, "actors", where={"group": group}, order=member_order(sort))
+        if not rows:
+            raise NotFound(f"Run {run} has no group {group}.")
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, list(rows[0]))
+        writer.writeheader()
+        writer.writerows({k: guard_cell(v) for k, v in r.items()} for r in rows)
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="members-{run}-group-{group}.csv"'
+            },
+        )
+
+    @app.get("/runs/{run}/search", response_class=HTMLResponse)
+    def search_page(run: str, q: str = ""):
+        info = project.run(run)
+        results = open_results(project.results_dir(run))
+        q = q.strip()
+        found = {"actors": [], "objects": [], "actions": []}
+        if q:
+            found["actors"] = table_rows(results, "actors", where={"actor": q})
+            found["objects"] = object_groups(results, q)
+            found["actions"] = table_rows(
+                results, "group_actions", where={"actor": q}, order=("time",), limit=PAGE_ROWS
+            )
+        return _page("search.html", run=info, q=q, found=found)
+
+    @app.get("/runs/{run}/groups/{group}/evidence-pack.zip")
+    def evidence_pack(run: str, group: int):
+        store_run = ((open_results(project.results_dir(run)).summary or {}).get("store") or {}).get(
+            "run"
+        )
+        if not store_run:
+            raise NotFound(
+                f"Run {run} did not read the project's evidence store: evidence packs are made "
+                "from runs of detect on the store (ingest a log, then detect on store)."
+            )
+        with tempfile.TemporaryDirectory(dir=project.root) as tmp:
+            folder = export_evidence(project.root, group, Path(tmp) / "pack", run=store_run)
+            archive = shutil.make_archive(str(Path(tmp) / "pack"), "zip", folder)
+            data = Path(archive).read_bytes()
+        name = f"evidence-{run}-group-{group}.zip"
+        return Response(
+            data,
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     @app.get("/runs/{run}/files/{name}")
@@ -202,24 +282,34 @@ def create_app(
     @app.get("/runs/{run}/labels.{fmt}")
     def labels_export(run: str, fmt: str):
         project.run(run)
-        rows = [
-            {
-                "run": r["run"],
-                "group": r["group"],
-                "label": r["label"],
-                "note": r["note"],
-                "labelled": fmt_time(r["labelled"]),
-            }
-            for r in project.labels(run).values()
-        ]
+        results = open_results(project.results_dir(run))
+        rows = []
+        for r in project.labels(run).values():
+            members = [m["actor"] for m in results.rows("actors", where={"group": r["group"]})]
+            rows.append(
+                {
+                    "run": r["run"],
+                    "group": r["group"],
+                    "label": r["label"],
+                    "note": r["note"],
+                    "labelled": fmt_time(r["labelled"]),
+                    "size": len(members),
+                    "members": members,
+                }
+            )
         if fmt == "json":
             return JSONResponse(rows)
         if fmt != "csv":
             raise NotFound("Labels are exported as labels.csv or labels.json.")
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, ["run", "group", "label", "note", "labelled"])
+        writer = csv.DictWriter(
+            buffer, ["run", "group", "label", "note", "labelled", "size", "members"]
+        )
         writer.writeheader()
-        writer.writerows({k: guard_cell(v) for k, v in r.items()} for r in rows)
+        for r in rows:  # members in one cell, separated by spaces (names hold none)
+            writer.writerow(
+                {k: guard_cell(" ".join(v) if k == "members" else v) for k, v in r.items()}
+            )
         return Response(
             buffer.getvalue(),
             media_type="text/csv",
@@ -229,7 +319,24 @@ def create_app(
     @app.get("/compare", response_class=HTMLResponse)
     def compare_page(a: str, b: str):
         return _page(
-            "compare.html", a=project.run(a), b=project.run(b), diff=_compare(project, a, b)
+            "compare.html",
+            a=project.run(a),
+            b=project.run(b),
+            diff=compare_done_runs(project, a, b),
+        )
+
+    @app.get("/compare.csv")
+    def compare_export(a: str, b: str):
+        diff = compare_done_runs(project, a, b)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["actor", "flagged_by"])
+        for side, key in ((a, "only_a"), (b, "only_b")):
+            writer.writerows([guard_cell(actor), f"only {side}"] for actor in diff[key])
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="compare-{a}-{b}.csv"'},
         )
 
     @app.get("/static/{name}")
@@ -275,6 +382,16 @@ def create_app(
         run = start_run(project, command, source, options, access)
         return project.run(run)
 
+    @app.post("/api/runs/{run}/cancel")
+    def api_cancel(run: str):
+        cancel_run(project, run)
+        return project.run(run)
+
+    @app.delete("/api/runs/{run}")
+    def api_delete(run: str):
+        project.delete_run(run)
+        return {"deleted": run}
+
     @app.put("/api/uploads/{name}", status_code=201)
     async def api_upload(name: str, request: Request):
         # The guard limits the size; a file of its own per upload, whatever its name, and a
@@ -305,7 +422,7 @@ def create_app(
 
     @app.get("/api/compare")
     def api_compare(a: str, b: str):
-        return _compare(project, a, b)
+        return compare_done_runs(project, a, b)
 
     return app
 
@@ -344,21 +461,3 @@ def _check_log(path: Path, name: str) -> list[str]:
     """The columns of an uploaded log; a clear error if it cannot be read as one (see
     :func:`concerted.io.inspect_log`: the run reads the rest, and says what is wrong)."""
     return inspect_log(path, name)[1]
-
-
-def _rows(results: Results, name: str, **query) -> list[dict]:
-    """Rows of a results table (see :meth:`Results.rows`), times shown as text."""
-    return [
-        {
-            k: v.strftime("%Y-%m-%d %H:%M:%S UTC") if isinstance(v, datetime) else v
-            for k, v in r.items()
-        }
-        for r in results.rows(name, **query)
-    ]
-
-
-def _compare(project: Project, a: str, b: str) -> dict:
-    for run in (a, b):
-        if project.run(run)["status"] != "done":
-            raise ParameterError(f"Run {run} has no results to compare (it did not finish).")
-    return compare_runs(project.results_dir(a), project.results_dir(b))

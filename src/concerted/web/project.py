@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -33,6 +34,7 @@ except ImportError:  # pragma: no cover - Windows
 LABELS = ("confirmed", "organic", "unsure")
 EXIT_FILE = "exit-code"  # a run's exit code, written by the run when it ends
 LOCK_FILE = "running.lock"  # locked by a run for as long as it runs
+CANCEL_FILE = "cancelled"  # written when a person cancels a run: it ends as cancelled
 UPLOAD_TMP = (".upload-", ".part")  # an upload being received: prefix and suffix
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".json", ".ndjson", ".parquet")
 _SCHEMA = """
@@ -41,7 +43,7 @@ CREATE TABLE IF NOT EXISTS runs (
     command VARCHAR NOT NULL,
     input VARCHAR NOT NULL,
     options VARCHAR[] NOT NULL,
-    status VARCHAR NOT NULL,          -- running | done | failed | interrupted
+    status VARCHAR NOT NULL,          -- running | done | failed | interrupted | cancelled
     created DOUBLE NOT NULL,
     finished DOUBLE,
     exit_code INTEGER
@@ -227,11 +229,23 @@ class Project:
         """Record how a run ended: done (0), failed (a code of its own), or interrupted (a
         negative code: killed by that signal, by Ctrl-C or for want of memory, say)."""
         status = "done" if exit_code == 0 else "interrupted" if exit_code < 0 else "failed"
+        if exit_code != 0 and (self.root / "runs" / run / CANCEL_FILE).exists():
+            status = "cancelled"
         with self._tx() as con:
             con.execute(
                 "UPDATE runs SET status = ?, exit_code = ?, finished = ? WHERE id = ?",
                 [status, exit_code, time.time(), run],
             )
+
+    def delete_run(self, run: str) -> None:
+        """Remove a run that has ended: its folder, its record and its labels. Raises
+        ParameterError for a run still running (cancel it first)."""
+        if self.run(run)["status"] == "running" or self.is_running(run):
+            raise ParameterError(f"Run {run} is still running: cancel it first.")
+        with self._tx() as con:
+            con.execute("DELETE FROM labels WHERE run = ?", [run])
+            con.execute("DELETE FROM runs WHERE id = ?", [run])
+        shutil.rmtree(self.root / "runs" / run, ignore_errors=True)
 
     def runs(self) -> list[dict]:
         return self._query("SELECT * FROM runs ORDER BY created DESC")

@@ -34,7 +34,7 @@ from ..errors import ParameterError
 from ..io import MAX_INPUT_ENV
 from ..store.store import STORE_FILE
 from .job import write_job
-from .project import EXIT_FILE, LOCK_FILE, Project
+from .project import CANCEL_FILE, EXIT_FILE, LOCK_FILE, Project
 
 # The commands the app offers, and the parameters the app sets itself.
 COMMANDS = ("detect", "hashtags", "signups", "ingest")
@@ -44,6 +44,9 @@ SERVER_ONLY = {"max_input_gb": "--max-input-gb"}
 STORE = "store"  # as the input of detect: the project's evidence store
 _WRAPPER = Path(__file__).with_name("_wrap.py")
 _PROJECT_FILES = ("web.duckdb",)  # the app's own records: no run may name them
+# The runs this server started and that still run, by project folder and run: they can be
+# cancelled (a run started by an earlier server is only watched).
+_STARTED: dict[tuple[Path, str], subprocess.Popen] = {}
 
 
 def parse_options(text: str) -> list[str]:
@@ -235,15 +238,32 @@ def start_run(
     job = write_job(folder, command, {**params, **source, **target})
     argv = [sys.executable, "-m", "concerted.web.job", str(job)]
     process = spawn(folder, argv, cwd=project.root)
+    _STARTED[project.root, run] = process
 
     def wait() -> None:
         code = process.wait()
+        _STARTED.pop((project.root, run), None)
         if not project.closed:
             recorded = project.exit_code(run)
             project.finish_run(run, code if recorded is None else recorded)
 
     threading.Thread(target=wait, name=f"run-{run}", daemon=True).start()
     return run
+
+
+def cancel_run(project: Project, run: str) -> None:
+    """Stop a run this server started: it ends as ``cancelled`` (its results folder, written
+    whole or not at all, is not written). Raises ParameterError for a run that is not running,
+    or that an earlier server started."""
+    if project.run(run)["status"] != "running":
+        raise ParameterError(f"Run {run} is not running.")
+    process = _STARTED.get((project.root, run))
+    if process is None:
+        raise ParameterError(
+            f"Run {run} was started by an earlier server: it is watched, not cancellable here."
+        )
+    (project.run_dir(run) / CANCEL_FILE).write_text("cancelled\n", "ascii")
+    process.terminate()  # the wrapper passes it on to the command
 
 
 def spawn(folder: Path, argv: list[str], *, cwd: Path) -> subprocess.Popen:

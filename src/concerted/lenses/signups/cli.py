@@ -171,8 +171,10 @@ def serve_signups(host, port, state_path, model_path, venue_postcode, country, s
     with requires_extra("web", "concerted serve signups"):
         import uvicorn
 
+        from ...httpguard import listen
         from .service import create_app
 
+    sock = listen(host, port)  # a port in use fails here, before a URL is shown
     model = None
     if model_path is not None:
         try:
@@ -196,7 +198,7 @@ def serve_signups(host, port, state_path, model_path, venue_postcode, country, s
         f"Scoring sign-ups on http://{host}:{port}/v1/registrations (state in {state_path})",
         err=True,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False)).run(sockets=[sock])
 
 
 def simulate_signups_command(out_dir: Path, seed: int, days: float) -> None:

@@ -31,7 +31,8 @@
     if (s < 120) return (s < 10 ? s.toFixed(1) : s.toFixed(0)) + " s";
     return s < 7200 ? (s / 60).toFixed(1) + " min" : (s / 3600).toFixed(1) + " h";
   }
-  function fmtP(p) { return p === null || p === undefined ? "-" : p.toExponential(1); }
+  // As concerted.confidence.format_p_value: below 1e-14 a p-value is rounding, not a figure.
+  function fmtP(p) { return p === null || p === undefined ? "-" : p < 1e-14 ? "< 1e-14" : p.toExponential(1); }
   function table(head, rows) {
     var t = el("table"), tr = el("tr");
     head.forEach(function (h) { tr.appendChild(el("th", {}, h)); });
@@ -90,17 +91,24 @@
     var top = 0;
     net.edges.forEach(function (e) { top = Math.max(top, e.strength || 0); });
     top = top || 1;
-    function select(elem, show) {
+    var linesOf = net.nodes.map(function () { return []; });
+    function select(elem, show, near) {
       if (selected) selected.classList.remove("selected");
+      Array.prototype.forEach.call(view.querySelectorAll(".near"), function (x) { x.classList.remove("near"); });
       selected = elem;
       elem.classList.add("selected");
+      (near || []).forEach(function (x) { x.classList.add("near"); });
+      svg.classList.add("has-selection");
+      if (elem.tagName === "circle") view.appendChild(elem);  // the selected member on top
       while (panel.firstChild) panel.removeChild(panel.firstChild);
       show();
     }
     net.edges.forEach(function (e) {
       var a = net.nodes[e.s], b = net.nodes[e.t];
       var line = svgEl("line", { x1: px(a), y1: py(a), x2: px(b), y2: py(b),
-        "stroke-width": (1 + 5 * (e.strength || 0) / top).toFixed(2) });
+        "stroke-width": (2.5 + 6 * (e.strength || 0) / top).toFixed(2) });
+      linesOf[e.s].push(line);
+      linesOf[e.t].push(line);
       line.appendChild(svgEl("title")).textContent = a.actor + " \u2194 " + b.actor;
       line.addEventListener("click", function (ev) {
         ev.stopPropagation();
@@ -119,8 +127,9 @@
       });
       view.appendChild(line);
     });
-    net.nodes.forEach(function (n) {
-      var c = svgEl("circle", { cx: px(n), cy: py(n), r: 7, tabindex: 0,
+    var circles = [];
+    net.nodes.forEach(function (n, i) {
+      var c = svgEl("circle", { cx: px(n), cy: py(n), r: 10, tabindex: 0,
         "class": n.evidence === "group" ? "by-group" : "" });
       c.appendChild(svgEl("title")).textContent = n.actor;
       function show() {
@@ -135,12 +144,14 @@
             return [r[0], fmtTime(r[1]), r[2] || ""];
           })));
           timeline(tlSvg, g.timeline, n.acted.map(function (r) { return r[1]; }));
-        });
+        }, linesOf[i]);
       }
       c.addEventListener("click", function (ev) { ev.stopPropagation(); show(); });
       c.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); show(); } });
-      view.appendChild(c);
+      circles.push(c);
     });
+    // The most central members drawn last, on top of the others.
+    for (var ci = circles.length - 1; ci >= 0; ci--) view.appendChild(circles[ci]);
 
     // Pan with one pointer, pinch-zoom with two, wheel to zoom around the cursor.
     var pointers = {}, last = null, pinch = null;
@@ -200,6 +211,13 @@
     stage.appendChild(tools);
     stage.appendChild(svg);
     fig.insertBefore(stage, fig.querySelector(".legend"));
+    // Members 12 to 20 px across on any screen (the drawing scales down on a phone).
+    var box = svg.getBoundingClientRect();
+    var unit = box.width && box.height ? Math.max(W / box.width, H / box.height) : 1;
+    circles.forEach(function (c, i) {
+      var score = Math.max(0, Math.min(1, net.nodes[i].score || 0));
+      c.setAttribute("r", ((6 + 4 * score) * unit).toFixed(1));
+    });
     apply();
   }
 

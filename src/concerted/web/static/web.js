@@ -9,6 +9,9 @@
     if (!box) return;
     box.textContent = message;
     box.hidden = false;
+    // At the top of the page, brought into view: an error must not happen out of sight.
+    box.scrollIntoView({ block: "center" });
+    box.focus({ preventScroll: true });
   }
   function answer(response) {
     return response.text().then(function (text) {
@@ -64,9 +67,21 @@
       .catch(function (e) { showError(e.message); });
   });
 
+  function send(method, url) {
+    return fetch(url, { method: method, headers: HEADERS, credentials: "same-origin" }).then(answer);
+  }
+
   var status = document.getElementById("status");
   if (status && status.getAttribute("data-status") === "running") {
     var id = status.getAttribute("data-run");
+    var created = parseFloat(status.getAttribute("data-created"));
+    var elapsed = document.getElementById("elapsed");
+    var tick = function () {
+      var s = Math.max(0, Date.now() / 1000 - created);
+      elapsed.textContent = "running for " + (s < 120 ? Math.round(s) + " s" : Math.floor(s / 60) + " min " + Math.round(s % 60) + " s");
+    };
+    tick();
+    setInterval(tick, 1000);
     var timer = setInterval(function () {
       fetch("/api/runs/" + encodeURIComponent(id), { credentials: "same-origin" }).then(answer).then(function (run) {
         document.getElementById("log").textContent = run.log;
@@ -88,6 +103,27 @@
         .then(function (l) { saved.textContent = "saved: " + l.label; })
         .catch(function (e) { saved.textContent = ""; showError(e.message); });
     });
+  });
+
+  var cancel = document.getElementById("cancel-run");
+  if (cancel) cancel.addEventListener("click", function () {
+    cancel.disabled = true;
+    cancel.textContent = "Cancelling\u2026";
+    send("POST", "/api/runs/" + encodeURIComponent(cancel.getAttribute("data-run")) + "/cancel")
+      .catch(function (e) { cancel.disabled = false; cancel.textContent = "Cancel the run"; showError(e.message); });
+  });
+
+  // Deleting asks twice (a second click on the same button), without a dialog.
+  var del = document.getElementById("delete-run");
+  if (del) del.addEventListener("click", function () {
+    if (del.getAttribute("data-armed") !== "1") {
+      del.setAttribute("data-armed", "1");
+      del.textContent = "Delete the run, its results and labels? Click again";
+      return;
+    }
+    send("DELETE", "/api/runs/" + encodeURIComponent(del.getAttribute("data-run")))
+      .then(function () { window.location.href = "/"; })
+      .catch(function (e) { showError(e.message); });
   });
 
   var compare = document.getElementById("compare");
