@@ -200,6 +200,18 @@ def test_find_takeovers_spares_an_event_that_draws_the_community_too():
     calm = [p for p in posts if not p["text"].startswith("hail hail")]
     (tag,) = find_takeovers(_log(calm), coordination=False).hashtags.to_pylist()
     assert (tag["takeover"], tag["flooders"], tag["community_lift"]) == (True, 100, 1.0)
+    # A community that answers the flood at twice its rate (3 more posts) is not an event's.
+    answer = calm + [
+        {
+            "actor": COMMUNITY[i],
+            "time": FLOOD + 900 * i + 60,
+            "text": "what is this spam #GardenClub",
+        }
+        for i in range(3)
+    ]
+    answer.sort(key=lambda p: p["time"])
+    (tag,) = find_takeovers(_log(answer), coordination=False).hashtags.to_pylist()
+    assert (tag["takeover"], tag["community_lift"]) == (True, round((6 + 1) / (3 + 1), 2))
 
 
 def test_find_takeovers_finds_an_ad_that_borrows_the_tags_words():

@@ -13,28 +13,34 @@ The method, per hashtag (each step is a figure in ``hashtags.csv``):
    of at least ``min_volume_ratio`` times the baseline's posts per bin; and at least
    ``flooded_share`` of its posts *flood posts*, posts by accounts new to the hashtag (first
    use at or after T) that are off-topic (under ``on_topic_share`` of their tokens in the
-   baseline's vocabulary, and not a reshare of a baseline account's post: the export's
-   ``source``, or a text starting ``RT @name:``).
+   baseline's vocabulary, or a message new to the hashtag pasted by at least
+   ``min_copy_accounts`` accounts and by none of its community; and not a reshare of a
+   baseline account's post: the export's ``source``, or a text starting ``RT @name:``).
 4. **A takeover** is the first run of ``min_run_bins`` flooded bins, each within
    ``max_gap_bins`` bins of the one before (a crowd that floods in waves, quiet between, is
    still one flood), all judged against the baseline before the run's first bin (so the flood
    never becomes its own baseline). The run goes on while flooded bins follow (the same gaps),
    and starts earlier if the bins just before it already held a rising flood (at least two
-   flood posts and half the flooded share: a flood that swells slowly).
+   flood posts and half the flooded share: a flood that swells slowly). A run during which the
+   hashtag's own community, in the run's busiest hour, posts at ``community_lift`` times its
+   rate of the day before or more is an organic spike, not a takeover: an event drew the tag's
+   community along with the newcomers (``community_lift`` in ``hashtags.csv``).
 5. **Flooders** are the newcomers whose posts in the takeover are mostly off-topic; the start is
    refined to the first flooder's first post. The core engine (:func:`concerted.detect`, with
    its significance test) then looks for coordinated groups among the newcomers, on the links
    and identical texts they share.
 
-An organic spike fails step 3 however large and fast it is: its posts come from the community,
-or are on the hashtag's topic. Confidence (0-1) is 0.5 and more for a takeover, rising with how
+An organic spike fails step 3 or 4 however large and fast it is: its posts come from the
+community, or are on the hashtag's topic, or the community rises with it. Confidence (0-1) is 0.5 and more for a takeover, rising with how
 far the flood share passes the threshold, how long the flood lasts, and how many flooders the
 core finds coordinated; under 0.5 (how close the busiest bin came) otherwise.
 
 Known limits: a hashtag needs ``min_baseline_posts`` posts before a flood to have a baseline (a
-hashtag born in a flood is not judged); a flood that copies the community's words is on topic by
-this measure; a flood whose posts hold no word, tag or link (the bare hashtag) has no content to
-judge and is not counted as off-topic.
+hashtag born in a flood is not judged); a flood whose posts each mix the community's words
+differently (spam opening with three of its top words) is on topic by this measure; a community
+that answers a flood at three times its usual rate makes the flood look organic; a flood whose
+posts hold no word, tag or link (the bare hashtag) has no content to judge and is not counted as
+off-topic.
 """
 
 from __future__ import annotations
