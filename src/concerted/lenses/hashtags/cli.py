@@ -64,6 +64,12 @@ def register(cli: click.Group) -> None:
     "rate or more is an organic spike, not a takeover. Default 3.",
 )
 @click.option(
+    "--min-copy-accounts",
+    type=int,
+    help="A message new to the hashtag that this many newcomers paste, and none of its "
+    "community, is a flood's, whatever its words. Default 5.",
+)
+@click.option(
     "--coordination/--no-coordination",
     default=True,
     help="Look for coordinated groups among each takeover's newcomers with the core engine "
@@ -86,6 +92,7 @@ def hashtags(
     min_volume_ratio,
     min_run_bins,
     community_lift,
+    min_copy_accounts,
     coordination,
     reveal,
     quiet,
@@ -116,6 +123,7 @@ def hashtags(
         min_volume_ratio=min_volume_ratio,
         min_run_bins=min_run_bins,
         community_lift=community_lift,
+        min_copy_accounts=min_copy_accounts,
     )
     check_params(**params)  # a bad option is refused now, not after reading the file
     check_out_folder(out_dir)
