@@ -10,6 +10,7 @@ import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -170,13 +171,15 @@ def objects_table(con, relation: str, kinds: tuple[str, ...] = KINDS) -> pa.Tabl
         [normalize(*value.split(_SEP, 1)) for value in distinct.to_pylist()], pa.string()
     )
     objects = pc.take(normal, pc.index_in(raw, value_set=distinct))
-    found = found.drop_columns(["__raw"]).append_column("object", objects)
-    # Variants of one object in one text (#Tulsa and #TULSA) are one object.
-    con.register("__objects", found)
-    try:
-        return con.sql(
-            "SELECT * FROM __objects QUALIFY row_number() OVER (PARTITION BY row, object "
-            "ORDER BY object) = 1 ORDER BY row, object"
-        ).to_arrow_table()
-    finally:
-        con.unregister("__objects")
+    # In order of row and object, each object once a row (#Tulsa and #TULSA are one): sorted
+    # on those two columns alone, then taken once.
+    keys = pa.table({"row": found["row"], "object": objects})
+    order = pc.sort_indices(keys, sort_keys=[("row", "ascending"), ("object", "ascending")])
+    rows, objs = pc.take(keys["row"], order), pc.take(objects, order)
+    keep = np.ones(len(order), bool)
+    keep[1:] = ~(
+        pc.equal(rows[1:], rows[:-1]).to_numpy(zero_copy_only=False)
+        & pc.equal(objs[1:], objs[:-1]).fill_null(False).to_numpy(zero_copy_only=False)
+    )
+    order = pc.filter(order, pa.array(keep))
+    return found.drop_columns(["__raw"]).append_column("object", objects).take(order)
