@@ -128,8 +128,8 @@ def spaced_hashtags_sql(expr: str) -> str:
 
 def objects_table(con, relation: str, kinds: tuple[str, ...] = KINDS) -> pa.Table:
     """:func:`extract_objects` for a whole table: every row of ``relation`` (a table or view on
-    ``con`` with a ``text`` and a ``row`` column) once per distinct object in its text, in a
-    new column ``object``.
+    ``con`` with a ``text`` column) once per distinct object in its text, in a new column
+    ``object``.
 
     DuckDB finds the matches, all rows at once; each distinct match is then normalised once, by
     :func:`normalize` (a log of millions of posts holds far fewer distinct hashtags and links).
@@ -158,28 +158,34 @@ def objects_table(con, relation: str, kinds: tuple[str, ...] = KINDS) -> pa.Tabl
     rest = rf"[^{_S}<>\"'`]+"
     scheme, www = literal("(?i)(https?)://" + rest), literal(r"(?i)(www)\." + rest)
     bare = rf"regexp_replace(regexp_replace(text, {scheme}, '\1 ', 'g'), {www}, '\1 ', 'g')"
-    found = con.sql(
-        f"""
-        SELECT * EXCLUDE (__bare, __found), unnest(__found) AS __raw FROM (
-            SELECT *, list_distinct(list_concat({", ".join(lists)})) AS __found
-            FROM (SELECT *, {bare} AS __bare FROM {relation}))
-        """
-    ).to_arrow_table()
+    # The rows once, in an order of their own; the matches come back as (position, match)
+    # alone, so that the texts are not copied once per object by the query.
+    table = con.sql(f"SELECT * FROM {relation}").to_arrow_table()
+    con.register("__rows", pa.table({"__pos": np.arange(table.num_rows), "text": table["text"]}))
+    try:
+        found = con.sql(
+            f"""
+            SELECT __pos, unnest(__found) AS __raw FROM (
+                SELECT __pos, list_distinct(list_concat({", ".join(lists)})) AS __found
+                FROM (SELECT __pos, text, {bare} AS __bare FROM __rows))
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("__rows")
     raw = found["__raw"]
     distinct = pc.unique(raw)
     normal = pa.array(
         [normalize(*value.split(_SEP, 1)) for value in distinct.to_pylist()], pa.string()
     )
     objects = pc.take(normal, pc.index_in(raw, value_set=distinct))
-    # In order of row and object, each object once a row (#Tulsa and #TULSA are one): sorted
-    # on those two columns alone, then taken once.
-    keys = pa.table({"row": found["row"], "object": objects})
-    order = pc.sort_indices(keys, sort_keys=[("row", "ascending"), ("object", "ascending")])
-    rows, objs = pc.take(keys["row"], order), pc.take(objects, order)
+    # In order of position and object, each object once a row (#Tulsa and #TULSA are one).
+    keys = pa.table({"pos": found["__pos"], "object": objects})
+    order = pc.sort_indices(keys, sort_keys=[("pos", "ascending"), ("object", "ascending")])
+    pos, objs = pc.take(keys["pos"], order), pc.take(objects, order)
     keep = np.ones(len(order), bool)
     keep[1:] = ~(
-        pc.equal(rows[1:], rows[:-1]).to_numpy(zero_copy_only=False)
+        pc.equal(pos[1:], pos[:-1]).to_numpy(zero_copy_only=False)
         & pc.equal(objs[1:], objs[:-1]).fill_null(False).to_numpy(zero_copy_only=False)
     )
-    order = pc.filter(order, pa.array(keep))
-    return found.drop_columns(["__raw"]).append_column("object", objects).take(order)
+    keep = pa.array(keep)
+    return table.take(pc.filter(pos, keep)).append_column("object", pc.filter(objs, keep))
