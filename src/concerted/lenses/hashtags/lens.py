@@ -379,36 +379,33 @@ def _use_tokens(posts: pa.Table, min_posts: int) -> tuple[np.ndarray, np.ndarray
     the use itself is left out: every post of it carries it)."""
     con = connect()
     try:
+        counts = pc.value_counts(posts["hashtag"])
+        judged = pc.filter(
+            counts.field("values"), pc.greater_equal(counts.field("counts"), min_posts)
+        )
+        mask = pc.is_in(posts["hashtag"], value_set=judged)
+        index = pc.filter(pa.array(np.arange(posts.num_rows, dtype=np.int64)), mask)
+        # Each use read apart (a post with two judged hashtags is read twice): cheaper than
+        # gathering every distinct post's text first.
         con.register(
             "uses",
             pa.table(
                 {
-                    "i": np.arange(posts.num_rows, dtype=np.int64),
-                    "hashtag": posts["hashtag"],
-                    "row": posts["row"],
-                    "text": posts["text"],
+                    "row": index,
+                    "hashtag": posts["hashtag"].filter(mask),
+                    "text": posts["text"].filter(mask),
                 }
             ),
         )
-        con.sql(
-            f"""
-            CREATE TEMP TABLE judged AS SELECT i, hashtag, row FROM uses WHERE hashtag IN (
-                SELECT hashtag FROM uses GROUP BY hashtag HAVING count(*) >= {int(min_posts)})
-            """
-        )
-        con.sql(
-            "CREATE TEMP VIEW texts AS SELECT row, any_value(text) AS text FROM uses "
-            "WHERE row IN (SELECT row FROM judged) GROUP BY row"
-        )
-        con.register("tokens", tokens_table(con, "texts"))
+        con.register("tokens", tokens_table(con, "uses"))
         found = con.sql(
             """
             WITH ids AS (SELECT token, row_number() OVER (ORDER BY token) - 1 AS id
                          FROM (SELECT DISTINCT token FROM tokens))
-            SELECT j.i, ids.id FROM judged j JOIN tokens t ON t.row = j.row
+            SELECT t.row AS i, ids.id FROM tokens t JOIN uses u ON u.row = t.row
             JOIN ids ON ids.token = t.token
-            WHERE t.token <> j.hashtag
-            ORDER BY j.i, ids.id
+            WHERE t.token <> u.hashtag
+            ORDER BY t.row, ids.id
             """
         ).fetchnumpy()
     finally:
