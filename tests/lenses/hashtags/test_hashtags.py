@@ -374,3 +374,18 @@ def test_web_runs_hashtags_like_detect(posts_csv, tmp_path):
     report = c.get(f"/runs/{run}/files/report.html")
     assert report.status_code == 200 and "taken over" in report.text
     c.app.state.project.close()
+
+
+def test_find_takeovers_reads_tokens_in_batches_with_the_same_answer(monkeypatch):
+    # Tokens are read a batch of whole hashtags at a time (memory bounded on large logs): a
+    # batch per hashtag must judge every hashtag as one batch for all does.
+    from concerted.lenses.hashtags import lens
+
+    log = _log(_takeover_world())
+    whole = find_takeovers(log, coordination=False)
+    batches = lens._batches
+    monkeypatch.setattr(lens, "_batches", lambda tags: batches(tags, 1))
+    apart = find_takeovers(log, coordination=False)
+    assert whole.hashtags.num_rows == 5
+    assert apart.hashtags.equals(whole.hashtags)
+    assert apart.flooders.equals(whole.flooders)

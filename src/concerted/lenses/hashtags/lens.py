@@ -64,6 +64,7 @@ from .coordination import coordinated_groups
 from .tables import FLOODERS, HASHTAGS
 
 EXAMPLES = 3  # example posts before and after, per hashtag
+_BATCH_USES = 1_000_000  # uses of hashtags whose tokens are read at once
 _EXAMPLE_SCAN = 20_000  # posts read for examples before a period (the latest ones)
 # What varies between copies of one message: links, hashtags, mentions, a reshare's "RT".
 _COPY_NOISE = r"(?i)(?:https?://|www\.)\S+|#\S+|@\w+|^rt\b"
@@ -275,15 +276,20 @@ def find_takeovers(
     posts = hashtag_posts(log)
     say(f"{posts.num_rows:,} uses of hashtags")
     rows, flooders, details = [], [], []
-    uses, token_ids = _use_tokens(posts, p["min_posts"])
-    say(f"{len(token_ids):,} tokens read")
-    for tag, start, part in _by_hashtag(posts, p["min_posts"]):
-        a, b = np.searchsorted(uses, (start, start + part.num_rows))
-        tokens = (uses[a:b] - start, token_ids[a:b])
-        row, tag_flooders, detail = _judge(tag, part, p, tokens, coordination)
-        rows.append(row)
-        flooders += tag_flooders
-        details.append(detail)
+    for batch in _batches(_by_hashtag(posts, p["min_posts"])):
+        # Whole hashtags, about a million uses at a time: memory stays bounded by the batch.
+        lo = batch[0][1]
+        hi = batch[-1][1] + batch[-1][2].num_rows
+        uses, token_ids = _use_tokens(posts.slice(lo, hi - lo), p["min_posts"])
+        uses += lo
+        for tag, start, part in batch:
+            a, b = np.searchsorted(uses, (start, start + part.num_rows))
+            tokens = (uses[a:b] - start, token_ids[a:b])
+            row, tag_flooders, detail = _judge(tag, part, p, tokens, coordination)
+            rows.append(row)
+            flooders += tag_flooders
+            details.append(detail)
+        say(f"{len(rows):,} hashtags judged")
     order = sorted(range(len(rows)), key=lambda i: (not rows[i]["takeover"], -rows[i]["posts"]))
     rows = [rows[i] for i in order]
     details = [details[i] for i in order]
@@ -371,6 +377,20 @@ def hashtag_posts(log: Log) -> pa.Table:
     ).to_arrow_table()
     con.close()
     return table
+
+
+def _batches(tags, size: int = _BATCH_USES):
+    """Consecutive (hashtag, start, posts) in lists of about ``size`` uses (a hashtag is never
+    split)."""
+    batch, n = [], 0
+    for item in tags:
+        batch.append(item)
+        n += item[2].num_rows
+        if n >= size:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
 
 
 def _use_tokens(posts: pa.Table, min_posts: int) -> tuple[np.ndarray, np.ndarray]:
