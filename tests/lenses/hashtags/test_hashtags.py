@@ -389,3 +389,13 @@ def test_find_takeovers_reads_tokens_in_batches_with_the_same_answer(monkeypatch
     assert whole.hashtags.num_rows == 5
     assert apart.hashtags.equals(whole.hashtags)
     assert apart.flooders.equals(whole.flooders)
+
+
+def test_find_takeovers_says_when_a_flood_is_too_large_to_search_for_groups():
+    result = find_takeovers(_log(_takeover_world()), max_coordination_posts=100)
+    tag = result.hashtags.to_pylist()[0]
+    assert (tag["takeover"], tag["flooders"], tag["coordinated_flooders"]) == (True, 60, 0)
+    assert result.summary["notes"] == [
+        "#gardenclub: coordination among its newcomers not searched: 182 posts, over the limit "
+        "of 100 (run concerted detect on the flooders' posts)"
+    ]

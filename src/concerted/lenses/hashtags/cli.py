@@ -139,6 +139,8 @@ def hashtags(
     for note in log.notes:
         say(f"note: {note}")
     result = find_takeovers(log, coordination=coordination, progress=say, **params)
+    for note in result.summary["notes"][len(log.notes) :]:
+        say(f"note: {note}")
     say(f"writing {out_dir}/")
     write_hashtags(result, out_dir, reveal=reveal)
     s = result.summary

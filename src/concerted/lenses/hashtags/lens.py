@@ -109,6 +109,7 @@ PARAMS = {  # name: (default, lowest allowed, highest allowed)
     "spike_ratio": (5.0, 0.0, None),
     "community_lift": (3.0, 0.0, None),
     "min_copy_accounts": (5, 2, None),
+    "max_coordination_posts": (200_000, 0, None),
 }
 
 
@@ -187,6 +188,7 @@ def find_takeovers(
     spike_ratio: float | None = None,
     community_lift: float | None = None,
     min_copy_accounts: int | None = None,
+    max_coordination_posts: int | None = None,
     coordination: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> HashtagResult:
@@ -235,6 +237,10 @@ def find_takeovers(
         A newcomer's post is off-topic, whatever its words, when its message (its text without
         links, tags and mentions) is new to the hashtag, posted by at least this many accounts
         and by none that had used the hashtag before it (default 5): a flood's copies.
+    max_coordination_posts
+        Coordination is looked for among a takeover's newcomers when they posted at most this
+        many posts in it (default 200,000: the core engine on a flood of millions of posts
+        needs more memory than the lens); above, a note says so.
     coordination
         Look for coordinated groups among each takeover's newcomers with the core engine.
     progress
@@ -270,6 +276,7 @@ def find_takeovers(
         spike_ratio=spike_ratio,
         community_lift=community_lift,
         min_copy_accounts=min_copy_accounts,
+        max_coordination_posts=max_coordination_posts,
     )
     say = progress or (lambda _message: None)
     started = _time.perf_counter()
@@ -318,7 +325,7 @@ def find_takeovers(
             for r in taken
         ],
         "params": {**p, "coordination": coordination},
-        "notes": list(log.notes),
+        "notes": list(log.notes) + [d["note"] for d in details if "note" in d],
         "seconds": round(_time.perf_counter() - started, 2),
     }
     return HashtagResult(
@@ -682,7 +689,14 @@ def _judge(tag: str, part: pa.Table, p: dict, tokens: tuple, coordination: bool)
     for idx in chosen.values():
         flooder_posts[idx] = True
     groups: dict[str, int] = {}
-    if coordination and newcomer.any():
+    searched = coordination and 0 < int(newcomer.sum()) <= p["max_coordination_posts"]
+    if coordination and not searched and newcomer.any():
+        detail["note"] = (
+            f"{tag}: coordination among its newcomers not searched: {int(newcomer.sum()):,} "
+            f"posts, over the limit of {p['max_coordination_posts']:,} (run concerted detect on "
+            "the flooders' posts)"
+        )
+    if searched:
         newcomer_idx = lo + np.flatnonzero(newcomer)
         groups = coordinated_groups(
             [t.actor_names[i] for i in newcomer_idx],
