@@ -20,6 +20,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_text.py --posts 1000000
     .venv/bin/python benchmarks/bench_text.py --posts 10000000 --methods numpy
+    .venv/bin/python benchmarks/bench_text.py --posts 1000000 --methods "" --detect
 """
 
 from __future__ import annotations
@@ -173,18 +174,55 @@ def _child(method: str, posts: int, seed: int, queue) -> None:
     queue.put((seconds, peak, recall, precision, int(boiler.sum())))
 
 
+def _detect_child(posts: int, seed: int, queue) -> None:
+    """``concerted detect --text`` on the world: who is flagged, against the planted answer."""
+    from concerted import detect, make_log
+    from concerted.layers import TextLayer
+
+    world = generate(posts, seed)
+    n = world.num_rows
+    table = world.select(["actor", "time", "text"]).append_column(
+        "object", pc.binary_join_element_wise("row:", pc.cast(world["id"], pa.string()), "")
+    )
+    started = time.perf_counter()
+    result = detect(make_log(table), layers=[TextLayer()])
+    seconds = time.perf_counter() - started
+    flagged = set(result.actors["actor"].to_pylist())
+    kind = world["kind"].to_pylist()
+    actors = world["actor"].to_pylist()
+    planted = {a for a, k in zip(actors, kind, strict=True) if k == "campaign"}
+    boiler = {a for a, k in zip(actors, kind, strict=True) if k == "boilerplate"} - planted
+    campaigns = {a.split("_")[0] for a in planted}
+    found = {a.split("_")[0] for a in flagged & planted}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(
+        f"detect --text on {n:,} posts: {seconds:.1f} s, peak {peak:.0f} MB; "
+        f"{len(flagged & planted)} of {len(planted)} campaign accounts flagged "
+        f"({len(found)} of {len(campaigns)} campaigns), {len(flagged - planted)} other accounts "
+        f"flagged, of them {len(flagged & boiler)} of the {len(boiler):,} boilerplate posters; "
+        f"{result.groups.num_rows} groups"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--posts", type=int, default=1_000_000)
     ap.add_argument("--datasketch-posts", type=int, default=100_000)
     ap.add_argument("--methods", default="numpy,rensa,duckdb,datasketch")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--detect", action="store_true", help="Also run detect --text on the world.")
     a = ap.parse_args()
+    ctx = mp.get_context("spawn")
+    if a.detect:
+        q = ctx.Queue()
+        p = ctx.Process(target=_detect_child, args=(a.posts, a.seed, q))
+        p.start()
+        print(q.get(), flush=True)
+        p.join()
     print(
         f"{'method':<11} {'posts':>10} {'seconds':>8} {'peak MB':>8} {'recall':>7} {'precision':>9}"
     )
-    ctx = mp.get_context("spawn")
-    for method in a.methods.split(","):
+    for method in filter(None, a.methods.split(",")):
         n = a.datasketch_posts if method == "datasketch" else a.posts
         q = ctx.Queue()
         p = ctx.Process(target=_child, args=(method, n, a.seed, q))

@@ -4,12 +4,13 @@ The tests never see it. Its edits are its own: a campaign's members copy one mes
 copy gets some of: one or two words swapped for others, emoji added, the link changed or
 dropped, its sentences reordered, a mention or a hashtag added, letters' case changed, a
 number changed. Organic accounts write their own posts from a Zipf vocabulary (so common words
-are shared, as in real text), and some of them post boilerplate ("RT if you agree", a share
+are shared, as in real text), pass on quotes and headlines (edited the same ways) whenever they
+read them, and some of them post boilerplate ("RT if you agree", a share
 button's text) now and then, at random moments, with their own emoji and links.
 
 Columns: ``id, actor, time, text, family, kind``. ``family`` is the message a post copies
 (campaign messages and boilerplate phrases are families; an organic post is its own, -1);
-``kind`` is ``organic``, ``campaign`` or ``boilerplate``. Campaign actors are named ``c<k>_<i>``.
+``kind`` is ``organic``, ``quote``, ``campaign`` or ``boilerplate``. Campaign actors are named ``c<k>_<i>``.
 
 Usage::
 
@@ -115,6 +116,17 @@ def generate(
                     rows["kind"].append("campaign")
             family += 1
     n_organic_actors = max(100, n_posts // 10)
+    # Quotes and headlines people pass on by themselves, edited as they please, whenever they
+    # read them: organic near-duplicates, loose in time.
+    for _ in range(n_posts // 400):
+        base = w.message()
+        for _ in range(int(r.integers(2, 40))):
+            rows["actor"].append(f"u{r.integers(0, n_organic_actors)}")
+            rows["time"].append(r.uniform(0, day))
+            rows["text"].append(w.edit(base))
+            rows["family"].append(family)
+            rows["kind"].append("quote")
+        family += 1
     n_boiler = int(n_posts * boilerplate_share)
     boiler_family = {b: family + i for i, b in enumerate(BOILERPLATE)}
     for _ in range(n_boiler):
