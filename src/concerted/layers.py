@@ -207,8 +207,13 @@ def label_layers(
     groups = groups.set_column(
         groups.schema.get_field_index("layers"), "layers", pa.array(group_layers, pa.string())
     )
-    texts = log.table.select(["actor", "object", "time", "text"]).filter(
-        pc.is_valid(log.table["text"])
+    # The texts of the evidence's actors only (a few among millions).
+    shown = pa.concat_arrays(
+        [evidence["actor"].combine_chunks(), evidence["actor_y"].combine_chunks()]
+    ).unique()
+    t = log.table
+    texts = t.select(["actor", "object", "time", "text"]).filter(
+        pc.and_(pc.is_valid(t["text"]), pc.is_in(t["actor"], value_set=shown))
     )
     texts = texts.group_by(["actor", "object", "time"], use_threads=False).aggregate(
         [("text", "first")]

@@ -175,3 +175,13 @@ def test_cli_detect_text_on_posts_without_objects(tmp_path, world):
         main, ["detect", str(posts), "--text-threshold", "0.5", "--out", str(out)]
     )
     assert res.exit_code == 1 and "--text-threshold applies with --text only" in res.output
+
+
+def test_report_shows_the_layers_and_both_texts(result):
+    from concerted.report import render_report
+
+    page = render_report(result)
+    assert "Layers: <strong>text</strong>" in page
+    first = result.evidence.to_pylist()[0]
+    assert first["text"] in page
+    assert "&mdash; " + first["text_y"].replace("'", "&#39;") in page
