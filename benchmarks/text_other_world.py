@@ -53,10 +53,20 @@ class World:
         self.vocab = _vocabulary(self.rng, 20_000)
         ranks = np.arange(1, len(self.vocab) + 1)
         self.p = (1 / ranks**1.1) / (1 / ranks**1.1).sum()
+        # Words drawn by Zipf rank ahead, taken in turn: a draw with p= per word is slow.
+        self.pool = self.rng.choice(len(self.vocab), size=1 << 20, p=self.p)
+        self.next = 0
+
+    def zipf(self, n: int) -> np.ndarray:
+        if self.next + n > len(self.pool):  # drawn afresh, never reused
+            self.pool = self.rng.choice(len(self.vocab), size=len(self.pool), p=self.p)
+            self.next = 0
+        out = self.pool[self.next : self.next + n]
+        self.next += n
+        return out
 
     def sentence(self, n: int) -> str:
-        words = self.rng.choice(len(self.vocab), size=n, p=self.p)
-        return " ".join(self.vocab[w] for w in words).capitalize() + "."
+        return " ".join(self.vocab[w] for w in self.zipf(n)).capitalize() + "."
 
     def message(self) -> list[str]:
         return [
@@ -71,7 +81,7 @@ class World:
         words = " ".join(s).split(" ")
         for _ in range(r.integers(0, 3)):  # word swaps
             i = r.integers(0, len(words))
-            words[i] = self.vocab[r.choice(len(self.vocab), p=self.p)]
+            words[i] = self.vocab[self.zipf(1)[0]]
         if r.random() < 0.4:
             words.insert(r.integers(0, len(words) + 1), str(r.choice(EMOJI)))
         if r.random() < 0.3:

@@ -70,7 +70,8 @@ def normalize_texts(texts: pa.Array | pa.ChunkedArray | list) -> pa.Array:
     ['vote no on bill 0 park']
     """
     t = pa.array(texts, pa.string()) if isinstance(texts, list) else texts
-    t = pc.utf8_lower(t)
+    # 64-bit offsets: ten million posts hold more than the 2 GB a string array can.
+    t = pc.utf8_lower(t.cast(pa.large_string()))
     t = pc.replace_substring_regex(t, _URL, " ")
     t = pc.replace_substring_regex(t, _RETWEET, " ")
     t = pc.replace_substring_regex(t, _MENTION, " ")
