@@ -167,6 +167,9 @@ def test_results_conform_fills_orders_and_refuses_undeclared_columns():
             "time": 1.0,
             "time_y": None,
             "group": None,
+            "layer": None,
+            "text": None,
+            "text_y": None,
             "deleted": None,
             "deleted_y": None,
         }

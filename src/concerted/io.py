@@ -143,6 +143,7 @@ def load_log(
     objects_from_text: Iterable[str] | None = None,
     format: str | None = None,
     max_input_bytes: int | None = None,
+    require_object: bool = True,
 ) -> Log:
     """Read an action log and map it to the canonical columns ``actor, action, object, time, text``.
 
@@ -166,6 +167,10 @@ def load_log(
         ``parquet`` for a file read by its column names; guessed from the content when omitted.
     max_input_bytes
         The most text the file may hold once decompressed; :func:`concerted.inputs.max_input_bytes` when omitted.
+    require_object
+        Refuse a file without an object column (default). False for posts whose texts are the
+        objects (``concerted detect --text``): without one, each row is its own object
+        (``row:<n>``), and the text layer (:mod:`concerted.layers`) finds what they share.
 
     Returns
     -------
@@ -194,7 +199,9 @@ def load_log(
             raw = importer.read(files)
         else:
             raw = read_input_table(files, format)
-    source = _resolve_columns(raw.column_names, mapping, object_columns, kinds, name)
+    source = _resolve_columns(
+        raw.column_names, mapping, object_columns, kinds, name, require_object
+    )
     if "source" in source and "source" not in mapping and _is_client_app(raw[source["source"]]):
         del source["source"]
     table, notes = _to_canonical(con, raw, source, object_columns, kinds, name)
@@ -311,6 +318,7 @@ def _resolve_columns(
     object_columns: list[str],
     kinds: list[str],
     name: str,
+    require_object: bool = True,
 ) -> dict[str, str]:
     """Canonical name -> source column, explicit mapping first, then known aliases."""
     source = resolve_columns(
@@ -324,7 +332,7 @@ def _resolve_columns(
         required={"actor": "account_id", "time": "created_at"},
     )
     shown = shown_columns(columns)
-    if "object" not in source and not object_columns and not kinds:
+    if "object" not in source and not object_columns and not kinds and require_object:
         raise SchemaError(
             f"{name} has no 'object' column. Map one with --map object=url, or use "
             f"--object-columns url_id,hashtag_id or --objects-from-text hashtags,urls "
@@ -367,6 +375,8 @@ def _to_canonical(
             f"SELECT {base}, {lit} || ':' || trim({identifier(c)}) AS object FROM parsed "
             f"WHERE NULLIF(trim({identifier(c)}), '') IS NOT NULL"
         )
+    if not parts and not kinds:  # posts without objects: each row its own (see load_log)
+        parts.append(f"SELECT {base}, 'row:' || __row AS object FROM parsed")
     if parts:
         table = con.sql(" UNION ALL ".join(parts)).to_arrow_table()
     else:

@@ -8,12 +8,13 @@ renders the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from .detectors import CoAction, Detector
 from .engines import Engine, get_engine
 from .errors import ParameterError
+from .layers import TextLayer
 from .outputs import DEFAULT_FORMATS, check_formats, check_out_folder, write_results
 from .pipeline import Result, check_min_group_size, detect
 
@@ -34,6 +35,7 @@ def run_detect(
     reveal: bool = False,
     formats: Iterable[str] = DEFAULT_FORMATS,
     progress: Callable[[str], None] | None = None,
+    layers: Sequence[TextLayer] = (),
 ) -> tuple[Result, str | None]:
     """Detect coordinated groups in ``file`` or in the evidence store in ``store_dir`` (one of
     them), and write the results folder ``out_dir``.
@@ -52,8 +54,9 @@ def run_detect(
     store_dir
         Instead of ``file``: the project folder of an evidence store; the run is recorded there
         (see :func:`concerted.detect_store`, which ``deleted_within_hours`` is passed to).
-    detector, engine, min_group_size
-        As for :func:`concerted.detect`; ``engine`` may be given by name (``duckdb``).
+    detector, engine, min_group_size, layers
+        As for :func:`concerted.detect`; ``engine`` may be given by name (``duckdb``). With
+        ``layers``, ``file`` needs no object column (each row is then its own object).
     progress
         Called with a short message at each step.
 
@@ -83,7 +86,11 @@ def run_detect(
     detector.check_params()
     engine = engine if isinstance(engine, Engine) else get_engine(engine)
     say = progress or (lambda _message: None)
-    options = dict(detector=detector, engine=engine, min_group_size=min_group_size)
+    for layer in layers:
+        layer.check()
+    options = dict(
+        detector=detector, engine=engine, min_group_size=min_group_size, layers=tuple(layers)
+    )
     run_id = None
     if store_dir is not None:
         from .store import detect_store
@@ -107,6 +114,7 @@ def run_detect(
             object_columns=object_columns,
             objects_from_text=objects_from_text,
             format=format,
+            require_object=not layers,
         )
         for note in log.notes:
             say(f"note: {note}")

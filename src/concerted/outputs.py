@@ -47,6 +47,7 @@ GRAPH_EDGE_COLUMNS = (
     "window_seconds",
     "p_value",
     "q_value",
+    "layers",  # runs with a text layer only
 )
 MANIFEST = ".concerted"
 TIME_COLUMNS = results.TIME_COLUMNS
@@ -232,6 +233,7 @@ def _write_all(result: Result, folder: Path, formats: tuple[str, ...]) -> None:
             tested=result.tested,
             stored=result.stored,
             peer=result.peer,
+            layered=result.layered,
         )
         if "csv" in formats:
             write_csv(table, folder / f"{name}.csv")
@@ -367,7 +369,9 @@ def coordination_graph(result: Result) -> ig.Graph:
     graph.vs["label"] = names
     # The columns the run's files hold (a run that tested nothing has no evidence or p-values).
     actor_columns = results.file_columns("actors", tested=result.tested, peer=result.peer)
-    edge_columns = results.file_columns("edges", tested=result.tested, peer=result.peer)
+    edge_columns = results.file_columns(
+        "edges", tested=result.tested, peer=result.peer, layered=result.layered
+    )
     for column in ("group", "score", "evidence"):
         if column in actor_columns:
             graph.vs[column] = [_or_default(v) for v in actors[column].to_pylist()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from .engines import Engine, default_engine
 from .engines.base import member_table
 from .errors import ParameterError
 from .groups import MIN_GROUP_WEIGHT, groups_from_pairs, number_groups, with_groups
+from .layers import TextLayer, add_layers, label_layers
 from .schema import Log
 from .significance import MAX_LOG10
 from .sources import describe_sources, missing_source_note
@@ -77,6 +78,12 @@ class Result:
         return "store" in self.summary
 
     @property
+    def layered(self) -> bool:
+        """Whether the run added layers to the log's own objects (``--text``): the columns of
+        :data:`concerted.results.LAYERED_ONLY` are filled only then."""
+        return "layers" in self.summary
+
+    @property
     def peer(self) -> str | None:
         """The peer tool the detector reproduced (``qut``, ``coortweet``), if any: its columns of
         :data:`concerted.results.PEER_ONLY` are filled only then."""
@@ -90,6 +97,7 @@ def detect(
     engine: Engine | None = None,
     min_group_size: int | None = None,
     progress: Callable[[str], None] | None = None,
+    layers: Sequence[TextLayer] = (),
 ) -> Result:
     """Find coordinated groups in ``log``.
 
@@ -109,6 +117,12 @@ def detect(
         in ``edges`` with its p-value), 2 (a pair) in classic mode, as the peer tools report.
     progress
         Called with a short message at each step (the CLI prints them to stderr).
+    layers
+        More objects derived from the log (:mod:`concerted.layers`): ``[TextLayer()]`` adds a
+        cluster of near-identical texts as an object (``concerted detect --text``). Their
+        actions join the log's before the detector runs, so the same test, groups and evidence
+        apply; edges and groups then say which layer(s) they came from (``layers``), and the
+        evidence holds both actors' texts.
 
     Example
     -------
@@ -125,6 +139,11 @@ def detect(
     started = time.perf_counter()
     detector = detector or CoAction()
     engine = engine or default_engine()
+    for layer in layers:
+        layer.check()
+    if layers:
+        say(f"layers: {', '.join(layer.name for layer in layers)}")
+        log = add_layers(log, layers)
     say(f"{detector.name}: {len(log):,} actions")
     findings = detector.detect(log, engine)
     if min_group_size is None:
@@ -158,6 +177,9 @@ def detect(
     )
     summary = _summary(log, findings, groups, actors, engine, time.perf_counter() - started)
     summary["min_group_size"] = min_group_size
+    if layers:
+        edges, evidence, groups = label_layers(log, edges, evidence, groups, group_actions)
+        summary["layers"] = [layer.name for layer in layers]
     summary["notes"] += _lone_pairs(edges, membership, min_group_size)
     summary["notes"] += missing_source_note(log, findings.params.get("object_sources"))
     return Result(log, findings, edges, evidence, groups, actors, group_actions, summary)

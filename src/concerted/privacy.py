@@ -387,7 +387,7 @@ def pseudonymise_result(result, key: bytes | None = None):
     return replace(
         result,
         edges=table(result.edges, ("actor", "actor_y")),
-        evidence=table(result.evidence, ("actor", "actor_y", "object")),
+        evidence=table(result.evidence, ("actor", "actor_y", "object", "text", "text_y")),
         actors=table(result.actors, ("actor",)),
         groups=table(result.groups, ("top_source",)),
         group_actions=table(result.group_actions, ("actor", "object", "text")),

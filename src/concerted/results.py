@@ -124,6 +124,12 @@ EDGES = table_schema(
     ),
     ("group", pa.int64(), "The group both actors belong to; null when they are not in one."),
     (
+        "layers",
+        pa.string(),
+        "The layers the pair co-acted in, joined by ``+``: ``co-action`` (the log's objects), "
+        "``text`` (near-duplicate texts, ``--text``). Runs with a text layer only.",
+    ),
+    (
         "weight_threshold",
         pa.int64(),
         "1 when ``weight`` is above the ``edge_weight_quantile`` quantile of the weights, else 0. "
@@ -159,6 +165,14 @@ EVIDENCE = table_schema(
     ("time", pa.float64(), "When ``actor`` acted on ``object``."),
     ("time_y", pa.float64(), "When ``actor_y`` acted on ``object`` (the closest of its actions to ``time``)."),
     ("group", pa.int64(), "The group both actors belong to; null when they are not in one."),
+    (
+        "layer",
+        pa.string(),
+        "The layer of ``object``: ``text`` for a cluster of near-duplicate texts "
+        "(``text:<cluster>``), else ``co-action``. Runs with a text layer only.",
+    ),
+    ("text", pa.string(), "``actor``'s text in that action. Runs with a text layer only."),
+    ("text_y", pa.string(), "``actor_y``'s text in its action. Runs with a text layer only."),
     ("deleted", pa.bool_(), "Whether ``actor``'s action was deleted upstream. Store runs only."),
     ("deleted_y", pa.bool_(), "Whether ``actor_y``'s action was deleted upstream. Store runs only."),
 )  # fmt: skip
@@ -194,6 +208,12 @@ GROUPS = table_schema(
         "The account whose objects draw most of the group's actions; null when none stands out.",
     ),
     ("top_source_share", pa.float64(), "The share of the group's actions on ``top_source``'s objects."),
+    (
+        "layers",
+        pa.string(),
+        "The layers its pairs co-acted in (``co-action``, ``text``, ``co-action+text``). Runs "
+        "with a text layer only.",
+    ),
     ("deleted_actions", pa.int64(), "How many of its shared actions were deleted upstream. Store runs only."),
 )  # fmt: skip
 
@@ -275,6 +295,14 @@ STORE_ONLY: dict[str, tuple[str, ...]] = {
     "actors": ("deleted_actions",),
     "group_actions": ("deleted_after", "deleted_before"),
 }
+# Columns only a run with layers besides the log's own objects fills (``--text``:
+# concerted.layers): the other runs leave them out of their files, and the reader puts them back,
+# null.
+LAYERED_ONLY: dict[str, tuple[str, ...]] = {
+    "edges": ("layers",),
+    "evidence": ("layer", "text", "text_y"),
+    "groups": ("layers",),
+}
 # Columns only a peer's reproduction fills (``--peer NAME``: concerted.detectors.qut and
 # .coortweet), by peer: the other runs leave them out of their files, and the reader puts them
 # back, null.
@@ -345,13 +373,21 @@ def conform(name: str, table: pa.Table) -> pa.Table:
 
 
 def file_columns(
-    name: str, *, tested: bool = True, stored: bool = False, peer: str | bool | None = None
+    name: str,
+    *,
+    tested: bool = True,
+    stored: bool = False,
+    peer: str | bool | None = None,
+    layered: bool = False,
 ) -> list[str]:
     """The columns a results file of table ``name`` holds: all of them, but those of
     :data:`TESTED_ONLY` when the run tested nothing, those of :data:`STORE_ONLY` when it
-    did not read an evidence store (``stored``), and those of :data:`PEER_ONLY` but the ones
-    of ``peer`` (the registry key of the peer a run reproduced; ``True``: every peer's)."""
+    did not read an evidence store (``stored``), those of :data:`PEER_ONLY` but the ones
+    of ``peer`` (the registry key of the peer a run reproduced; ``True``: every peer's), and
+    those of :data:`LAYERED_ONLY` when the run had no layer besides the log's objects."""
     left_out = set() if tested else set(TESTED_ONLY.get(name, ()))
+    if not layered:
+        left_out |= set(LAYERED_ONLY.get(name, ()))
     if not stored:
         left_out |= set(STORE_ONLY.get(name, ()))
     for key, tables in PEER_ONLY.items():
@@ -361,14 +397,19 @@ def file_columns(
 
 
 def file_schema(
-    name: str, *, tested: bool = True, stored: bool = False, peer: str | bool | None = None
+    name: str,
+    *,
+    tested: bool = True,
+    stored: bool = False,
+    peer: str | bool | None = None,
+    layered: bool = False,
 ) -> pa.Schema:
     """The schema of ``name``.parquet: :func:`file_columns`, times as UTC timestamps."""
     schema = _plain(_table_schema(name))
     return pa.schema(
         [
             pa.field(c, pa.timestamp("us", tz="UTC")) if c in TIME_COLUMNS else schema.field(c)
-            for c in file_columns(name, tested=tested, stored=stored, peer=peer)
+            for c in file_columns(name, tested=tested, stored=stored, peer=peer, layered=layered)
         ]
     )
 
@@ -380,9 +421,12 @@ def for_file(
     tested: bool = True,
     stored: bool = False,
     peer: str | bool | None = None,
+    layered: bool = False,
 ) -> pa.Table:
     """``table`` (conforming to the contract) with the columns its file holds."""
-    return table.select(file_columns(name, tested=tested, stored=stored, peer=peer))
+    return table.select(
+        file_columns(name, tested=tested, stored=stored, peer=peer, layered=layered)
+    )
 
 
 def check_declared(schema: pa.Schema, table: pa.Table, what: str) -> pa.Table:

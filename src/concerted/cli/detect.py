@@ -9,6 +9,7 @@ import click
 
 from ..detectors import get_detector
 from ..errors import ParameterError
+from ..layers import TextLayer
 from ..safetext import printable
 from .options import (
     Progress,
@@ -103,6 +104,21 @@ def register(cli: click.Group) -> None:
     help="--peer coortweet: the faster window of CooRTweet's flag_speed_share.",
 )
 @click.option(
+    "--text",
+    "text",
+    is_flag=True,
+    help="Add near-duplicate texts as objects: posts that say the same thing with small edits "
+    "(links, emoji, mentions, figures, a word or two) become one object each, tested with the "
+    "rest. Edges and groups then say their layers (co-action, text); evidence shows both texts. "
+    "FILE then needs no object column.",
+)
+@click.option(
+    "--text-threshold",
+    type=float,
+    help="With --text: the least estimated Jaccard similarity of two texts' word shingles for "
+    "them to be near-duplicates. Default 0.7.",
+)
+@click.option(
     "--min-group-size",
     type=int,
     help="Smallest group reported. Default 3 with significance on (a lone significant pair stays "
@@ -145,6 +161,8 @@ def detect(
     edge_weight_quantile,
     subgraph,
     fast_window_seconds,
+    text,
+    text_threshold,
     min_group_size,
     engine_name,
     reveal,
@@ -166,6 +184,7 @@ def detect(
       concerted detect posts.csv --object-columns url_id,hashtag_id --window-seconds 30
       concerted detect tweets.csv --window-seconds 60 --min-repeat 1 --no-significance
       concerted detect tweets.csv --peer coortweet --min-participation 2
+      concerted detect posts.csv --text --out results/
       concerted detect --store project/ --deleted-within-hours 48
     """
     from ..jobs import run_detect
@@ -187,6 +206,11 @@ def detect(
             raise ParameterError(
                 f"--{option.replace('_', '-')} applies with --peer coortweet only."
             )
+    if text_threshold is not None and not text:
+        raise ParameterError("--text-threshold applies with --text only.")
+    layers = []
+    if text:
+        layers.append(TextLayer() if text_threshold is None else TextLayer(text_threshold))
     if peer is None:
         detector = get_detector("co_action", significance=significance, **given)
     else:
@@ -206,6 +230,7 @@ def detect(
         reveal=reveal,
         formats=split_list(formats),
         progress=Progress(quiet),
+        layers=layers,
     )
     print_summary(result, out_dir)
     if store_dir is not None:
@@ -238,6 +263,7 @@ def print_summary(result, out_dir: Path) -> None:
         click.echo(
             f"  group {g['group']:>3}: {g['size']:>4} actors, {g['objects']:>4} shared objects, "
             f"{timing}, score {g['score']:.1f}"
+            + (f", layers {g['layers']}" if g.get("layers") else "")
         )
     for note in s["notes"]:  # the run's own notes (the input's were shown while reading)
         if note not in result.log.notes:

@@ -20,12 +20,13 @@ def register(cli: click.Group) -> None:
     "kind",
     required=False,
     default="actions",
-    type=click.Choice(["actions", "audiences", "signups", "hashtags"]),
+    type=click.Choice(["actions", "audiences", "signups", "hashtags", "posts"]),
 )
 @out_option(
     "world",
     "Folder for actions.csv, truth.csv and campaigns.csv (signups: registrations.csv and truth.csv; "
-    "hashtags: posts.csv, truth_hashtags.csv and truth_flooders.csv).",
+    "hashtags: posts.csv, truth_hashtags.csv and truth_flooders.csv; posts: posts.csv, "
+    "truth.csv and families.csv).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -44,7 +45,8 @@ def register(cli: click.Group) -> None:
     "n_posts",
     type=int,
     default=None,
-    help="hashtags: about N organic posts (100,000 by default); the planted ones come on top.",
+    help="hashtags, posts: about N organic posts (100,000 by default); the planted ones come on "
+    "top.",
 )
 @click.option(
     "--campaigns/--no-campaigns",
@@ -57,7 +59,7 @@ def register(cli: click.Group) -> None:
     type=int,
     default=None,
     help="Instead of the four named campaigns, plant N (1-30) drawn from the family: kind, "
-    "tempo, size 10-200, participation 0.4-0.9.",
+    "tempo, size 10-200, participation 0.4-0.9. posts: N copy-paste campaigns (4 by default).",
 )
 @click.option(
     "--originals/--no-originals",
@@ -89,7 +91,8 @@ def simulate(
     audiences, the same world with fan bases (not campaigns) and an amplification network (the
     answer key) added; with KIND signups, a registration log with a fake wave and its truth;
     with KIND hashtags, posts on about twenty hashtags with a takeover, organic spikes and a
-    growing tag, and the truth.
+    growing tag, and the truth; with KIND posts, short posts with copy-paste campaigns (each copy
+    lightly edited) and boilerplate everybody posts, and the truth.
 
     \b
     Example:
@@ -100,6 +103,8 @@ def simulate(
       concerted simulate audiences --out fans/ --no-originals
       concerted simulate signups --out rally/ --seed 7
       concerted simulate hashtags --out tags/ --seed 7 --posts 200000
+      concerted simulate posts --out copies/ --seed 7
+      concerted detect copies/posts.csv --text --out copies-results/
     """
     if kind == "hashtags":
         given = {
@@ -108,8 +113,10 @@ def simulate(
             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
         }
         return _simulate_hashtags(out_dir, seed, n_posts, **given)
+    if kind == "posts":
+        return _simulate_posts(out_dir, seed, n_posts, n_campaigns, days)
     if n_posts is not None:
-        raise ParameterError("--posts applies to the hashtags world only; drop it.")
+        raise ParameterError("--posts applies to the hashtags and posts worlds only; drop it.")
     if kind == "signups":
         with requires_extra("signups", "concerted simulate signups"):
             from ..lenses.signups.cli import simulate_signups_command
@@ -160,6 +167,22 @@ def _simulate_hashtags(out_dir, seed: int, n_posts: int | None, **given) -> None
         f"{world.posts.num_rows:,} posts on {len(kinds)} hashtags: {kinds.count('takeover')} "
         f"takeover(s) by {world.truth_flooders.num_rows:,} flooders, {kinds.count('spike')} "
         f"organic spike(s)."
+    )
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
+
+
+def _simulate_posts(out_dir, seed: int, n_posts: int | None, n_campaigns: int | None, days) -> None:
+    """``concerted simulate posts``: write a world of posts with copy-paste campaigns."""
+    from ..simulate_text import simulate_posts, write_posts_world
+
+    world = simulate_posts(
+        seed=seed, n_posts=n_posts or 100_000, n_campaigns=n_campaigns or 4, days=days
+    )
+    paths = write_posts_world(world, out_dir)
+    click.echo(
+        f"{world.posts.num_rows:,} posts, {len(set(world.truth['campaign'].to_pylist()))} "
+        f"copy-paste campaigns ({world.truth.num_rows} members)."
     )
     for name, path in paths.items():
         click.echo(f"  {name}: {path}")

@@ -107,8 +107,9 @@ def _strongest_evidence(edges: pa.Table, evidence: pa.Table, texts: dict) -> lis
     return [
         {
             **e,
-            "text": texts.get((e["actor"], e["object"])),
-            "text_y": texts.get((e["actor_y"], e["object"])),
+            # A run with a text layer holds each action's own text in its evidence.
+            "text": e.get("text") or texts.get((e["actor"], e["object"])),
+            "text_y": e.get("text_y") or texts.get((e["actor_y"], e["object"])),
         }
         for e in rows.slice(0, TOP_EDGES * 2).to_pylist()
     ]
