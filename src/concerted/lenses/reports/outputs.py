@@ -21,6 +21,7 @@ from ...privacy import new_key, pseudonymise_table
 from ...safetext import clean_table, clean_value
 from .lens import ReportsResult
 from .report import render_reports_report
+from .statements import write_statements
 from .tables import TIME_COLUMNS
 
 FILES = ("targets.csv", "reporters.csv", "groups.csv", "summary.json", "report.html")
@@ -45,10 +46,17 @@ def pseudonymise_reports(result: ReportsResult, key: bytes | None = None) -> Rep
 
 
 def write_reports(
-    result: ReportsResult, out_dir: str | Path, *, reveal: bool = False
+    result: ReportsResult,
+    out_dir: str | Path,
+    *,
+    reveal: bool = False,
+    statements: list[dict] | None = None,
+    sor_path: str | Path | None = None,
 ) -> dict[str, Path]:
     """Write the five files into ``out_dir`` (created, or replaced whole if it holds only an
-    earlier run's results). Returns the path of each file written."""
+    earlier run's results), and ``statements`` (of :func:`.statements.build_statements`, which
+    hold no personal data) to ``sor_path``, within the folder's atomic write when it is in
+    ``out_dir``. Returns the path of each file written."""
     if not reveal:
         result = pseudonymise_reports(result)
     result = replace(
@@ -59,8 +67,12 @@ def write_reports(
         summary=clean_value(result.summary),
     )
     out = Path(out_dir)
+    sor = Path(sor_path) if sor_path is not None and statements is not None else None
+    inside = sor is not None and sor.absolute().parent == out.absolute()
 
     def write(folder: Path) -> None:
+        if inside:
+            write_statements(statements, folder / sor.name)
         write_csv(iso_times(result.targets), folder / "targets.csv")
         write_csv(iso_times(result.reporters), folder / "reporters.csv")
         write_csv(result.groups, folder / "groups.csv")
@@ -70,7 +82,12 @@ def write_reports(
         (folder / "report.html").write_text(render_reports_report(result), "utf-8")
 
     write_folder(out, write)
-    return {name: out / name for name in FILES}
+    paths = {name: out / name for name in FILES}
+    if sor is not None:
+        if not inside:
+            write_statements(statements, sor)
+        paths[sor.name] = sor
+    return paths
 
 
 def iso_times(table: pa.Table) -> pa.Table:
