@@ -20,12 +20,13 @@ def register(cli: click.Group) -> None:
     "kind",
     required=False,
     default="actions",
-    type=click.Choice(["actions", "audiences", "signups", "hashtags"]),
+    type=click.Choice(["actions", "audiences", "signups", "hashtags", "reports"]),
 )
 @out_option(
     "world",
     "Folder for actions.csv, truth.csv and campaigns.csv (signups: registrations.csv and truth.csv; "
-    "hashtags: posts.csv, truth_hashtags.csv and truth_flooders.csv).",
+    "hashtags: posts.csv, truth_hashtags.csv and truth_flooders.csv; reports: reports.csv, "
+    "truth_targets.csv and truth_reporters.csv).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -34,17 +35,23 @@ def register(cli: click.Group) -> None:
     type=int,
     default=5000,
     show_default=True,
-    help="Organic actors in the world (hashtags: one per 15 posts unless given).",
+    help="Organic actors in the world (hashtags: one per 15 posts unless given; reports: one "
+    "reporter per 8 reports unless given).",
 )
 @click.option(
-    "--days", type=float, default=7.0, show_default=True, help="hashtags: 4 unless given."
+    "--days",
+    type=float,
+    default=7.0,
+    show_default=True,
+    help="hashtags: 4 unless given; reports: 14 unless given.",
 )
 @click.option(
     "--posts",
     "n_posts",
     type=int,
     default=None,
-    help="hashtags: about N organic posts (100,000 by default); the planted ones come on top.",
+    help="hashtags: about N organic posts (100,000 by default); reports: about N organic reports "
+    "(200,000 by default); the planted ones come on top.",
 )
 @click.option(
     "--campaigns/--no-campaigns",
@@ -89,7 +96,8 @@ def simulate(
     audiences, the same world with fan bases (not campaigns) and an amplification network (the
     answer key) added; with KIND signups, a registration log with a fake wave and its truth;
     with KIND hashtags, posts on about twenty hashtags with a takeover, organic spikes and a
-    growing tag, and the truth.
+    growing tag, and the truth; with KIND reports, user reports with brigades (that also file
+    ordinary reports), spammers and hot organic targets, and the truth.
 
     \b
     Example:
@@ -100,16 +108,19 @@ def simulate(
       concerted simulate audiences --out fans/ --no-originals
       concerted simulate signups --out rally/ --seed 7
       concerted simulate hashtags --out tags/ --seed 7 --posts 200000
+      concerted simulate reports --out flags/ --seed 7
     """
-    if kind == "hashtags":
+    if kind in ("hashtags", "reports"):
         given = {
             name: value
             for name, value in (("days", days), ("n_actors", n_actors))
             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
         }
+        if kind == "reports":
+            return _simulate_reports(out_dir, seed, n_posts, **given)
         return _simulate_hashtags(out_dir, seed, n_posts, **given)
     if n_posts is not None:
-        raise ParameterError("--posts applies to the hashtags world only; drop it.")
+        raise ParameterError("--posts applies to the hashtags and reports worlds only; drop it.")
     if kind == "signups":
         with requires_extra("signups", "concerted simulate signups"):
             from ..lenses.signups.cli import simulate_signups_command
@@ -160,6 +171,27 @@ def _simulate_hashtags(out_dir, seed: int, n_posts: int | None, **given) -> None
         f"{world.posts.num_rows:,} posts on {len(kinds)} hashtags: {kinds.count('takeover')} "
         f"takeover(s) by {world.truth_flooders.num_rows:,} flooders, {kinds.count('spike')} "
         f"organic spike(s)."
+    )
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
+
+
+def _simulate_reports(out_dir, seed: int, n_reports: int | None, **given) -> None:
+    """``concerted simulate reports``: write a world of user reports and its truth."""
+    from ..lenses.reports.simulate import simulate_reports, write_reports_world
+
+    overrides = {"n_reports": n_reports} if n_reports is not None else {}
+    if "days" in given:
+        overrides["days"] = given["days"]
+    if "n_actors" in given:
+        overrides["n_reporters"] = given["n_actors"]
+    world = simulate_reports(seed, **overrides)
+    paths = write_reports_world(world, out_dir)
+    kinds = world.truth_targets["kind"].to_pylist()
+    click.echo(
+        f"{world.reports.num_rows:,} reports: {kinds.count('brigaded')} brigaded target(s) by "
+        f"{world.truth_reporters.num_rows:,} brigaders, {kinds.count('spammer')} spammer(s), "
+        f"{kinds.count('hot')} hot organic target(s)."
     )
     for name, path in paths.items():
         click.echo(f"  {name}: {path}")

@@ -23,14 +23,32 @@ So the lens asks three questions of each target:
    the coordinated ones), the share of its reporters for whom it was the first target they ever
    reported, and how many reports its reporters filed in all.
 
+Two more ways into a group, each a test of its own:
+
+* **overlapping bursts** (:func:`_burst_groups`): a large brigade that reports each target over
+  most of an hour, on few targets, gives any two members a meeting or two at most, too few for the
+  core's pair test; but the bursts of its targets share dozens of reporters, far more than
+  people who report by habit would (a Poisson test against the reporters' activity, Bonferroni
+  over the pairs of bursts). The reporters in two or more bursts of a set of linked targets are
+  a group;
+* **joiners** (:func:`_joiners`): a reporter in no group who reported ``min_joined_targets`` of
+  one group's brigaded targets, each time within the window of its members' coordinated reports,
+  joins that group (the core's membership test wants more than a member who answered two calls
+  gives).
+
+The targets are judged again after each.
+
 A target is **brigaded** when at least ``min_coordinated_reporters`` reporters of one group filed
-coordinated reports on it, those reports are at least ``min_share`` of all its reports, and its
-burst is significant (p at most ``alpha``). The reasons and histories are evidence shown beside
-the verdict, not part of it: a real event draws uniform reasons too, and a brigade can recruit
+coordinated reports on it, those reports are at least ``min_share`` of the reports it drew while
+they came in (from a window before the first to a window after the last: ``attack_share``; a
+spammer's or a victim's reports of other days do not dilute it), and its burst is significant
+(p at most ``alpha``). The reasons and histories are evidence shown beside the verdict, not part
+of it: a real event draws uniform reasons too, and a brigade can recruit
 old accounts.
 
-Known limit: a group that reports a single target and never acts together again shows no
-repeated co-action, and the core cannot tell it from a crowd; the burst and the reporters'
+Known limits: a group that reports a single target and never acts together again shows no
+repeated co-action, and the core cannot tell it from a crowd; a small group of which only one or
+two members answer a call makes fewer coordinated reports than ``min_coordinated_reporters``; the burst and the reporters'
 histories (``first_report_share``) are then the only evidence, and the lens does not call it
 brigaded.
 """
@@ -66,6 +84,7 @@ PARAMS = {  # name: (default, lowest allowed, highest allowed)
     "min_coordinated_reporters": (3, 2, None),
     "min_share": (0.25, 0.0, 1.0),
     "alpha": (0.01, 1e-12, 0.5),
+    "min_joined_targets": (2, 2, None),
 }
 
 
@@ -181,12 +200,31 @@ def find_brigades(
     con = connect()
     try:
         con.register("reports", reports)
-        con.register("members", membership)
-        marked = _mark_coordinated(con)
-        con.register("marked", marked)
-        targets = _target_table(con, p)
+        tested = tested.select(["actor", "group", "p_value", "evidence"])
+
+        def judge(extra: pa.Table | None) -> tuple[pa.Table, pa.Table]:
+            """Mark the reports and judge the targets with the groups so far (and ``extra``)."""
+            nonlocal membership, tested
+            if extra is not None:
+                membership = pa.concat_tables([membership, extra.select(["actor", "group"])])
+                tested = pa.concat_tables([tested, extra])
+            con.register("members", membership)
+            marked = _mark_coordinated(con)
+            con.register("marked", marked)
+            targets = _target_table(con, p)
+            con.register("targets", targets)
+            return marked, targets
+
+        marked, targets = judge(None)
+        overlap = _burst_groups(con, targets, membership, p)
+        if overlap.num_rows:
+            say(f"{overlap.num_rows:,} reporters in bursts that overlap beyond chance")
+            marked, targets = judge(overlap)
+        joiners = _joiners(con, p["min_joined_targets"])
+        if joiners.num_rows:
+            say(f"{joiners.num_rows:,} reporters joined a group on its brigaded targets")
+            marked, targets = judge(joiners)
         say(f"{pc.sum(targets['brigaded']).as_py() or 0:,} brigaded targets")
-        con.register("targets", targets)
         reporters = _reporter_table(con, tested)
         groups = _group_table(con)
     finally:
@@ -274,6 +312,158 @@ def _mark_coordinated(con) -> pa.Table:
     ).to_arrow_table()
 
 
+def _burst_groups(con, targets: pa.Table, membership: pa.Table, p: dict) -> pa.Table:
+    """Groups of reporters found in the bursts of several targets, beyond chance: ``actor,
+    group, p_value, evidence`` for reporters in no group yet.
+
+    The core's pairs need two reporters to meet within minutes on several targets; a large
+    brigade that reports each target over most of an hour, on only a few targets, gives any two
+    members a meeting or two at most. Seen from the targets, it is glaring: their bursts share
+    dozens of reporters. People who report by habit land in the burst of a target ``A`` (its
+    ``n_A`` reporters in its busiest window) with a chance of about ``n_A * a_r``, ``a_r`` their
+    share of all reports, so two bursts share ``E = n_A * n_B * sum_r a_r**2`` of them by chance
+    (heavy reporters, who join every hot post, make that sum large). Pairs of bursts (each
+    significant, p at most ``alpha``) that share at least ``min_coordinated_reporters`` reporters
+    with a Poisson p-value under ``alpha`` divided by the number of pairs of bursts (Bonferroni)
+    are linked; each set of linked targets is a group of the reporters in two or more of its
+    bursts.
+    """
+    w = float(p["window_seconds"])
+    bursty = targets.filter(
+        pc.and_(
+            pc.less_equal(targets["burst_p_value"], p["alpha"]),
+            pc.greater_equal(targets["peak_reports"], p["min_coordinated_reporters"]),
+        )
+    ).select(["target", "peak_start"])
+    empty = pa.table(
+        {
+            "actor": pa.array([], pa.string()),
+            "group": pa.array([], pa.int64()),
+            "p_value": pa.array([], pa.float64()),
+            "evidence": pa.array([], pa.string()),
+        }
+    )
+    m = bursty.num_rows
+    if m < 2:
+        return empty
+    con.register("bursty", bursty)
+    s2 = (
+        con.sql(
+            "SELECT sum(k * k) / (sum(k) * sum(k)) AS s2 FROM "
+            "(SELECT count(*)::DOUBLE AS k FROM marked GROUP BY reporter)"
+        )
+        .to_arrow_table()["s2"][0]
+        .as_py()
+    )
+    inside = con.sql(
+        f"""
+        SELECT DISTINCT m.target, m.reporter
+        FROM marked m JOIN bursty b ON m.target = b.target
+        WHERE m.time >= b.peak_start AND m.time <= b.peak_start + {w}
+        """
+    ).to_arrow_table()
+    con.register("inside", inside)
+    links = con.sql(
+        f"""
+        WITH n AS (SELECT target, count(*) AS n FROM inside GROUP BY target)
+        SELECT a.target AS a, b.target AS b, count(*) AS shared, any_value(na.n) AS n_a,
+               any_value(nb.n) AS n_b
+        FROM inside a JOIN inside b ON a.reporter = b.reporter AND a.target < b.target
+        JOIN n na ON na.target = a.target JOIN n nb ON nb.target = b.target
+        GROUP BY a.target, b.target
+        HAVING count(*) >= {int(p["min_coordinated_reporters"])}
+        """
+    ).to_arrow_table()
+    if not links.num_rows:
+        return empty
+    expected = links["n_a"].to_numpy() * links["n_b"].to_numpy() * s2
+    pvalues = stats.poisson.sf(links["shared"].to_numpy() - 1, expected)
+    keep = pvalues <= p["alpha"] / (m * (m - 1) / 2)
+    if not keep.any():
+        return empty
+    # Linked targets, joined into sets (union-find over the few links kept).
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    best: dict[str, float] = {}
+    for a, b, pv in zip(
+        links["a"].filter(keep).to_pylist(), links["b"].filter(keep).to_pylist(), pvalues[keep],
+        strict=True,
+    ):  # fmt: skip
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+        for t in (a, b):
+            best[t] = min(best.get(t, 1.0), float(pv))
+    component = pa.table(
+        {"target": list(best), "component": [root(t) for t in best], "p": list(best.values())}
+    )
+    con.register("component", component)
+    con.register("grouped", membership)
+    first = int(pc.max(membership["group"]).as_py() or 0) if membership.num_rows else 0
+    return con.sql(
+        f"""
+        WITH hits AS (
+            SELECT i.reporter, c.component, count(*) AS bursts, min(c.p) AS p
+            FROM inside i JOIN component c USING (target)
+            GROUP BY i.reporter, c.component HAVING count(*) >= 2
+        ), numbered AS (
+            SELECT component, {first} + row_number() OVER (ORDER BY component) AS "group"
+            FROM (SELECT DISTINCT component FROM hits)
+        )
+        SELECT h.reporter AS actor, CAST(first(n."group" ORDER BY h.bursts DESC) AS BIGINT)
+                   AS "group",
+               min(h.p) AS p_value,
+               'in the bursts of ' || CAST(max(h.bursts) AS VARCHAR)
+               || ' targets whose reporters overlap beyond chance' AS evidence
+        FROM hits h JOIN numbered n USING (component)
+        WHERE h.reporter NOT IN (SELECT actor FROM grouped)
+        GROUP BY h.reporter ORDER BY "group", actor
+        """
+    ).to_arrow_table()
+
+
+def _joiners(con, min_targets: int) -> pa.Table:
+    """Reporters in no group who reported at least ``min_targets`` of one group's brigaded
+    targets, each time within :data:`COORDINATION_WINDOW_SECONDS` of a member's coordinated
+    report: ``actor, group, p_value`` (null), ``evidence``.
+
+    The core's membership test wants more than two hits against a member's whole activity, so a
+    brigade member who answered only two calls stays out of its group; joining the same group's
+    attacks, in step with it, on two targets that were brigaded is what an honest reporter does
+    not do by chance (the group's targets are few, its reports minutes wide).
+    """
+    w = float(COORDINATION_WINDOW_SECONDS)
+    return con.sql(
+        f"""
+        WITH b AS (SELECT target, top_group AS "group" FROM targets WHERE brigaded),
+        c AS (
+            SELECT m.target, m.time, m."group"
+            FROM marked m JOIN b ON m.target = b.target AND m."group" = b."group"
+            WHERE m.coordinated
+        ), j AS (
+            SELECT DISTINCT r.reporter, c."group", r.target
+            FROM marked r JOIN c
+              ON r.target = c.target AND r.time >= c.time - {w} AND r.time <= c.time + {w}
+            WHERE r."group" IS NULL
+        ), n AS (
+            SELECT reporter, "group", count(*) AS targets FROM j GROUP BY reporter, "group"
+            HAVING count(*) >= {int(min_targets)}
+        )
+        SELECT reporter AS actor, CAST(min("group") AS BIGINT) AS "group",
+               CAST(NULL AS DOUBLE) AS p_value,
+               'joined group ' || CAST(min("group") AS VARCHAR) || ' on '
+               || CAST(max(targets) AS VARCHAR) || ' of its brigaded targets, in step with it'
+                   AS evidence
+        FROM n GROUP BY reporter ORDER BY reporter
+        """
+    ).to_arrow_table()
+
+
 def _target_table(con, p: dict) -> pa.Table:
     """One row per target (:data:`.tables.TARGETS`), judged."""
     w = float(p["window_seconds"])
@@ -318,11 +508,22 @@ def _target_table(con, p: dict) -> pa.Table:
             SELECT target, count(*) AS reports, count(DISTINCT reporter) AS reporters,
                    sum(coordinated::INT) AS coordinated_reports,
                    count(DISTINCT CASE WHEN coordinated THEN reporter END) AS coordinated_reporters,
-                   min(time) AS first_time, max(time) AS last_time
+                   min(time) AS first_time, max(time) AS last_time,
+                   min(CASE WHEN coordinated THEN time END) AS c_first,
+                   max(CASE WHEN coordinated THEN time END) AS c_last
             FROM marked GROUP BY target
+        ), attack AS (
+            -- the reports from a window before the first coordinated report to a window after
+            -- the last: the spell the group made
+            SELECT m.target, count(*) AS attack_reports
+            FROM marked m JOIN t ON m.target = t.target
+            WHERE m.time >= t.c_first - {float(COORDINATION_WINDOW_SECONDS)} AND m.time <= t.c_last + {float(COORDINATION_WINDOW_SECONDS)}
+            GROUP BY m.target
         )
         SELECT t.target, t.reports, t.reporters, t.coordinated_reports, t.coordinated_reporters,
                t.coordinated_reports / t.reports AS coordinated_share,
+               coalesce(t.coordinated_reports / attack.attack_reports, 0.0)
+                   AS attack_share,
                coalesce(grps.groups, 0) AS groups, grps.top_group,
                coalesce(grps.top_group_reporters, 0) AS top_group_reporters,
                peak.peak_reports, peak.peak_start,
@@ -338,7 +539,7 @@ def _target_table(con, p: dict) -> pa.Table:
                history.first_report_share, history.median_reporter_reports,
                t.first_time, t.last_time
         FROM t JOIN peak USING (target) JOIN reason USING (target) JOIN history USING (target)
-        LEFT JOIN grps USING (target) CROSS JOIN span
+        LEFT JOIN grps USING (target) LEFT JOIN attack USING (target) CROSS JOIN span
         """
     ).to_arrow_table()
     peak = base["peak_reports"].to_numpy().astype(float)
@@ -347,7 +548,7 @@ def _target_table(con, p: dict) -> pa.Table:
     ratio = peak / expected
     brigaded = (
         (base["top_group_reporters"].to_numpy() >= p["min_coordinated_reporters"])
-        & (base["coordinated_share"].to_numpy() >= p["min_share"])
+        & (base["attack_share"].to_numpy() >= p["min_share"])
         & (burst_p <= p["alpha"])
     )
     table = base.drop_columns(["top_group_reporters"])

@@ -18,6 +18,9 @@ TARGETS = pa.schema(
         ("coordinated_reports", pa.int64()),  # by a group member, within the window of another's
         ("coordinated_reporters", pa.int64()),
         ("coordinated_share", pa.float64()),  # coordinated_reports / reports
+        # coordinated_reports / the reports from 10 min before the first coordinated one to
+        # 10 min after the last (what the verdict's min_share is compared with)
+        ("attack_share", pa.float64()),
         ("groups", pa.int64()),  # coordinated groups among its reporters
         ("top_group", pa.int64()),  # the group that filed most of its coordinated reports
         ("peak_reports", pa.int64()),  # most reports within one burst window
