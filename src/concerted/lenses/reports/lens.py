@@ -17,8 +17,9 @@ So the lens asks three questions of each target:
    other targets to blend in do not hide it: they only add to its members' activity.
 2. **Burst**: the most reports the target drew within ``window_seconds``, against what its own
    history (its reports outside that window, over the span it was reported) or the platform's
-   baseline (reports per target per second over the whole log), whichever is higher, predict: a
-   Poisson p-value. A spammer reported steadily for days has no burst against its own history.
+   baseline (reports per target per second over the whole log), whichever is higher, predict,
+   times the platform's daily rhythm (how much busier than average its busiest hour of the day
+   is): a Poisson p-value. A spammer reported steadily for days has no burst against its own history.
 3. **Who and why**: the share of its reports that give the most common reason (overall and among
    the coordinated ones), the share of its reporters for whom it was the first target they ever
    reported, and how many reports its reporters filed in all.
@@ -78,9 +79,11 @@ from .tables import REPORTERS, TARGETS
 # core's widest co-action window, so every coordinated report is one the core could have seen.
 COORDINATION_WINDOW_SECONDS = DEFAULT_WINDOWS[-1]
 
+# A burst searched for groups is at least this many times what the target's history predicts.
+MIN_BURST_RATIO = 2.0
+
 PARAMS = {  # name: (default, lowest allowed, highest allowed)
     "window_seconds": (3600.0, 60.0, 86400.0 * 31),
-    "min_reports": (3, 2, None),
     "min_coordinated_reporters": (3, 2, None),
     "min_share": (0.25, 0.0, 1.0),
     "alpha": (0.01, 1e-12, 0.5),
@@ -122,10 +125,10 @@ def check_params(**params) -> dict:
 
     >>> check_params(min_share=0.5)["min_share"]
     0.5
-    >>> check_params(min_reports=1)
+    >>> check_params(min_coordinated_reporters=1)
     Traceback (most recent call last):
     ...
-    concerted.errors.ParameterError: min_reports must be an integer from 2 or more. Got 1.
+    concerted.errors.ParameterError: min_coordinated_reporters must be an integer from 2 or more. Got 1.
     """
     out = {}
     for name in params:
@@ -169,8 +172,7 @@ def find_brigades(
     progress
         Called with a short message at each step.
     **params
-        ``window_seconds`` (the burst window, default 3600), ``min_reports`` (targets with
-        fewer are left out of the coordination search, default 3), ``min_coordinated_reporters``
+        ``window_seconds`` (the burst window, default 3600), ``min_coordinated_reporters``
         (default 3), ``min_share`` (default 0.25), ``alpha`` (the burst test's level, default
         0.01): see the module docstring.
 
@@ -196,11 +198,18 @@ def find_brigades(
     started = time.perf_counter()
     reports = _reports(log)
     say(f"{reports.num_rows:,} reports on {pc.count_distinct(reports['target']).as_py():,} targets")
-    membership, tested = _coordinated_groups(reports, p["min_reports"], engine, say)
+    membership = pa.table({"actor": pa.array([], pa.string()), "group": pa.array([], pa.int64())})
+    tested = pa.table(
+        {
+            "actor": pa.array([], pa.string()),
+            "group": pa.array([], pa.int64()),
+            "p_value": pa.array([], pa.float64()),
+            "evidence": pa.array([], pa.string()),
+        }
+    )
     con = connect()
     try:
         con.register("reports", reports)
-        tested = tested.select(["actor", "group", "p_value", "evidence"])
 
         def judge(extra: pa.Table | None) -> tuple[pa.Table, pa.Table]:
             """Mark the reports and judge the targets with the groups so far (and ``extra``)."""
@@ -215,7 +224,11 @@ def find_brigades(
             con.register("targets", targets)
             return marked, targets
 
-        marked, targets = judge(None)
+        marked, targets = judge(None)  # the bursts, before any group is known
+        bursty = _bursty(targets, p)
+        core = _coordinated_groups(reports, bursty["target"], engine, say)
+        if core is not None and core.num_rows:
+            marked, targets = judge(core)
         overlap = _burst_groups(con, targets, membership, p)
         if overlap.num_rows:
             say(f"{overlap.num_rows:,} reporters in bursts that overlap beyond chance")
@@ -253,38 +266,52 @@ def _reports(log: Log) -> pa.Table:
     )
 
 
-def _coordinated_groups(
-    reports: pa.Table, min_reports: int, engine: Engine | None, say: Callable[[str], None]
-) -> tuple[pa.Table, pa.Table]:
-    """The core's groups among the reporters: ``actor, group`` (members), and the core's actor
-    table (``actor, group, p_value, evidence``) for the reporters' table.
+def _bursty(targets: pa.Table, p: dict) -> pa.Table:
+    """The targets worth a search for groups: a significant burst of at least
+    ``min_coordinated_reporters`` reports, at least :data:`MIN_BURST_RATIO` times what was
+    expected (on a target reported thousands of times, a busy hour is significant without being
+    a burst)."""
+    return targets.filter(
+        pc.and_(
+            pc.and_(
+                pc.less_equal(targets["burst_p_value"], p["alpha"]),
+                pc.greater_equal(targets["peak_reports"], p["min_coordinated_reporters"]),
+            ),
+            pc.greater_equal(targets["burst_ratio"], MIN_BURST_RATIO),
+        )
+    )
 
-    Only targets with ``min_reports`` reports or more are searched (fewer cannot be brigaded),
-    each reporter's first report of a target only (reporting again is no co-action), and each
-    target is its own source: reporting the same targets is the evidence, whoever came first.
+
+def _coordinated_groups(
+    reports: pa.Table, bursty: pa.ChunkedArray, engine: Engine | None, say: Callable[[str], None]
+) -> pa.Table | None:
+    """The core's groups among the reporters: ``actor, group, p_value, evidence`` (None when
+    fewer than two reporters have a burst to search).
+
+    Only the reports on targets with a significant burst are searched (no other target can be
+    brigaded; on 10M reports this keeps the core's work to the few that matter), each reporter's
+    first report of a target only (reporting again is no co-action), and each target is its own
+    source: reporting the same targets is the evidence, whoever came first.
     """
     con = connect()
     con.register("reports", reports)
+    con.register("bursty", pa.table({"target": bursty}))
     firsts = con.sql(
-        f"""
-        WITH busy AS (
-            SELECT target FROM reports GROUP BY target HAVING count(*) >= {int(min_reports)}
-        )
+        """
         SELECT reporter AS actor, target AS object, min(time) AS time, target AS source
-        FROM reports JOIN busy USING (target)
+        FROM reports JOIN bursty USING (target)
         GROUP BY reporter, target
         ORDER BY time, actor
         """
     ).to_arrow_table()
     con.close()
-    empty = pa.table({"actor": pa.array([], pa.string()), "group": pa.array([], pa.int64())})
+    columns = ["actor", "group", "p_value", "evidence"]
     if pc.count_distinct(firsts["actor"]).as_py() < 2:
-        return empty, empty
-    say(f"core engine: {firsts.num_rows:,} first reports on targets with {min_reports}+ reports")
+        return None
+    say(f"core engine: {firsts.num_rows:,} first reports on {len(bursty):,} targets with a burst")
     result = detect(make_log(firsts, source="the reports"), engine=engine, progress=say)
     actors = result.actors
-    grouped = actors.filter(pc.is_valid(actors["group"]))
-    return grouped.select(["actor", "group"]), grouped
+    return actors.filter(pc.is_valid(actors["group"])).select(columns)
 
 
 def _mark_coordinated(con) -> pa.Table:
@@ -329,12 +356,7 @@ def _burst_groups(con, targets: pa.Table, membership: pa.Table, p: dict) -> pa.T
     bursts.
     """
     w = float(p["window_seconds"])
-    bursty = targets.filter(
-        pc.and_(
-            pc.less_equal(targets["burst_p_value"], p["alpha"]),
-            pc.greater_equal(targets["peak_reports"], p["min_coordinated_reporters"]),
-        )
-    ).select(["target", "peak_start"])
+    bursty = _bursty(targets, p).select(["target", "peak_start"])
     empty = pa.table(
         {
             "actor": pa.array([], pa.string()),
@@ -472,6 +494,12 @@ def _target_table(con, p: dict) -> pa.Table:
         WITH span AS (
             SELECT greatest(max(time) - min(time), {w}) AS seconds, count(*) AS n,
                    count(DISTINCT target) AS targets FROM marked
+        ), hours AS (
+            SELECT count(*) AS n FROM marked GROUP BY floor((time % 86400) / 3600)
+        ), rhythm AS (
+            -- how much busier than average the platform's busiest hour of the day is: a
+            -- target's busiest hour is that much busier than its average without any burst
+            SELECT greatest(max(n) * 24.0 / sum(n), 1.0) AS factor FROM hours
         ), peaks AS (
             SELECT target, time,
                    count(*) OVER (PARTITION BY target ORDER BY time
@@ -529,7 +557,7 @@ def _target_table(con, p: dict) -> pa.Table:
                peak.peak_reports, peak.peak_start,
                -- own history: its reports outside the peak window over the span it was
                -- reported; the platform: reports per target per second over the whole log
-               {w} * greatest(
+               {w} * rhythm.factor * greatest(
                    (t.reports - peak.peak_reports)
                        / greatest(t.last_time - t.first_time - {w}, {w}),
                    span.n / span.targets / span.seconds) AS expected_reports,
@@ -539,7 +567,7 @@ def _target_table(con, p: dict) -> pa.Table:
                history.first_report_share, history.median_reporter_reports,
                t.first_time, t.last_time
         FROM t JOIN peak USING (target) JOIN reason USING (target) JOIN history USING (target)
-        LEFT JOIN grps USING (target) LEFT JOIN attack USING (target) CROSS JOIN span
+        LEFT JOIN grps USING (target) LEFT JOIN attack USING (target) CROSS JOIN span CROSS JOIN rhythm
         """
     ).to_arrow_table()
     peak = base["peak_reports"].to_numpy().astype(float)
@@ -571,12 +599,12 @@ def _target_table(con, p: dict) -> pa.Table:
 
 
 def _evidence(table: pa.Table, window: float) -> list[str | None]:
-    """A sentence of evidence per target with coordinated reports or a significant burst."""
-    out: list[str | None] = []
-    for r in table.to_pylist():
-        if not r["coordinated_reports"] and r["burst_p_value"] > 0.01:
-            out.append(None)
-            continue
+    """A sentence of evidence per target with coordinated reports (null for the others: with
+    millions of targets, only those are read)."""
+    mask = table["coordinated_reports"].to_numpy() > 0
+    out: list[str | None] = [None] * table.num_rows
+    rows = table.filter(pa.array(mask)).to_pylist()
+    for i, r in zip(np.flatnonzero(mask).tolist(), rows, strict=True):
         parts = []
         if r["coordinated_reports"]:
             parts.append(
@@ -595,7 +623,7 @@ def _evidence(table: pa.Table, window: float) -> list[str | None]:
             f"it was the first target reported by {100 * r['first_report_share']:.0f}% of its "
             "reporters"
         )
-        out.append("; ".join(parts))
+        out[i] = "; ".join(parts)
     return out
 
 
