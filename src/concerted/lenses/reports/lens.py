@@ -81,6 +81,8 @@ COORDINATION_WINDOW_SECONDS = DEFAULT_WINDOWS[-1]
 
 # A burst searched for groups is at least this many times what the target's history predicts.
 MIN_BURST_RATIO = 2.0
+# Targets without a burst are searched (for the null model) up to this many reports.
+MAX_QUIET_REPORTS = 64
 
 PARAMS = {  # name: (default, lowest allowed, highest allowed)
     "window_seconds": (3600.0, 60.0, 86400.0 * 31),
@@ -225,8 +227,7 @@ def find_brigades(
             return marked, targets
 
         marked, targets = judge(None)  # the bursts, before any group is known
-        bursty = _bursty(targets, p)
-        core = _coordinated_groups(reports, bursty["target"], engine, say)
+        core = _coordinated_groups(reports, _searched(targets, p), engine, say)
         if core is not None and core.num_rows:
             marked, targets = judge(core)
         overlap = _burst_groups(con, targets, membership, p)
@@ -282,15 +283,29 @@ def _bursty(targets: pa.Table, p: dict) -> pa.Table:
     )
 
 
+def _searched(targets: pa.Table, p: dict) -> pa.ChunkedArray:
+    """The targets whose reports the core searches: those with a burst (:func:`_bursty`), and,
+    for its null model, every target with ``min_coordinated_reporters`` to
+    :data:`MAX_QUIET_REPORTS` reports. The core learns how often people meet by chance from the
+    targets as popular as the bursty ones; without them a small brigade's few targets would be
+    all it saw in their stratum, and meeting on them would look like chance. Targets reported
+    more often, without a burst, are left out: they are where the core's joins spend their time
+    (on 10M reports), and no small brigade's target is as popular."""
+    quiet = pc.and_(
+        pc.greater_equal(targets["reports"], p["min_coordinated_reporters"]),
+        pc.less(targets["reports"], MAX_QUIET_REPORTS),
+    )
+    bursty = pc.is_in(targets["target"], value_set=_bursty(targets, p)["target"].combine_chunks())
+    return targets.filter(pc.or_(quiet, bursty))["target"]
+
+
 def _coordinated_groups(
     reports: pa.Table, bursty: pa.ChunkedArray, engine: Engine | None, say: Callable[[str], None]
 ) -> pa.Table | None:
     """The core's groups among the reporters: ``actor, group, p_value, evidence`` (None when
     fewer than two reporters have a burst to search).
 
-    Only the reports on targets with a significant burst are searched (no other target can be
-    brigaded; on 10M reports this keeps the core's work to the few that matter), each reporter's
-    first report of a target only (reporting again is no co-action), and each target is its own
+    Only the reports on the targets of :func:`_searched` are searched, each reporter's first report of a target only (reporting again is no co-action), and each target is its own
     source: reporting the same targets is the evidence, whoever came first.
     """
     con = connect()
@@ -308,7 +323,7 @@ def _coordinated_groups(
     columns = ["actor", "group", "p_value", "evidence"]
     if pc.count_distinct(firsts["actor"]).as_py() < 2:
         return None
-    say(f"core engine: {firsts.num_rows:,} first reports on {len(bursty):,} targets with a burst")
+    say(f"core engine: {firsts.num_rows:,} first reports on {len(bursty):,} targets")
     result = detect(make_log(firsts, source="the reports"), engine=engine, progress=say)
     actors = result.actors
     return actors.filter(pc.is_valid(actors["group"])).select(columns)
