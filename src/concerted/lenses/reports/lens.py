@@ -367,8 +367,8 @@ def _burst_groups(con, targets: pa.Table, membership: pa.Table, p: dict) -> pa.T
     (heavy reporters, who join every hot post, make that sum large). Pairs of bursts (each
     significant, p at most ``alpha``) that share at least ``min_coordinated_reporters`` reporters
     with a Poisson p-value under ``alpha`` divided by the number of pairs of bursts (Bonferroni)
-    are linked; each set of linked targets is a group of the reporters in two or more of its
-    bursts.
+    are linked; the reporters in two or more bursts of a set of linked targets join the group
+    most of the others there are in, or, if none is, make a new one (of two or more).
     """
     w = float(p["window_seconds"])
     bursty = _bursty(targets, p).select(["target", "peak_start"])
@@ -448,9 +448,21 @@ def _burst_groups(con, targets: pa.Table, membership: pa.Table, p: dict) -> pa.T
             SELECT i.reporter, c.component, count(*) AS bursts, min(c.p) AS p
             FROM inside i JOIN component c USING (target)
             GROUP BY i.reporter, c.component HAVING count(*) >= 2
+        ), known AS (
+            SELECT h.component, g."group", count(*) AS n
+            FROM hits h JOIN grouped g ON g.actor = h.reporter GROUP BY h.component, g."group"
+        ), owner AS (
+            -- targets of a group already found: its missing members join it
+            SELECT component, first("group" ORDER BY n DESC, "group") AS "group"
+            FROM known GROUP BY component
+        ), fresh AS (
+            SELECT component FROM hits
+            WHERE component NOT IN (SELECT component FROM owner)
+            GROUP BY component HAVING count(*) >= 2
         ), numbered AS (
-            SELECT component, {first} + row_number() OVER (ORDER BY component) AS "group"
-            FROM (SELECT DISTINCT component FROM hits)
+            SELECT component, "group" FROM owner
+            UNION ALL
+            SELECT component, {first} + row_number() OVER (ORDER BY component) FROM fresh
         )
         SELECT h.reporter AS actor, CAST(first(n."group" ORDER BY h.bursts DESC) AS BIGINT)
                    AS "group",
