@@ -56,7 +56,6 @@ brigaded.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,10 +68,10 @@ from scipy import stats
 from ... import __version__
 from ...detectors.co_action import DEFAULT_WINDOWS
 from ...engines import Engine
-from ...errors import ParameterError
 from ...pipeline import detect
 from ...schema import Log, make_log
 from ...sql import connect
+from ..params import check_lens_params
 from .tables import REPORTERS, TARGETS
 
 # Two members' reports on one target count as acting together within this many seconds: the
@@ -132,25 +131,7 @@ def check_params(**params) -> dict:
     ...
     concerted.errors.ParameterError: min_coordinated_reporters must be an integer from 2 or more. Got 1.
     """
-    out = {}
-    for name in params:
-        if name not in PARAMS:
-            raise ParameterError(f"Unknown parameter {name!r}. Choose from {', '.join(PARAMS)}.")
-    for name, (default, low, high) in PARAMS.items():
-        value = params.get(name)
-        if value is None:
-            out[name] = default
-            continue
-        whole = isinstance(default, int)
-        bad = isinstance(value, bool) or not isinstance(value, int | float)
-        bad = bad or not math.isfinite(value) or (whole and value != int(value))
-        bad = bad or value < low or (high is not None and value > high)
-        if bad:
-            kind = "an integer" if whole else "a number"
-            upto = f" to {high}" if high is not None else " or more"
-            raise ParameterError(f"{name} must be {kind} from {low}{upto}. Got {value!r}.")
-        out[name] = int(value) if whole else float(value)
-    return out
+    return check_lens_params(PARAMS, params)
 
 
 def find_brigades(
