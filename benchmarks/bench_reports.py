@@ -138,13 +138,18 @@ def scale(n_reports: int) -> None:
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         seconds = time.perf_counter() - started
-        peak = next(
-            (line.split()[-1] for line in done.stderr.splitlines() if "Maximum resident" in line),
-            "?",
-        )
+        stats = {
+            key: line.split()[-1]
+            for line in done.stderr.splitlines()
+            for key in ("Maximum resident", "User time", "System time")
+            if key in line
+        }
+        print("\n".join(line for line in done.stderr.splitlines() if line.startswith("[")))
         print(done.stdout.strip())
+        cpu = float(stats.get("User time", "nan")) + float(stats.get("System time", "nan"))
         print(
-            f"whole command: {seconds:.1f} s, peak {int(peak) / 1e6:.2f} GB, exit {done.returncode}"
+            f"whole command: {seconds:.1f} s wall, {cpu:.1f} s CPU, peak "
+            f"{int(stats.get('Maximum resident', 0)) / 1e6:.2f} GB, exit {done.returncode}"
         )
         if done.returncode:
             print(done.stderr[-3000:])
