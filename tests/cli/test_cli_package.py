@@ -21,9 +21,11 @@ COMMANDS = [
     "evidence",
     "hashtags",
     "ingest",
+    "reports",
     "serve",
     "signups",
     "simulate",
+    "sor",
     "verify",
 ]
 

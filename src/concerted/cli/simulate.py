@@ -20,13 +20,14 @@ def register(cli: click.Group) -> None:
     "kind",
     required=False,
     default="actions",
-    type=click.Choice(["actions", "audiences", "signups", "hashtags", "posts"]),
+    type=click.Choice(["actions", "audiences", "signups", "hashtags", "posts", "reports"]),
 )
 @out_option(
     "world",
     "Folder for actions.csv, truth.csv and campaigns.csv (signups: registrations.csv and truth.csv; "
     "hashtags: posts.csv, truth_hashtags.csv and truth_flooders.csv; posts: posts.csv, "
-    "truth.csv and families.csv).",
+    "truth.csv and families.csv; reports: reports.csv, truth_targets.csv and "
+    "truth_reporters.csv).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -35,18 +36,23 @@ def register(cli: click.Group) -> None:
     type=int,
     default=5000,
     show_default=True,
-    help="Organic actors in the world (hashtags: one per 15 posts unless given).",
+    help="Organic actors in the world (hashtags: one per 15 posts unless given; reports: one "
+    "reporter per 8 reports unless given).",
 )
 @click.option(
-    "--days", type=float, default=7.0, show_default=True, help="hashtags: 4 unless given."
+    "--days",
+    type=float,
+    default=7.0,
+    show_default=True,
+    help="hashtags: 4 unless given; reports: 14 unless given.",
 )
 @click.option(
     "--posts",
     "n_posts",
     type=int,
     default=None,
-    help="hashtags, posts: about N organic posts (100,000 by default); the planted ones come on "
-    "top.",
+    help="hashtags, posts: about N organic posts (100,000 by default); reports: about N "
+    "organic reports (200,000 by default); the planted ones come on top.",
 )
 @click.option(
     "--campaigns/--no-campaigns",
@@ -92,7 +98,9 @@ def simulate(
     answer key) added; with KIND signups, a registration log with a fake wave and its truth;
     with KIND hashtags, posts on about twenty hashtags with a takeover, organic spikes and a
     growing tag, and the truth; with KIND posts, short posts with copy-paste campaigns (each copy
-    lightly edited) and boilerplate everybody posts, and the truth.
+    lightly edited) and boilerplate everybody posts, and the truth; with KIND reports, user
+    reports with brigades (that also file ordinary reports), spammers and hot organic targets,
+    and the truth.
 
     \b
     Example:
@@ -105,18 +113,23 @@ def simulate(
       concerted simulate hashtags --out tags/ --seed 7 --posts 200000
       concerted simulate posts --out copies/ --seed 7
       concerted detect copies/posts.csv --text --out copies-results/
+      concerted simulate reports --out flags/ --seed 7
     """
-    if kind == "hashtags":
+    if kind in ("hashtags", "reports"):
         given = {
             name: value
             for name, value in (("days", days), ("n_actors", n_actors))
             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
         }
+        if kind == "reports":
+            return _simulate_reports(out_dir, seed, n_posts, **given)
         return _simulate_hashtags(out_dir, seed, n_posts, **given)
     if kind == "posts":
         return _simulate_posts(out_dir, seed, n_posts, n_campaigns, days)
     if n_posts is not None:
-        raise ParameterError("--posts applies to the hashtags and posts worlds only; drop it.")
+        raise ParameterError(
+            "--posts applies to the hashtags, posts and reports worlds only; drop it."
+        )
     if kind == "signups":
         with requires_extra("signups", "concerted simulate signups"):
             from ..lenses.signups.cli import simulate_signups_command
@@ -183,6 +196,27 @@ def _simulate_posts(out_dir, seed: int, n_posts: int | None, n_campaigns: int | 
     click.echo(
         f"{world.posts.num_rows:,} posts, {len(set(world.truth['campaign'].to_pylist()))} "
         f"copy-paste campaigns ({world.truth.num_rows} members)."
+    )
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
+
+
+def _simulate_reports(out_dir, seed: int, n_reports: int | None, **given) -> None:
+    """``concerted simulate reports``: write a world of user reports and its truth."""
+    from ..lenses.reports.simulate import simulate_reports, write_reports_world
+
+    overrides = {"n_reports": n_reports} if n_reports is not None else {}
+    if "days" in given:
+        overrides["days"] = given["days"]
+    if "n_actors" in given:
+        overrides["n_reporters"] = given["n_actors"]
+    world = simulate_reports(seed, **overrides)
+    paths = write_reports_world(world, out_dir)
+    kinds = world.truth_targets["kind"].to_pylist()
+    click.echo(
+        f"{world.reports.num_rows:,} reports: {kinds.count('brigaded')} brigaded target(s) by "
+        f"{world.truth_reporters.num_rows:,} brigaders, {kinds.count('spammer')} spammer(s), "
+        f"{kinds.count('hot')} hot organic target(s)."
     )
     for name, path in paths.items():
         click.echo(f"  {name}: {path}")

@@ -161,4 +161,4 @@ def test_simulate_hashtags_cli(tmp_path):
     assert (tmp_path / "truth_flooders.csv").exists()
     refused = CliRunner().invoke(main, ["simulate", "--out", str(tmp_path), "--posts", "4000"])
     assert refused.exit_code == 1
-    assert "--posts applies to the hashtags and posts worlds only" in refused.output
+    assert "--posts applies to the hashtags, posts and reports worlds only" in refused.output

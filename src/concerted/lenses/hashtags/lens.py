@@ -56,9 +56,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ... import __version__
-from ...errors import ParameterError
 from ...schema import Log
 from ...sql import connect
+from ..params import check_lens_params
 from .content import text_key, tokens_table
 from .coordination import coordinated_groups
 from .tables import FLOODERS, HASHTAGS
@@ -150,25 +150,7 @@ def check_params(**params) -> dict:
     ...
     concerted.errors.ParameterError: flooded_share must be a number from 0.0 to 1.0. Got 2.
     """
-    out = {}
-    for name in params:
-        if name not in PARAMS:
-            raise ParameterError(f"Unknown parameter {name!r}. Choose from {', '.join(PARAMS)}.")
-    for name, (default, low, high) in PARAMS.items():
-        value = params.get(name)
-        if value is None:
-            out[name] = default
-            continue
-        whole = isinstance(default, int)
-        bad = isinstance(value, bool) or not isinstance(value, int | float)
-        bad = bad or not math.isfinite(value) or (whole and value != int(value))
-        bad = bad or value < low or (high is not None and value > high)
-        if bad:
-            kind = "an integer" if whole else "a number"
-            upto = f" to {high}" if high is not None else " or more"
-            raise ParameterError(f"{name} must be {kind} from {low}{upto}. Got {value!r}.")
-        out[name] = int(value) if whole else value
-    return out
+    return check_lens_params(PARAMS, params)
 
 
 def find_takeovers(
