@@ -29,7 +29,7 @@ bound, never SQL of their own.
 Example
 -------
 >>> [f.name for f in SCHEMAS["evidence"]]
-['actor', 'actor_y', 'object', 'time', 'time_y', 'group', 'deleted', 'deleted_y']
+['actor', 'actor_y', 'object', 'time', 'time_y', 'group', 'layer', 'text', 'text_y', 'deleted', 'deleted_y']
 >>> file_columns("evidence")  # in evidence.csv of a run that read no evidence store
 ['actor', 'actor_y', 'object', 'time', 'time_y', 'group']
 >>> describe("evidence")["time_y"]
@@ -582,13 +582,18 @@ class Results:
         if not self.has(name):
             return empty(name)
         table = self._query(name, where=where, order=order, limit=limit)
-        columns = [
-            pc.divide(pc.cast(pc.cast(table[c], pa.timestamp("us", tz="UTC")), pa.int64()), 1e6)
-            if c in TIME_COLUMNS
-            else table[c]
-            for c in table.column_names
+        schema = _plain(_table_schema(name))
+        columns = [  # by name: a column the folder's file leaves out (a layer's) is all null
+            pa.nulls(table.num_rows, f.type)
+            if f.name not in table.column_names
+            else pc.divide(
+                pc.cast(pc.cast(table[f.name], pa.timestamp("us", tz="UTC")), pa.int64()), 1e6
+            )
+            if f.name in TIME_COLUMNS
+            else table[f.name]
+            for f in schema
         ]
-        return pa.Table.from_arrays(columns, schema=_plain(_table_schema(name)))
+        return pa.Table.from_arrays(columns, schema=schema)
 
     def _query(
         self,

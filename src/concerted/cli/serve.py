@@ -9,7 +9,6 @@ import click
 
 from ..errors import ParameterError
 from ..extras import requires_extra
-from ..httpguard import listen
 from .options import friendly_errors, host_option, port_option
 
 
@@ -67,6 +66,7 @@ def serve(ctx, host, port, project_dir, token, max_upload_mb, allow_dirs) -> Non
     with requires_extra("web", "concerted serve"):
         import uvicorn
 
+        from ..httpguard import listen
         from ..web import create_app
 
     app = create_app(
