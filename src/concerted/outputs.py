@@ -317,6 +317,24 @@ def guard_cell(value):
     return value
 
 
+def iso_times(table: pa.Table, columns: tuple[str, ...]) -> pa.Table:
+    """``columns`` of ``table`` (epoch seconds) as ISO 8601 UTC text, empty where there is none;
+    for a lens's own time columns, which :func:`write_csv` does not know by name. Columns the
+    table lacks are skipped.
+
+    >>> iso_times(pa.table({"t": [0.4, None]}), ("t", "u"))["t"].to_pylist()
+    ['1970-01-01T00:00:00Z', None]
+    """
+    for name in columns:
+        if name not in table.column_names:
+            continue
+        seconds = pc.round(table[name]).cast(pa.int64())
+        stamps = seconds.cast(pa.timestamp("s", tz="UTC"))
+        text = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
+        table = table.set_column(table.column_names.index(name), name, text)
+    return table
+
+
 def write_csv(table: pa.Table, path: Path) -> None:
     """CSV with times in ISO 8601 and text cells that a spreadsheet would run as a formula
     prefixed with ``'`` (OWASP's advice against CSV injection).

@@ -13,10 +13,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from ...outputs import json_safe, write_csv, write_folder
+from ...outputs import iso_times, json_safe, write_csv, write_folder
 from ...privacy import ID_COLUMNS, new_key, pseudonymise_table, pseudonymise_text
 from ...safetext import clean_table, clean_value
 from .lens import HashtagResult
@@ -72,7 +69,7 @@ def write_hashtags(
     out = Path(out_dir)
 
     def write(folder: Path) -> None:
-        write_csv(_iso_times(result.hashtags), folder / "hashtags.csv")
+        write_csv(iso_times(result.hashtags, _OWN_TIMES), folder / "hashtags.csv")
         write_csv(result.flooders, folder / "flooders.csv")
         (folder / "summary.json").write_text(
             json.dumps(json_safe(result.summary), indent=2, ensure_ascii=False) + "\n", "utf-8"
@@ -81,14 +78,3 @@ def write_hashtags(
 
     write_folder(out, write)
     return {name: out / name for name in FILES}
-
-
-def _iso_times(table: pa.Table) -> pa.Table:
-    """takeover_start and takeover_end as ISO 8601 UTC text (empty where there is none)."""
-    for name in _OWN_TIMES:
-        i = table.column_names.index(name)
-        seconds = pc.round(table[name]).cast(pa.int64())
-        stamps = seconds.cast(pa.timestamp("s", tz="UTC"))
-        text = pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ")
-        table = table.set_column(i, name, text)
-    return table

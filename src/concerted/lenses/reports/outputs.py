@@ -14,9 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from ...outputs import json_safe, write_csv, write_folder
+from ...outputs import iso_times, json_safe, write_csv, write_folder
 from ...privacy import new_key, pseudonymise_table
 from ...safetext import clean_table, clean_value
 from .lens import ReportsResult
@@ -73,8 +72,8 @@ def write_reports(
     def write(folder: Path) -> None:
         if inside:
             write_statements(statements, folder / sor.name)
-        write_csv(iso_times(result.targets), folder / "targets.csv")
-        write_csv(iso_times(result.reporters), folder / "reporters.csv")
+        write_csv(iso_times(result.targets, TIME_COLUMNS), folder / "targets.csv")
+        write_csv(iso_times(result.reporters, TIME_COLUMNS), folder / "reporters.csv")
         write_csv(result.groups, folder / "groups.csv")
         (folder / "summary.json").write_text(
             json.dumps(json_safe(result.summary), indent=2, ensure_ascii=False) + "\n", "utf-8"
@@ -88,15 +87,3 @@ def write_reports(
             write_statements(statements, sor)
         paths[sor.name] = sor
     return paths
-
-
-def iso_times(table: pa.Table) -> pa.Table:
-    """The lens's time columns as ISO 8601 UTC text (empty where there is none)."""
-    for name in TIME_COLUMNS:
-        if name not in table.column_names:
-            continue
-        i = table.column_names.index(name)
-        seconds = pc.round(table[name]).cast(pa.int64())
-        stamps = seconds.cast(pa.timestamp("s", tz="UTC"))
-        table = table.set_column(i, name, pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%SZ"))
-    return table
