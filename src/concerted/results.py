@@ -331,6 +331,15 @@ _DUCKDB_TYPES = {
 _GUARDED = r"^'[=+\-@\t\r]"
 
 
+@dataclass(frozen=True)
+class Range:
+    """A condition of a query's ``where``: the column lies between ``low`` and ``high``, both
+    included (None leaves that end open). Times are given as UTC datetimes."""
+
+    low: Any = None
+    high: Any = None
+
+
 def _plain(schema: pa.Schema) -> pa.Schema:
     """``schema`` without its docs (so that tables and files carry none)."""
     return pa.schema([f.remove_metadata() for f in schema])
@@ -516,6 +525,20 @@ class Results:
             con.close()
         return set(TESTED_ONLY["actors"]) <= present
 
+    def columns(self, name: str) -> list[str]:
+        """The columns of the contract that the folder's file of table ``name`` holds (a run
+        leaves out those it does not fill, see :func:`file_columns`); none if it lacks the file."""
+        path = self.path(name)
+        if path is None:
+            return []
+        schema = _plain(file_schema(name, stored=True, peer=True))
+        con = connect()
+        try:
+            present, _ = _source(con, path, schema)
+        finally:
+            con.close()
+        return [c for c in schema.names if c in present]
+
     def has(self, name: str) -> bool:
         """Whether the folder holds table ``name``."""
         return self.path(name) is not None
@@ -534,37 +557,95 @@ class Results:
         order: Sequence[str] = (),
         limit: int | None = None,
         offset: int = 0,
+        search: str | None = None,
     ) -> list[dict[str, Any]]:
         """Rows of table ``name`` as dicts (times as UTC datetimes); none if the folder lacks it.
 
-        ``where`` keeps the rows whose columns equal the given values (bound, never pasted into
-        SQL); ``order`` lists columns, each optionally followed by `` DESC``; ``limit`` and
-        ``offset`` page. Column names are checked against the contract.
+        ``where`` keeps the rows whose columns equal the given values, or lie in a
+        :class:`Range` (bound, never pasted into SQL); ``search`` keeps those with the text, in
+        any case, in one of their text columns; ``order`` lists columns, each optionally followed
+        by `` DESC``; ``limit`` and ``offset`` page. Column names are checked against the contract.
         """
         if not self.has(name):
             return []
-        return self._query(name, where=where, order=order, limit=limit, offset=offset).to_pylist()
+        return self._query(
+            name, where=where, order=order, limit=limit, offset=offset, search=search
+        ).to_pylist()
 
-    def count(self, name: str, *, where: Mapping[str, Any] | None = None) -> int:
-        """How many rows of table ``name`` match ``where`` (as in :meth:`rows`); 0 if the folder
-        lacks it."""
+    def count(
+        self, name: str, *, where: Mapping[str, Any] | None = None, search: str | None = None
+    ) -> int:
+        """How many rows of table ``name`` match ``where`` and ``search`` (as in :meth:`rows`); 0
+        if the folder lacks it."""
+        return self._aggregate(name, "count(*)", where, search)[0][0] if self.has(name) else 0
+
+    def facet(
+        self,
+        name: str,
+        column: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        search: str | None = None,
+        limit: int = 10,
+    ) -> list[tuple[Any, int]]:
+        """The ``limit`` commonest values of ``column`` among the rows matching ``where`` and
+        ``search`` (as in :meth:`rows`), each with its count: most rows first, then by value."""
+        if not self.has(name):
+            return []
+        q = identifier(self._column(name, column))
+        return [
+            (v, n)
+            for v, n in self._aggregate(
+                name, f"{q}, count(*) AS n", where, search,
+                f"GROUP BY {q} ORDER BY n DESC, {q} NULLS LAST LIMIT {int(limit)}",
+            )
+        ]  # fmt: skip
+
+    def time_counts(
+        self,
+        name: str,
+        column: str,
+        start: float,
+        end: float,
+        bins: int,
+        *,
+        where: Mapping[str, Any] | None = None,
+        search: str | None = None,
+    ) -> list[int]:
+        """How many rows matching ``where`` and ``search`` fall in each of ``bins`` equal spans of
+        time from ``start`` to ``end`` (epoch seconds, both included) in the time column
+        ``column``."""
+        counts = [0] * bins
+        if not self.has(name):
+            return counts
+        q = identifier(self._column(name, column))
+        width = max(end - start, 1e-9) / bins
+        span = f"(epoch({q}) - {float(start)!r}) / {width!r}"
+        rows = self._aggregate(
+            name, f"least({bins - 1}, CAST(floor({span}) AS BIGINT)) AS b, count(*)", where, search,
+            "GROUP BY b", f"epoch({q}) BETWEEN {float(start)!r} AND {float(end)!r}",
+        )  # fmt: skip
+        for b, n in rows:
+            counts[b] += n
+        return counts
+
+    def _column(self, name: str, column: str) -> str:
+        if column not in _plain(file_schema(name, stored=True, peer=True)).names:
+            raise SchemaError(f"The {name} table has no column {column!r}.")
+        return column
+
+    def _aggregate(self, name, what, where, search, tail="", condition="") -> list[tuple]:
+        """``SELECT what`` over the rows of ``name`` matching ``where``, ``search`` and the
+        ``condition`` (SQL of constants), then ``tail`` (grouping): values are bound."""
         path = self.path(name)
-        if path is None:
-            return 0
         schema = _plain(file_schema(name, stored=True, peer=True))
-        keys = list(where or {})
-        unknown = [k for k in keys if k not in schema.names]
-        if unknown:
-            raise SchemaError(f"The {name} table has no column(s) {', '.join(map(repr, unknown))}.")
+        _check_columns(name, schema, list(where or {}))
         con = connect()
         try:
-            present, source = _source(con, path, schema)
-            if any(k not in present for k in keys):  # a column the file leaves out is all null
-                return 0
-            sql = f"SELECT count(*) FROM {source}"
-            if keys:
-                sql += " WHERE " + " AND ".join(f"{identifier(k)} = ?" for k in keys)
-            return con.sql(sql, params=[where[k] for k in keys]).fetchall()[0][0]
+            source, params = _filtered(con, path, schema, where or {}, search)
+            if condition:
+                source = f"(SELECT * FROM {source} WHERE {condition})"
+            return con.sql(f"SELECT {what} FROM {source} {tail}", params=params).fetchall()
         finally:
             con.close()
 
@@ -604,6 +685,7 @@ class Results:
         order: Sequence[str] = (),
         limit: int | None = None,
         offset: int = 0,
+        search: str | None = None,
     ) -> pa.Table:
         path = self.path(name)
         if path is None:
@@ -612,45 +694,71 @@ class Results:
                 "of concerted, or the run wrote other formats."
             )
         schema = _plain(file_schema(name, stored=True, peer=True))
-        known = set(schema.names)
         wanted = list(columns) if columns is not None else schema.names
         keys = list(where or {})
         sorting = [(o.removesuffix(" DESC"), o.endswith(" DESC")) for o in order]
-        unknown = [c for c in [*wanted, *keys, *(c for c, _ in sorting)] if c not in known]
-        if unknown:
-            raise SchemaError(
-                f"The {name} table has no column(s) {', '.join(map(repr, unknown))}. "
-                f"Its columns are: {', '.join(schema.names)}."
-            )
+        _check_columns(name, schema, [*wanted, *keys, *(c for c, _ in sorting)])
         con = connect()
         try:
-            return self._fetch(con, path, schema, wanted, where or {}, sorting, limit, offset)
+            source, params = _filtered(con, path, schema, where or {}, search)
+            sql = f"SELECT {', '.join(identifier(c) for c in wanted)} FROM {source}"
+            if sorting:
+                sql += " ORDER BY " + ", ".join(
+                    identifier(c) + (" DESC" if desc else "") for c, desc in sorting
+                )
+            if limit is not None:
+                sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+            return con.sql(sql, params=params).to_arrow_table()
         finally:
             con.close()
 
-    @staticmethod
-    def _fetch(con, path, schema, wanted, where, sorting, limit, offset) -> pa.Table:
-        present, source = _source(con, path, schema)
-        keys = list(where)
-        select = []
-        for c in wanted:
-            q, kind = identifier(c), schema.field(c).type
-            if c not in present:
-                select.append(f"CAST(NULL AS {_DUCKDB_TYPES[kind]}) AS {q}")
-            elif path.suffix == ".csv" and kind == pa.string():
-                select.append(f"CASE WHEN regexp_matches({q}, {literal(_GUARDED)}) THEN {q}[2:] ELSE {q} END AS {q}")  # fmt: skip
-            else:
-                select.append(q)
-        sql = f"SELECT {', '.join(select)} FROM (SELECT * FROM {source})"
-        if keys:
-            sql += " WHERE " + " AND ".join(f"{identifier(k)} = ?" for k in keys)
-        if sorting:
-            sql += " ORDER BY " + ", ".join(
-                identifier(c) + (" DESC" if desc else "") for c, desc in sorting
-            )
-        if limit is not None:
-            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-        return con.sql(sql, params=[where[k] for k in keys]).to_arrow_table()
+
+def _check_columns(name: str, schema: pa.Schema, columns: Sequence[str]) -> None:
+    unknown = [c for c in columns if c not in schema.names]
+    if unknown:
+        raise SchemaError(
+            f"The {name} table has no column(s) {', '.join(map(repr, unknown))}. "
+            f"Its columns are: {', '.join(schema.names)}."
+        )
+
+
+def _filtered(con, path: Path, schema: pa.Schema, where: Mapping[str, Any], search: str | None):
+    """The SQL of the rows of the file at ``path`` that match ``where`` and ``search``, every
+    column of ``schema`` as the contract has it (a column the file leaves out is null; the ``'``
+    a CSV puts before a text a spreadsheet would run is taken off), and its bound parameters."""
+    present, source = _source(con, path, schema)
+    select = []
+    for f in schema:
+        q = identifier(f.name)
+        if f.name not in present:
+            select.append(f"CAST(NULL AS {_DUCKDB_TYPES[f.type]}) AS {q}")
+        elif path.suffix == ".csv" and f.type == pa.string():
+            select.append(f"CASE WHEN regexp_matches({q}, {literal(_GUARDED)}) THEN {q}[2:] ELSE {q} END AS {q}")  # fmt: skip
+        else:
+            select.append(q)
+    conditions, params = [], []
+    for column, value in where.items():
+        q = identifier(column)
+        if isinstance(value, Range):
+            for bound, op in ((value.low, ">="), (value.high, "<=")):
+                if bound is not None:
+                    conditions.append(f"{q} {op} ?")
+                    params.append(bound)
+        else:
+            conditions.append(f"{q} = ?")
+            params.append(value)
+    texts = [f.name for f in schema if f.type == pa.string() and f.name in present]
+    if search and texts:  # in any case; no pattern characters to escape
+        conditions.append(
+            "(" + " OR ".join(f"contains(lower({identifier(c)}), ?)" for c in texts) + ")"
+        )
+        params += [search.lower()] * len(texts)
+    elif search:
+        conditions.append("FALSE")
+    sql = f"(SELECT * FROM (SELECT {', '.join(select)} FROM {source})"
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
+    return sql + ")", params
 
 
 def _source(con, path: Path, schema: pa.Schema) -> tuple[set[str], str]:

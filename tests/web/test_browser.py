@@ -667,3 +667,162 @@ def test_app_members_sort_and_export(browser, world_server, world_results):
     rows = list(csv.DictReader(open(download.value.path(), encoding="utf-8")))
     assert [r["actor"] for r in rows] == [m["actor"] for m in busiest]
     w.close()
+
+
+def _group_actions(results: Path):
+    """The world's group_actions as pyarrow reads them (the answer the app's tables must give)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(results / "group_actions.parquet").to_pylist()
+
+
+@pytest.mark.slow
+def test_app_tables_filter_facet_search_sort_and_export(browser, world_server, world_results):
+    server, run = world_server
+    rows = _group_actions(world_results)
+    w = Watched(browser, viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    page = w.page
+    page.goto(f"{server}/runs/{run}")
+    page.click("#tables >> text=group_actions")
+    pager = page.locator("#table-pager")
+    assert f"of {len(rows):,} · page 1 of {-(-len(rows) // 100)}" in pager.inner_text()
+    # Facets: each value with its count, commonest first; a click filters by it.
+    actions = page.locator('[data-facet="action"] li')
+    counts = {}
+    for r in rows:
+        counts[r["action"]] = counts.get(r["action"], 0) + 1
+    expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    assert [" ".join(t.split()) for t in actions.all_inner_texts()] == [
+        f"{a} {n:,}" for a, n in expected
+    ]
+    page.click('[data-facet="action"] >> text=share')
+    page.click('[data-facet="group"] a >> text="1"')
+    shown = [r for r in rows if r["action"] == "share" and r["group"] == 1]
+    assert f"of {len(shown):,}" in pager.inner_text()
+    assert page.locator("#filters .chip").all_inner_texts() == ["action = share ×", "group = 1 ×"]
+    # Sort by any column: the latest first.
+    page.click('#table-rows th a[data-sort="time"]')
+    page.click('#table-rows th a[data-sort="time"]')
+    latest = max(r["time"] for r in shown).strftime("%Y-%m-%d %H:%M:%S UTC")
+    header = page.locator("#table-rows th").all_inner_texts()
+    first = dict(
+        zip(
+            header,
+            page.locator("#table-rows tbody tr").first.locator("td").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert first["time ▼"] == latest
+    # Search the text columns, within the filters; then a filter by a range from the form.
+    page.fill("#table-filter input[name=_search]", "BREAKING")
+    with page.expect_navigation():
+        page.press("#table-filter input[name=_search]", "Enter")
+    found = [
+        r for r in shown
+        if any("breaking" in (r[c] or "").lower() for c in ("actor", "action", "object", "text"))
+    ]  # fmt: skip
+    assert 0 < len(found) < len(shown)
+    assert f"of {len(found):,}" in pager.inner_text()
+    page.select_option("#table-filter select[name=_col]", "members")
+    page.select_option("#table-filter select[name=_op]", ">=")
+    page.fill("#table-filter input[name=_val]", "30")
+    with page.expect_navigation():
+        page.click("#table-filter button")
+    kept = [r for r in found if r["members"] >= 30]
+    assert 0 < len(kept) < len(found)
+    assert f"of {len(kept):,}" in pager.inner_text()
+    # Export: every row shown (all pages), in the order shown.
+    with page.expect_download() as download:
+        page.click("#table-csv")
+    with open(download.value.path(), newline="") as f:
+        exported = list(csv.DictReader(f))
+    assert len(exported) == len(kept)
+    assert {(r["action"], r["group"]) for r in exported} <= {("share", "1")}
+    assert [r["time"] for r in exported] == sorted((r["time"] for r in exported), reverse=True)
+    # A filter is dropped by its ×; a bad value answers in words.
+    page.click('#filters .chip:has-text("action = share") a')
+    assert "action = share" not in page.locator("#filters").inner_text()
+    page.goto(f"{server}/runs/{run}/tables/group_actions?members__gte=many")
+    assert "members takes a number; got 'many'" in page.locator("main").inner_text()
+    w.errors = [e for e in w.errors if "status of 400" not in e]  # the refused page itself
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_tables_show_hostile_names_as_text_and_export_them_guarded(browser, server, tmp_path):
+    result = detect(
+        make_log(hostile_rows()), detector=CoAction(window_seconds=10, significance=False)
+    )
+    run = add_run(server, write_results(result, tmp_path / "hostile")["report.html"].parent)
+    w = Watched(browser, accept_downloads=True)
+    page = w.page
+    page.goto(f"{server}/runs/{run}/tables/group_actions?_search=%3Cimg")
+    assert page.locator("#table-pager").inner_text().startswith("rows 1–3 of 3")
+    assert page.locator("#table-rows tbody td.id").first.inner_text() == HOSTILE_ACTOR
+    with page.expect_navigation():  # a facet asked for: the names as text
+        page.select_option("#add-facet", label="actor")
+    facet = [" ".join(t.split()) for t in page.locator('[data-facet="actor"] li').all_inner_texts()]
+    assert facet == [f"{HOSTILE_ACTOR} 3"]
+    page.goto(f"{server}/runs/{run}/tables/group_actions?_sort=actor")
+    with page.expect_download() as download:
+        page.click("#table-csv")
+    with open(download.value.path(), newline="") as f:
+        actors = [r["actor"] for r in csv.DictReader(f)]
+    assert (
+        actors
+        == [HOSTILE_ACTOR] * 3 + ["'" + '=HYPERLINK("http://evil","click")'] * 3 + ["plain"] * 3
+    )
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_timeline_selects_zooms_and_resets(browser, world_server, world_results):
+    from datetime import datetime
+
+    server, run = world_server
+    rows = [r for r in _group_actions(world_results) if r["group"] == 1]
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/1")
+    page.click("#group-actions")
+    pager = page.locator("#table-pager")
+    assert f"of {len(rows):,}" in pager.inner_text()
+    bars = page.locator("#timeline rect.bar")
+    assert bars.count() > 10
+    # Drag across the middle half of the chart: the table keeps that span of time.
+    box = page.locator("#timeline").bounding_box()
+    y = box["y"] + box["height"] * 0.5
+    page.mouse.move(box["x"] + box["width"] * 0.25, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=5)
+    with page.expect_navigation():
+        page.mouse.move(box["x"] + box["width"] * 0.75, y, steps=5)
+        page.mouse.up()
+
+    def span() -> tuple[datetime, datetime]:
+        from urllib.parse import parse_qs, urlparse
+
+        q = parse_qs(urlparse(page.url).query)
+        return tuple(datetime.fromisoformat(q[k][0]) for k in ("time__gte", "time__lte"))
+
+    lo, hi = span()
+    inside = [r for r in rows if lo <= r["time"] <= hi]
+    assert 0 < len(inside) < len(rows)
+    assert f"of {len(inside):,}" in pager.inner_text()
+    assert "time >= " in page.locator("#filters").inner_text()
+    assert sum(int(b.locator("title").text_content().split()[0]) for b in bars.all()) == len(inside)
+    # Zoom in: half the span around its middle; zoom out: twice; reset: the whole span.
+    with page.expect_navigation():
+        page.click("#tl-in")
+    lo2, hi2 = span()
+    assert lo < lo2 < hi2 < hi
+    assert abs((hi2 - lo2).total_seconds() - (hi - lo).total_seconds() / 2) <= 2
+    with page.expect_navigation():
+        page.click("#tl-out")
+    lo3, hi3 = span()
+    assert abs((hi3 - lo3).total_seconds() - (hi - lo).total_seconds()) <= 4
+    with page.expect_navigation():
+        page.click("#tl-reset")
+    assert "time__" not in page.url and "group=1" in page.url
+    assert f"of {len(rows):,}" in pager.inner_text()
+    w.close()

@@ -66,6 +66,7 @@ from .runner import (
     start_run,
     watch_orphans,
 )
+from .tables import TABLES, parse_query, table_csv, table_page
 
 _STATIC = Path(__file__).parent / "static"
 _REPORT_ASSETS = Path(__file__).parent.parent / "report" / "templates"
@@ -166,6 +167,7 @@ def create_app(
             carried=carried_labels(project, run) if info["command"] == "detect" else {},
             label_choices=LABELS,
             files=results.files,
+            tables=[n for n in TABLES if results.has(n)],
             tested=results.tested,
             stored=is_stored(results),
             # Only detect runs that finished can be compared (their actors and groups).
@@ -227,6 +229,29 @@ def create_app(
             headers={
                 "Content-Disposition": f'attachment; filename="members-{run}-group-{group}.csv"'
             },
+        )
+
+    @app.get("/runs/{run}/tables/{name}")
+    def table(run: str, name: str, request: Request):
+        info = project.run(run)
+        results = open_results(project.results_dir(run))
+        base = name.removesuffix(".csv")
+        if base not in TABLES or not results.has(base):
+            raise NotFound(f"Run {run} has no table {name!r}.")
+        query = parse_query(base, request.query_params.multi_items())
+        if name.endswith(".csv"):  # every row of the view, over all its pages
+            return Response(
+                table_csv(results, query),
+                media_type="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{base}-{run}.csv"'},
+            )
+        view = table_page(results, query)
+        return _page(
+            "table.html",
+            run=info,
+            t=view,
+            tables=[n for n in TABLES if results.has(n)],
+            data=json_for_script(view["timeline"]),
         )
 
     @app.get("/runs/{run}/search", response_class=HTMLResponse)

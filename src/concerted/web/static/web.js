@@ -126,6 +126,84 @@
       .catch(function (e) { showError(e.message); });
   });
 
+  // A table's facet picker: each option is the link of the view with that facet added.
+  var addFacet = document.getElementById("add-facet");
+  if (addFacet) {
+    addFacet.selectedIndex = -1;
+    addFacet.addEventListener("change", function () { window.location.href = addFacet.value; });
+  }
+
+  // A table's timeline: bars of the rows shown over time; drag across it to keep a span (the
+  // view's time filter), zoom in or out around its middle, or go back to the whole span. Each
+  // is a link to the view with the filter changed, so the server filters, counts and pages.
+  var tlBlock = document.getElementById("timeline-data");
+  var tlSvg = document.getElementById("timeline");
+  if (tlBlock && tlSvg) {
+    var tl = JSON.parse(tlBlock.textContent);
+    var NS = "http://www.w3.org/2000/svg", TW = 600, TH = 110, BASE = 92;
+    var mk = function (tag, attrs, text) {
+      var e = document.createElementNS(NS, tag);
+      for (var a in attrs) e.setAttribute(a, attrs[a]);
+      if (text !== undefined) e.textContent = text;
+      return e;
+    };
+    var iso = function (t) { return new Date(t * 1000).toISOString().replace(/\.\d+Z$/, "Z"); };
+    var shown = function (t) { return iso(t).replace("T", " ").replace("Z", " UTC"); };
+    var span = tl.end - tl.start, n = tl.counts.length, bw = TW / n;
+    var top = Math.max.apply(null, tl.counts) || 1;
+    tl.counts.forEach(function (c, i) {
+      if (!c) return;
+      var h = c / top * (BASE - 8);
+      var bar = mk("rect", { "class": "bar", x: (i * bw).toFixed(1), y: (BASE - h).toFixed(1), width: Math.max(1, bw - 1).toFixed(1), height: h.toFixed(1) });
+      bar.appendChild(mk("title", {}, c + " rows from " + shown(tl.start + i * span / n)));
+      tlSvg.appendChild(bar);
+    });
+    tlSvg.appendChild(mk("text", { x: 0, y: TH - 4 }, shown(tl.start)));
+    tlSvg.appendChild(mk("text", { x: TW, y: TH - 4, "text-anchor": "end" }, shown(tl.end)));
+    var go = function (lo, hi) {
+      var params = new URLSearchParams(window.location.search);
+      [tl.column + "__gte", tl.column + "__lte", "_page"].forEach(function (k) { params.delete(k); });
+      if (lo !== null) {
+        params.set(tl.column + "__gte", iso(Math.floor(lo)));
+        params.set(tl.column + "__lte", iso(Math.ceil(hi)));
+      }
+      var text = params.toString();
+      window.location.href = window.location.pathname + (text ? "?" + text : "");
+    };
+    var zoom = function (f) {
+      var mid = (tl.start + tl.end) / 2, half = Math.max(1, (tl.end - tl.start) * f / 2);
+      var lo = Math.max(tl.all_start, mid - half), hi = Math.min(tl.all_end, mid + half);
+      if (lo <= tl.all_start && hi >= tl.all_end) go(null, null); else go(lo, hi);
+    };
+    document.getElementById("tl-in").addEventListener("click", function () { zoom(0.5); });
+    document.getElementById("tl-out").addEventListener("click", function () { zoom(2); });
+    document.getElementById("tl-reset").addEventListener("click", function () { go(null, null); });
+    var sel = null, from = null;
+    var xOf = function (ev) {
+      var r = tlSvg.getBoundingClientRect();
+      return Math.max(0, Math.min(TW, (ev.clientX - r.left) / r.width * TW));
+    };
+    tlSvg.addEventListener("pointerdown", function (ev) {
+      from = xOf(ev);
+      tlSvg.setPointerCapture(ev.pointerId);
+      if (sel) sel.remove();
+      sel = tlSvg.appendChild(mk("rect", { "class": "sel", x: from, y: 0, width: 0, height: BASE }));
+    });
+    tlSvg.addEventListener("pointermove", function (ev) {
+      if (from === null) return;
+      var x = xOf(ev);
+      sel.setAttribute("x", Math.min(x, from));
+      sel.setAttribute("width", Math.abs(x - from));
+    });
+    tlSvg.addEventListener("pointerup", function (ev) {
+      if (from === null) return;
+      var a = Math.min(from, xOf(ev)), b = Math.max(from, xOf(ev));
+      from = null;
+      if (b - a < 3) { sel.remove(); sel = null; return; }  // a click, not a drag
+      go(tl.start + a / TW * span, tl.start + b / TW * span);
+    });
+  }
+
   var compare = document.getElementById("compare");
   if (compare) compare.addEventListener("submit", function (ev) {
     ev.preventDefault();
