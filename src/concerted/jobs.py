@@ -17,6 +17,7 @@ from .errors import ParameterError
 from .layers import TextLayer
 from .outputs import DEFAULT_FORMATS, check_formats, check_out_folder, write_results
 from .pipeline import Result, check_min_group_size, detect
+from .progress import READ, WRITE, report
 
 
 def run_detect(
@@ -107,7 +108,7 @@ def run_detect(
     else:
         from .io import load_log
 
-        say(f"reading {file}")
+        report(progress, f"reading {file}", READ)
         log = load_log(
             file,
             mapping=dict(mapping or {}),
@@ -119,6 +120,6 @@ def run_detect(
         for note in log.notes:
             say(f"note: {note}")
         result = detect(log, progress=progress, **options)
-    say(f"writing {out_dir}/")
+    report(progress, f"writing {out_dir}/", WRITE)
     write_results(result, out_dir, reveal=reveal, formats=formats)
     return result, run_id

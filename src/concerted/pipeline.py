@@ -24,6 +24,7 @@ from .engines.base import member_table
 from .errors import ParameterError
 from .groups import MIN_GROUP_WEIGHT, groups_from_pairs, number_groups, with_groups
 from .layers import TextLayer, add_layers, label_layers
+from .progress import DETECT, GROUPS, PAIRS, report
 from .schema import Log
 from .significance import MAX_LOG10
 from .sources import describe_sources, missing_source_note
@@ -135,25 +136,30 @@ def detect(
     (['a1', 'a2', 'a3'], [1, 1, 1])
     """
     check_min_group_size(min_group_size)
-    say = progress or (lambda _message: None)
     started = time.perf_counter()
     detector = detector or CoAction()
     engine = engine or default_engine()
     for layer in layers:
         layer.check()
     if layers:
-        say(f"layers: {', '.join(layer.name for layer in layers)}")
+        report(progress, f"layers: {', '.join(layer.name for layer in layers)}", DETECT)
         log = add_layers(log, layers)
-    say(f"{detector.name}: {len(log):,} actions")
+    report(progress, f"{detector.name}: {len(log):,} actions", DETECT)
     findings = detector.detect(log, engine)
     if min_group_size is None:
         min_group_size = 3 if findings.groups is not None else 2
-    say(f"{findings.pairs.num_rows:,} coordinated pairs of {findings.candidate_pairs:,} candidates")
+    report(
+        progress,
+        f"{findings.pairs.num_rows:,} coordinated pairs of {findings.candidate_pairs:,} candidates",
+        PAIRS,
+    )
     if findings.groups is not None:
         membership = number_groups(findings.groups, min_group_size)
     else:
         membership = groups_from_pairs(findings.pairs, min_size=min_group_size)
-    say(f"{len(set(membership.values())):,} groups, {len(membership):,} actors")
+    report(
+        progress, f"{len(set(membership.values())):,} groups, {len(membership):,} actors", GROUPS
+    )
     group_actions = results.conform(
         "group_actions", engine.group_actions(log, member_table(membership))
     )

@@ -602,7 +602,7 @@ def test_app_network_targets_and_selection_read_on_a_phone(browser, world_server
     server, run = world_server
     w = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = w.page
-    page.goto(f"{server}/runs/{run}/groups/1")
+    page.goto(f"{server}/runs/{run}/groups/1?network=all")
     net = page.locator('.netview[data-group="1"]')
     sizes = [c.bounding_box()["width"] for c in net.locator("circle").all()]
     assert len(sizes) == 80 and min(sizes) >= 12  # px on a 390 px screen (they were 5-7)
@@ -825,4 +825,87 @@ def test_app_timeline_selects_zooms_and_resets(browser, world_server, world_resu
         page.click("#tl-reset")
     assert "time__" not in page.url and "group=1" in page.url
     assert f"of {len(rows):,}" in pager.inner_text()
+    w.close()
+
+
+def _coreness(edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Each actor's coreness, by peeling (the largest k whose k-core holds it)."""
+    links: dict[str, set[str]] = {}
+    for a, b in edges:
+        links.setdefault(a, set()).add(b)
+        links.setdefault(b, set()).add(a)
+    left, core, k = {a: set(n) for a, n in links.items()}, {}, 0
+    while left:
+        k = max(k, min(len(n) for n in left.values()))
+        peel = [a for a, n in left.items() if len(n) <= k]
+        for a in peel:
+            core[a] = k
+            for b in left.pop(a):
+                if b in left:
+                    left[b].discard(a)
+    return core
+
+
+@pytest.mark.slow
+def test_app_large_group_drawn_as_its_core_with_the_rest_on_demand(
+    browser, world_server, world_results
+):
+    server, run = world_server
+    results = open_results(world_results)
+    size = results.count("actors", where={"group": 1})
+    core = _coreness(
+        [(e["actor"], e["actor_y"]) for e in results.rows("edges", where={"group": 1})]
+    )
+    assert size == 80
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/groups/1")
+    net = page.locator('.netview[data-group="1"]')
+    drawn = net.locator("circle title").all_text_contents()
+    assert len(drawn) == 50
+    # The core: no member left out is tied more tightly than any member drawn.
+    k = min(core[a] for a in drawn)
+    assert max(core.get(a, 0) for a in set(core) - set(drawn)) <= k
+    caption = net.locator(".left-out").inner_text()
+    assert f"the 50 of its 80 members tied most tightly (each in its {k}-core" in caption
+    assert "the other 30 are left out of the drawing" in caption
+    assert "30 are left out" in page.locator("#network-more").inner_text()
+    # The rest on demand: every member drawn, the tables as they were.
+    page.click("#show-all")
+    page.wait_for_selector("#show-core")
+    assert net.locator("circle").count() == 80
+    assert net.locator(".left-out").count() == 0
+    assert page.locator("#members-table tbody tr").count() == 80
+    page.click("#show-core")
+    page.wait_for_selector("#show-all")
+    assert net.locator("circle").count() == 50
+    w.close()
+
+
+@pytest.mark.slow
+def test_app_running_run_shows_its_share_done_and_elapsed_time(browser, server, tmp_path):
+    import pyarrow.csv as pacsv
+
+    big = tmp_path / "world.csv"
+    table = simulate_world(seed=3, n_actors=5000).log.table
+    pacsv.write_csv(table.select(["actor", "action", "object", "time"]), big)
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(server + "/")
+    page.set_input_files("#upload input[type=file]", str(big))
+    with page.expect_navigation():
+        page.click("#upload button")
+    page.fill("#new-run input[name=input]", "world.csv")
+    with page.expect_navigation():
+        page.click("#new-run button")
+    # The detector runs for seconds: its stage is 3 % of the run, as its log says.
+    page.wait_for_selector("#percent:has-text('3 %')", timeout=60_000)
+    assert page.locator("#progress").evaluate("b => b.value") == pytest.approx(0.03)
+    assert "  3%] co_action: " in page.locator("#log").inner_text()
+    assert page.locator("#elapsed").inner_text().startswith("running for")
+    page.wait_for_timeout(1200)
+    seconds = page.locator("#elapsed").inner_text().split()[2]
+    assert int(seconds) >= 1
+    with page.expect_navigation(timeout=60_000):
+        page.click("#cancel-run")
     w.close()

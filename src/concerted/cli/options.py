@@ -45,16 +45,25 @@ def friendly_errors(command: Callable) -> Callable:
 
 
 class Progress:
-    """Timed progress lines on stderr (none with ``quiet``); pass it as ``progress=``."""
+    """Timed progress lines on stderr (none with ``quiet``); pass it as ``progress=``. A stage
+    that knows the share of the work done (:func:`concerted.progress.report`) prints it too:
+    ``[   3.1s  40%] message``; the share only grows (a pipeline run inside another restarts
+    its own count)."""
+
+    takes_share = True
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.start = time.perf_counter()
+        self.share: float | None = None
 
-    def __call__(self, message: str) -> None:
+    def __call__(self, message: str, share: float | None = None) -> None:
+        if share is not None:
+            self.share = max(share, self.share or 0.0)
         if not self.quiet:
             shown = printable(message)  # it may name a file or quote the input
-            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {shown}", err=True)
+            done = "" if share is None else f" {round(100 * self.share):3d}%"
+            click.echo(f"[{time.perf_counter() - self.start:6.1f}s{done}] {shown}", err=True)
 
 
 def parse_map(values: tuple[str, ...], example: str = "actor=account_id") -> dict[str, str]:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 TOP_GROUPS = 30  # groups shown in detail; the rest are in groups.csv
 TOP_EDGES = 15  # evidence rows per group in the printed table
 TOP_OBJECTS = 10
-MAX_NODES_DRAWN = 300  # members drawn in a group's network (the strongest first)
+MAX_NODES_DRAWN = 300  # members drawn in a group's network (its core first, see core_first)
 MAX_EDGES_DRAWN = 2000
 LINKS_PER_MEMBER = 3  # each member's strongest links drawn before any other
 EVIDENCE_PER_EDGE = 20  # co-actions listed when an edge is clicked
@@ -30,9 +30,10 @@ MAX_TEXT = 280  # characters of a post shown in the page
 IN_STEP_LOOKAHEAD = 200  # actions looked ahead for a member in step (bounds a busy object)
 
 
-def group_view(result: Result, group: dict) -> dict:
+def group_view(result: Result, group: dict, max_nodes: int = MAX_NODES_DRAWN) -> dict:
     """A group's tables for the template, and ``network``: its nodes (with layout), edges (with
-    their co-actions) and members' actions, for the page's script."""
+    their co-actions) and members' actions, for the page's script. A group of more than
+    ``max_nodes`` members is drawn as its core (:func:`core_first`)."""
     g = group["group"]
     members = result.actors.filter(pc.equal(result.actors["group"], g)).sort_by(
         [("score", "descending"), ("actor", "ascending")]
@@ -53,7 +54,7 @@ def group_view(result: Result, group: dict) -> dict:
         "members": members.slice(0, 100).to_pylist(),
         "top_objects": _top_objects(actions, _widest_window(result)),
         "evidence": _strongest_evidence(edges, evidence, texts),
-        "network": _network(members, edges, evidence, actions, texts),
+        "network": _network(members, edges, evidence, actions, texts, max_nodes),
         "timeline": _timeline(actions["time"].to_pylist()),
     }
 
@@ -125,11 +126,50 @@ def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) else None
 
 
+def core_first(members: pa.Table, edges: pa.Table) -> tuple[list[str], list[int]]:
+    """A group's members, its core first: by coreness in its links (the largest k such that the
+    member is in the group's k-core, where each member has k links or more to others of it),
+    then by score, then by name; and the coreness of each. Members of a group no pair proves
+    (found by the group test) all have coreness 0 and come by score.
+
+    >>> import pyarrow as pa
+    >>> members = pa.table({"actor": ["a", "b", "c", "d"], "score": [1.0, 0.9, 0.1, 0.5]})
+    >>> edges = pa.table({"actor": ["a", "a", "b", "a"], "actor_y": ["b", "c", "c", "d"]})
+    >>> core_first(members, edges)  # a, b and c form a triangle (the 2-core); d hangs on a
+    (['a', 'b', 'c', 'd'], [2, 2, 2, 1])
+    """
+    names = members["actor"].to_pylist()
+    index = {a: i for i, a in enumerate(names)}
+    pairs = [
+        (index[a], index[b])
+        for a, b in zip(edges["actor"].to_pylist(), edges["actor_y"].to_pylist(), strict=True)
+        if a in index and b in index
+    ]
+    coreness = ig.Graph(n=len(names), edges=pairs).coreness() if names else []
+    scores = [s if s is not None else 0.0 for s in members["score"].to_pylist()]
+    order = sorted(range(len(names)), key=lambda i: (-coreness[i], -scores[i], names[i]))
+    return [names[i] for i in order], [coreness[i] for i in order]
+
+
 def _network(
-    members: pa.Table, edges: pa.Table, evidence: pa.Table, actions: pa.Table, texts: dict
+    members: pa.Table,
+    edges: pa.Table,
+    evidence: pa.Table,
+    actions: pa.Table,
+    texts: dict,
+    max_nodes: int = MAX_NODES_DRAWN,
 ) -> dict:
-    """Nodes at fixed positions in [0, 1]², edges with their co-actions, each node's actions."""
-    shown = members.slice(0, MAX_NODES_DRAWN).to_pylist()
+    """Nodes at fixed positions in [0, 1]², edges with their co-actions, each node's actions. Of
+    a group of more than ``max_nodes`` members, its core (:func:`core_first`) is drawn."""
+    core_k, total_members = None, members.num_rows
+    if members.num_rows > max_nodes:
+        names, coreness = core_first(members, edges)
+        core_k = coreness[max_nodes - 1]
+        # Drawn in score order as before (the most central on top), whatever picked them.
+        members = members.filter(
+            pc.is_in(members["actor"], value_set=pa.array(names[:max_nodes], pa.string()))
+        )
+    shown = members.to_pylist()
     index = {m["actor"]: i for i, m in enumerate(shown)}
     # Cut the group's links down in Arrow first: a big group can have millions of them.
     names = pa.array(list(index), pa.string())
@@ -208,7 +248,8 @@ def _network(
             }
             for e in drawn
         ],
-        "members": members.num_rows,
+        "members": total_members,
+        "core_k": core_k,
         "edges_total": edges.num_rows,
         "edges_drawn": len(drawn),
     }
@@ -287,7 +328,9 @@ def _timeline(times: list[float], bins: int = 60) -> dict:
     return {"start": lo, "end": hi, "counts": counts}
 
 
-def folder_group_view(results: Results, group: int) -> dict | None:
+def folder_group_view(
+    results: Results, group: int, max_nodes: int = MAX_NODES_DRAWN
+) -> dict | None:
     """:func:`group_view` of group ``group`` of a results folder (as the web app shows it), read
     from the folder's tables; None if the run has no such group. Reads that group's rows only."""
     where = {"group": group}
@@ -301,4 +344,4 @@ def folder_group_view(results: Results, group: int) -> dict | None:
         group_actions=results.select("group_actions", where=where, order=("time", "actor")),
         summary=results.summary or {},
     )
-    return group_view(held, rows[0])
+    return group_view(held, rows[0], max_nodes)

@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 from ..errors import ParameterError, SchemaError
 from ..io import load_log
 from ..privacy import pseudonymise_table
+from ..progress import INGEST_DONE, INGEST_PSEUDONYMISE, INGEST_READ, INGEST_STORE, report
 from .store import (
     EARLIEST_TIME,
     LATEST_TIME,
@@ -197,21 +198,29 @@ def _ingest(path, store_dir, when, collection, key, file_sha, say, read_options)
                 "SELECT max(time) FROM snapshots WHERE collection = ?", [collection]
             ).fetchall()[0][0]
     _check_later(when, previous, collection)
-    say(f"reading {path}")
+    report(say, f"reading {path}", INGEST_READ)
     log = load_log(path, **read_options)
     table = log.table
     _check_times(table, path)
     if key is not None:
-        say("pseudonymising actors, and addresses and numbers in objects and texts")
+        report(
+            say,
+            "pseudonymising actors, and addresses and numbers in objects and texts",
+            INGEST_PSEUDONYMISE,
+        )
         table = table.set_column(
             table.column_names.index("actor"), "actor", pseudonymise_actors(table["actor"], key)
         )
         table = pseudonymise_table(table, ("object", "text"), key, id_columns=("object",))
     table = table.append_column("collection", pa.array([collection] * len(table), pa.string()))
-    say(f"storing {len(table):,} actions")
+    report(say, f"storing {len(table):,} actions", INGEST_STORE)
     with open_store(store_dir, create=True) as con:
         result = _append(con, table, collection, when, path, file_sha, key, store_dir)
-    say(f"snapshot {result.snapshot}: {result.new:,} new, {result.deleted:,} deleted")
+    report(
+        say,
+        f"snapshot {result.snapshot}: {result.new:,} new, {result.deleted:,} deleted",
+        INGEST_DONE,
+    )
     return result
 
 

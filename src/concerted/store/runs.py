@@ -27,6 +27,7 @@ import pyarrow as pa
 from .. import results
 from ..errors import ParameterError
 from ..pipeline import Result, check_min_group_size, detect
+from ..progress import READ, report
 from ..schema import Log, make_log
 from .pack_check import chain_of, group_digest, merkle_root, run_digest
 from .store import TIME_RANGE, StoreError, head, last_link, open_store, out_of_range_times
@@ -131,8 +132,7 @@ def detect_store(
         The result and the run's id (``None`` when not recorded).
     """
     check_min_group_size(detect_options.get("min_group_size"))  # before reading the store
-    say = progress or (lambda _message: None)
-    say(f"reading the store in {store_dir}")
+    report(progress, f"reading the store in {store_dir}", READ)
     log = load_store_log(store_dir, deleted_within_hours=deleted_within_hours)
     result = detect(log, progress=progress, **detect_options)
     result = mark_deleted(result, store_dir)

@@ -38,12 +38,15 @@ from ..httpguard import (
 )
 from ..io import inspect_log
 from ..outputs import guard_cell
+from ..progress import last_share
 from ..report import fmt_time, json_for_script, stylesheet, template_env
 from ..report.views import folder_group_view
 from ..results import open_results
 from ..store import export_evidence
 from ..store.store import STORE_FILE
 from .browse import (
+    ALL_NODES,
+    CORE_NODES,
     MEMBER_SORTS,
     PAGE_ROWS,
     carried_labels,
@@ -159,6 +162,7 @@ def create_app(
             "run.html",
             run=info,
             log=log,
+            share=last_share(log),
             failure=failure_message(log),
             snapshots=store_snapshots(project) if info["command"] == "ingest" else [],
             summary=results.summary,
@@ -182,29 +186,55 @@ def create_app(
 
     @app.get("/runs/{run}/groups/{group}", response_class=HTMLResponse)
     def group_page(
-        run: str, group: int, members: int = 1, links: int = 1, evidence: int = 1, sort: str = ""
+        run: str,
+        group: int,
+        members: int = 1,
+        links: int = 1,
+        evidence: int = 1,
+        sort: str = "",
+        network: str = "",
     ):
         info = project.run(run)
         results = open_results(project.results_dir(run))
-        view = folder_group_view(results, group)
+        # A large group is drawn as its core; all of it (up to ALL_NODES) when asked.
+        every = network == "all"
+        view = folder_group_view(results, group, ALL_NODES if every else CORE_NODES)
         if view is None:
             raise NotFound(f"Run {run} has no group {group}.")
         where = {"group": group}
         pages = {"members": members, "links": links, "evidence": evidence}
+        keep = {"network": "all"} if every else {}
         return _page(
             "group.html",
             run=info,
             g=view,
             tested=results.tested,
             stored=is_stored(results),
-            members=paged(results, "actors", where, member_order(sort), pages, "members", sort),
+            members=paged(
+                results, "actors", where, member_order(sort), pages, "members", sort, keep
+            ),
+            every=every,
             sort=sort if sort in MEMBER_SORTS else "",
             member_sorts=MEMBER_SORTS,
             links=paged(
-                results, "edges", where, ("strength DESC", "actor", "actor_y"), pages, "links", sort
+                results,
+                "edges",
+                where,
+                ("strength DESC", "actor", "actor_y"),
+                pages,
+                "links",
+                sort,
+                keep,
             ),
             evidence=paged(
-                results, "evidence", where, ("time", "actor", "actor_y"), pages, "evidence", sort
+                results,
+                "evidence",
+                where,
+                ("time", "actor", "actor_y"),
+                pages,
+                "evidence",
+                sort,
+                keep,
             ),
             label=project.labels(run).get(group),
             label_choices=LABELS,
@@ -396,6 +426,7 @@ def create_app(
         return {
             **project.run(run),
             "log": run_log(project, run, tail=4000),
+            "progress": last_share(run_log(project, run)),
             "summary": open_results(project.results_dir(run)).summary,
         }
 

@@ -17,6 +17,8 @@ from ..store.store import STORE_FILE, list_snapshots
 from .project import Project
 
 PAGE_ROWS = 100  # rows of a table on one page
+CORE_NODES = 50  # a group page draws a larger group's core of this many members first
+ALL_NODES = 2000  # and this many when asked for all of them
 
 
 def table_rows(results: Results, name: str, **query) -> list[dict]:
@@ -124,10 +126,11 @@ def paged(
     pages: dict[str, int],
     key: str,
     sort: str = "",
+    keep: dict[str, str] | None = None,
 ) -> dict:
     """One page of table ``name`` (:data:`PAGE_ROWS` rows) for the pager ``key`` of a page with
     several: its rows, its number and how many there are, and the query of each other page (the
-    other pagers' pages kept)."""
+    other pagers' pages kept, and the parameters ``keep``)."""
     total = results.count(name, where=where)
     count = max(1, -(-total // PAGE_ROWS))
     page = min(max(pages[key], 1), count)
@@ -137,7 +140,7 @@ def paged(
 
     def link(n: int) -> str:
         kept = {k: v for k, v in pages.items() if v > 1}
-        return "?" + urlencode({**kept, key: n, **({"sort": sort} if sort else {})})
+        return "?" + urlencode({**kept, key: n, **({"sort": sort} if sort else {}), **(keep or {})})
 
     return {
         "rows": rows,

@@ -85,6 +85,12 @@
     var timer = setInterval(function () {
       fetch("/api/runs/" + encodeURIComponent(id), { credentials: "same-origin" }).then(answer).then(function (run) {
         document.getElementById("log").textContent = run.log;
+        // The share of the run done, as its last progress line says (none yet: the bar runs).
+        var bar = document.getElementById("progress"), percent = document.getElementById("percent");
+        if (bar && run.progress !== null && run.progress !== undefined) {
+          bar.value = run.progress;
+          percent.textContent = Math.round(100 * run.progress) + " %";
+        }
         if (run.status !== "running") {
           clearInterval(timer);
           window.location.reload();
