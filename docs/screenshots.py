@@ -108,6 +108,17 @@ def main() -> None:
             page.locator('.netview[data-group="1"] circle').last.click()
             page.locator("p.strength").scroll_into_view_if_needed()
             page.screenshot(path=OUT / "app-group.png")
+            # A table of the run: a group's actions, a span of time dragged on the timeline,
+            # filtered by a facet's value.
+            page.goto(f"{base}/runs/{default}/tables/group_actions?group=1&action=share")
+            box = page.locator("#timeline").bounding_box()
+            y = box["y"] + box["height"] / 2
+            page.mouse.move(box["x"] + box["width"] * 0.3, y)
+            page.mouse.down()
+            page.mouse.move(box["x"] + box["width"] * 0.6, y, steps=5)
+            with page.expect_navigation():
+                page.mouse.up()
+            page.screenshot(path=OUT / "app-table.png")
             phone.goto(f"{base}/runs/{default}")
             phone.locator("#groups").scroll_into_view_if_needed()
             phone.screenshot(path=OUT / "app-phone.png")

@@ -202,6 +202,13 @@ def _check_column(name: str, column: str, columns: list[str]) -> None:
         )
 
 
+def _order(query: TableQuery, time_column: str | None) -> tuple[str, ...]:
+    """The sort asked for; else, in a table with a time column, time order."""
+    if query.sort:
+        return (f"{query.sort} DESC" if query.desc else query.sort,)
+    return (time_column,) if time_column else ()
+
+
 def _shown(value):
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -249,7 +256,7 @@ def table_page(results: Results, query: TableQuery) -> dict:
     total = results.count(name, where=query.where, search=search)
     pages = max(1, -(-total // PAGE_ROWS))
     page = min(query.page, pages)
-    order = (f"{query.sort} DESC" if query.desc else query.sort,) if query.sort else ()
+    order = _order(query, time_column if time_column in columns else None)
     rows = results.rows(
         name,
         where=query.where,
@@ -297,7 +304,6 @@ def table_page(results: Results, query: TableQuery) -> dict:
             c: query.link(sort=c, desc=(query.sort == c and not query.desc)) for c in columns
         },
         "rows": [{c: _shown(r[c]) for c in columns} for r in rows],
-        "raw": rows,
         "total": total,
         "page": page,
         "pages": pages,
@@ -318,7 +324,8 @@ def table_csv(results: Results, query: TableQuery) -> str:
     (times in ISO 8601 UTC, each cell guarded against formula injection as the run's own
     files are)."""
     columns = results.columns(query.name)
-    order = (f"{query.sort} DESC" if query.desc else query.sort,) if query.sort else ()
+    time_column = TABLES[query.name][2]
+    order = _order(query, time_column if time_column in columns else None)
     rows = results.rows(
         query.name, where=query.where, search=query.search or None, order=(*order, *columns)
     )
