@@ -206,3 +206,40 @@ def test_results_a_store_run_conforms_with_its_store_columns(store, tmp_path):
     deleted = found.rows("evidence", where={"deleted_y": True}, order=("actor", "actor_y"))
     assert [(r["actor"], r["actor_y"], r["object"]) for r in deleted][:1] == [("a1", "a2", "x")]
     assert found.rows("actors", order=("actor",))[1]["deleted_actions"] == 1
+
+
+@pytest.mark.parametrize("formats", [("parquet",), ("csv",)])
+def test_results_filter_search_facet_and_count_over_time(tmp_path, formats):
+    from datetime import UTC, datetime
+
+    from concerted.results import Range
+
+    formula, hostile = '=HYPERLINK("http://evil","click")', "<img src=x onerror=alert(1)>"
+    rows = [
+        {"actor": a, "object": o, "time": float(t0 + j), "text": "<b>alert</b>" if o == "x" else "ok"}
+        for o, t0 in (("x", 0), ("y", 900), ("z", 1800))
+        for j, a in enumerate((formula, hostile, "plain"))
+    ]  # fmt: skip
+    result = detect(make_log(rows), detector=CoAction(window_seconds=10, significance=False))
+    folder = tmp_path / "out"
+    write_results(result, folder, formats=formats)
+    r = open_results(folder)
+    assert r.count("group_actions") == 9
+    # The commonest values first, then by value; a CSV's guarded name read as the run found it.
+    assert r.facet("group_actions", "actor") == [(hostile, 3), (formula, 3), ("plain", 3)]
+    assert r.facet("group_actions", "object", limit=1) == [("x", 3)]
+    later = Range(datetime(1970, 1, 1, 0, 15, tzinfo=UTC), None)
+    assert r.count("group_actions", where={"time": later}) == 6
+    assert r.count("group_actions", where={"time": later, "actor": formula}) == 2
+    # Search: in any case, in any text column (the hostile actor's 3 rows, and x's 2 others).
+    assert r.count("group_actions", search="ALERT") == 5
+    assert [x["object"] for x in r.rows("group_actions", search="ALERT", order=("time",))] == [
+        "x", "x", "x", "y", "z"
+    ]  # fmt: skip
+    assert r.count("group_actions", where={"group": [1, 2]}) == 9
+    assert r.count("group_actions", where={"group": []}) == 0
+    assert r.time_counts("group_actions", "time", 0.0, 1802.0, 3) == [3, 3, 3]
+    assert r.time_counts("group_actions", "time", 0.0, 902.0, 2, where={"actor": "plain"}) == [1, 1]
+    assert r.columns("group_actions")[:5] == ["group", "actor", "action", "object", "time"]
+    with pytest.raises(SchemaError, match="no column 'nope'"):
+        r.facet("group_actions", "nope")

@@ -561,8 +561,8 @@ class Results:
     ) -> list[dict[str, Any]]:
         """Rows of table ``name`` as dicts (times as UTC datetimes); none if the folder lacks it.
 
-        ``where`` keeps the rows whose columns equal the given values, or lie in a
-        :class:`Range` (bound, never pasted into SQL); ``search`` keeps those with the text, in
+        ``where`` keeps the rows whose columns equal the given values, equal one of a list of
+        them, or lie in a :class:`Range` (bound, never pasted into SQL); ``search`` keeps those with the text, in
         any case, in one of their text columns; ``order`` lists columns, each optionally followed
         by `` DESC``; ``limit`` and ``offset`` page. Column names are checked against the contract.
         """
@@ -744,6 +744,10 @@ def _filtered(con, path: Path, schema: pa.Schema, where: Mapping[str, Any], sear
                 if bound is not None:
                     conditions.append(f"{q} {op} ?")
                     params.append(bound)
+        elif isinstance(value, list | tuple | frozenset | set):  # one of these values
+            values = sorted(value)
+            conditions.append(f"{q} IN ({', '.join('?' * len(values))})" if values else "FALSE")
+            params += values
         else:
             conditions.append(f"{q} = ?")
             params.append(value)

@@ -909,3 +909,34 @@ def test_app_running_run_shows_its_share_done_and_elapsed_time(browser, server, 
     with page.expect_navigation(timeout=60_000):
         page.click("#cancel-run")
     w.close()
+
+
+@pytest.mark.slow
+def test_app_tables_facet_by_how_sure_the_group_is(browser, world_server, world_results):
+    from concerted.confidence import describe_strength
+
+    server, run = world_server
+    results = open_results(world_results)
+    words = {
+        g["group"]: describe_strength(g["score"], g["size"], tested=True)[1]
+        for g in results.rows("groups")
+    }
+    rows = _group_actions(world_results)
+    by_word: dict[str, int] = {}
+    for r in rows:
+        by_word[words[r["group"]]] = by_word.get(words[r["group"]], 0) + 1
+    order = ["very strong", "strong", "moderate", "weak"]
+    w = Watched(browser, viewport={"width": 1200, "height": 900})
+    page = w.page
+    page.goto(f"{server}/runs/{run}/tables/group_actions")
+    facet = page.locator('[data-facet="how sure"] li')
+    expected = [f"{k} {by_word[k]:,}" for k in order if k in by_word]
+    assert [" ".join(t.split()) for t in facet.all_inner_texts()] == expected
+    assert len(expected) >= 2  # the world's groups are not all alike
+    word = [k for k in order if k in by_word][-1]  # the weakest: fewest groups of it
+    page.click(f'[data-facet="how sure"] a >> text="{word}"')
+    assert f"of {by_word[word]:,}" in page.locator("#table-pager").inner_text()
+    assert f"how sure = {word}" in page.locator("#filters").inner_text()
+    shown = {int(g) for g in page.locator("#table-rows tbody tr td:first-child").all_inner_texts()}
+    assert shown <= {g for g, v in words.items() if v == word}
+    w.close()

@@ -6,7 +6,10 @@ search the text columns, sort by any column, page with a count, a timeline of th
 The state of a table is its query string, so every view is a link (datasette's conventions):
 ``column=value`` keeps the rows where the column equals the value, ``column__gte`` and
 ``column__lte`` the rows from or up to a value (times in ISO 8601 or epoch seconds), ``_search``
-a text, ``_sort`` / ``_sort_desc`` a column, ``_page`` a page, ``_facet`` more columns to count.
+a text, ``_sort`` / ``_sort_desc`` a column, ``_page`` a page, ``_facet`` more columns to count,
+``_sure`` the rows of the groups of that strength in words (``strong``: see
+:func:`concerted.confidence.describe_strength`), which every table with a ``group`` column
+facets by.
 The rows are read by :class:`concerted.results.Results` (DuckDB over the run's Parquet or CSV
 files, every value bound); :mod:`.app` renders what :func:`table_page` returns.
 """
@@ -24,6 +27,7 @@ from urllib.parse import urlencode
 
 import pyarrow as pa
 
+from ..confidence import LEVELS, describe_strength
 from ..errors import ParameterError
 from ..outputs import guard_cell
 from ..results import SCHEMAS, TIME_COLUMNS, Range, Results
@@ -40,6 +44,8 @@ TABLES = {
 FACET_VALUES = 10  # values listed per facet
 TIMELINE_BINS = 60
 OPERATORS = {"=": "", ">=": "__gte", "<=": "__lte"}
+SURE = "how sure"  # the facet of the groups' strength in words
+SURE_WORDS = (*(w for _, w in reversed(LEVELS)), "untested")  # strongest first
 
 
 @dataclass
@@ -54,6 +60,7 @@ class TableQuery:
     desc: bool = False
     page: int = 1
     facets: list[str] = field(default_factory=list)
+    sure: str = ""
 
     def params(self) -> list[tuple[str, str]]:
         """The query string's pairs that give this view again."""
@@ -67,6 +74,8 @@ class TableQuery:
                 ]
             else:
                 pairs.append((column, _text(value)))
+        if self.sure:
+            pairs.append(("_sure", self.sure))
         if self.search:
             pairs.append(("_search", self.search))
         if self.sort:
@@ -164,6 +173,13 @@ def parse_query(name: str, pairs: Iterable[tuple[str, str]]) -> TableQuery:
             continue
         if key == "_search":
             query.search = text.strip()
+        elif key == "_sure":
+            if text not in SURE_WORDS or "group" not in columns:
+                raise ParameterError(
+                    f"_sure takes one of {', '.join(SURE_WORDS)}, in a table with a group "
+                    f"column; got {text!r}."
+                )
+            query.sure = text
         elif key in ("_sort", "_sort_desc"):
             _check_column(name, text, columns)
             query.sort, query.desc = text, key == "_sort_desc"
@@ -221,10 +237,10 @@ def _epoch(value) -> float | None:
     return value.timestamp() if isinstance(value, datetime) else None
 
 
-def _timeline(results: Results, query: TableQuery, column: str) -> dict | None:
+def _timeline(results: Results, query: TableQuery, where: dict, column: str) -> dict | None:
     """The rows shown counted over time: the span selected (or all of it), and the whole span
     of the rows matching the other filters (what zooming out and resetting go back to)."""
-    others = {k: v for k, v in query.where.items() if k != column}
+    others = {k: v for k, v in where.items() if k != column}
     search = query.search or None
     first = results.rows(name := query.name, where=others, search=search, order=(column,), limit=1)
     last = results.rows(name, where=others, search=search, order=(f"{column} DESC",), limit=1)
@@ -239,10 +255,59 @@ def _timeline(results: Results, query: TableQuery, column: str) -> dict | None:
     if end <= start:
         end = start + 1.0
     counts = results.time_counts(
-        name, column, start, end, TIMELINE_BINS, where=query.where, search=search
+        name, column, start, end, TIMELINE_BINS, where=where, search=search
     )
     return {"column": column, "start": start, "end": end, "all_start": lo, "all_end": hi,
             "counts": counts, "selected": isinstance(chosen, Range)}  # fmt: skip
+
+
+def _strengths(results: Results) -> dict[int, str]:
+    """Each group's strength in words (:func:`describe_strength`)."""
+    tested = results.tested
+    return {
+        g["group"]: describe_strength(g["score"], g["size"], tested=tested)[1]
+        for g in results.rows("groups")
+    }
+
+
+def _where(results: Results, query: TableQuery) -> dict[str, Any]:
+    """The conditions of ``query`` as the reader takes them: ``_sure`` becomes the groups of
+    that strength (within any filter of the group column)."""
+    if not query.sure:
+        return query.where
+    groups = {g for g, words in _strengths(results).items() if words == query.sure}
+    chosen = query.where.get("group")
+    if isinstance(chosen, Range):
+        groups = {
+            g
+            for g in groups
+            if (chosen.low is None or g >= chosen.low) and (chosen.high is None or g <= chosen.high)
+        }
+    elif chosen is not None:
+        groups &= {chosen}
+    return {**query.where, "group": groups}
+
+
+def _sure_facet(results: Results, query: TableQuery, where: dict, search: str | None) -> dict:
+    """The rows shown counted by their group's strength in words, strongest first."""
+    words = _strengths(results)
+    counts: dict[str, int] = {}
+    for group, n in results.facet(query.name, "group", where=where, search=search, limit=10**9):
+        if group in words:
+            counts[words[group]] = counts.get(words[group], 0) + n
+    return {
+        "column": SURE,
+        "counts": [
+            {
+                "value": w,
+                "count": counts[w],
+                "selected": query.sure == w,
+                "link": query.link(sure="" if query.sure == w else w),
+            }
+            for w in SURE_WORDS
+            if w in counts
+        ],
+    }
 
 
 def table_page(results: Results, query: TableQuery) -> dict:
@@ -253,35 +318,36 @@ def table_page(results: Results, query: TableQuery) -> dict:
     title, own_facets, time_column = TABLES[name]
     columns = results.columns(name)
     search = query.search or None
-    total = results.count(name, where=query.where, search=search)
+    where = _where(results, query)
+    total = results.count(name, where=where, search=search)
     pages = max(1, -(-total // PAGE_ROWS))
     page = min(query.page, pages)
     order = _order(query, time_column if time_column in columns else None)
     rows = results.rows(
         name,
-        where=query.where,
+        where=where,
         search=search,
         order=(*order, *columns),  # a total order: pages neither repeat nor skip a row
         limit=PAGE_ROWS,
         offset=(page - 1) * PAGE_ROWS,
     )
-    facets = []
+    facets = [_sure_facet(results, query, where, search)] if "group" in columns else []
     for column in dict.fromkeys([*own_facets, *query.facets]):
         if column not in columns:
             continue
         chosen = query.where.get(column)
         values = []
         for value, count in results.facet(
-            name, column, where=query.where, search=search, limit=FACET_VALUES
+            name, column, where=where, search=search, limit=FACET_VALUES
         ):
             if value is None:
                 continue
             selected = chosen == value
-            where = {k: v for k, v in query.where.items() if not (k == column and selected)}
+            asked = {k: v for k, v in query.where.items() if not (k == column and selected)}
             if not selected:
-                where[column] = value
+                asked[column] = value
             values.append({"value": _shown(value), "count": count, "selected": selected,
-                           "link": query.link(where=where)})  # fmt: skip
+                           "link": query.link(where=asked)})  # fmt: skip
         facets.append({"column": column, "counts": values})
     filters = []
     for column, value in query.where.items():
@@ -295,7 +361,9 @@ def table_page(results: Results, query: TableQuery) -> dict:
         else:
             label = f"{column} = {_shown(value)}"
         filters.append({"label": label, "link": query.link(where=rest)})
-    timeline = _timeline(results, query, time_column) if time_column in columns else None
+    if query.sure:
+        filters.append({"label": f"{SURE} = {query.sure}", "link": query.link(sure="")})
+    timeline = _timeline(results, query, where, time_column) if time_column in columns else None
     return {
         "name": name,
         "title": title,
@@ -327,7 +395,10 @@ def table_csv(results: Results, query: TableQuery) -> str:
     time_column = TABLES[query.name][2]
     order = _order(query, time_column if time_column in columns else None)
     rows = results.rows(
-        query.name, where=query.where, search=query.search or None, order=(*order, *columns)
+        query.name,
+        where=_where(results, query),
+        search=query.search or None,
+        order=(*order, *columns),
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
