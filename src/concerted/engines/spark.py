@@ -42,6 +42,7 @@ DEFAULT_CONF = {
     "spark.sql.session.timeZone": "UTC",
 }
 MIN_JAVA = 17
+_CHECKED: list[str] = []  # the java found in this process's environment, once checked
 
 _NO_EVIDENCE = pa.schema(
     [("actor", pa.string()), ("actor_y", pa.string()), ("object", pa.string()),
@@ -100,6 +101,8 @@ def check_spark(environ: Mapping[str, str] | None = None) -> None:
             f"The Spark engine needs PySpark 4 or later; found {pyspark.__version__}. "
             "Upgrade it with pip install -U 'concerted[spark]'."
         )
+    if environ is None and _CHECKED:
+        return
     environ = os.environ if environ is None else environ
     java = find_java(environ)
     where = (
@@ -122,6 +125,8 @@ def check_spark(environ: Mapping[str, str] | None = None) -> None:
         raise EngineUnavailable(
             f"The Spark engine needs Java {MIN_JAVA} or later; {java} {got}. " + fix
         )
+    if environ is os.environ:
+        _CHECKED.append(java)
 
 
 def parse_spark_conf(items: list[str] | tuple[str, ...]) -> dict[str, str]:
