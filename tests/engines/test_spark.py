@@ -25,6 +25,7 @@ from concerted.schema import SCHEMA
 from concerted.simulate import simulate_world
 
 from ..conftest import RUSSIAN, needs_real_data
+from ..test_extras import run_python
 from .test_duckdb import CROWD, EDGES, GROUPED, MEMBERS, SOURCED, WINDOWS, _log, _rows
 
 pytestmark = pytest.mark.spark
@@ -158,6 +159,25 @@ def test_check_spark_names_what_is_missing(tmp_path):
     old.chmod(0o755)
     with pytest.raises(EngineUnavailable, match=r"needs Java 17 or later; .*java is Java 11"):
         check_spark({"JAVA_HOME": str(tmp_path / "jdk11")})
+
+
+def test_engine_spark_without_pyspark_names_the_extra(tmp_path):
+    done = run_python(
+        """
+        from concerted import get_engine
+        from concerted.errors import MissingExtra
+        try:
+            get_engine("spark")
+        except MissingExtra as exc:
+            print(exc)
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "The Spark engine (--engine spark) needs the 'pyspark' package, which is not installed. "
+        "Install it with: pip install 'concerted[spark]'."
+    )
 
 
 def test_cli_engine_spark_without_java_is_a_clear_error(tiny_csv, tmp_path):

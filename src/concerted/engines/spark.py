@@ -80,22 +80,18 @@ def find_java(environ: Mapping[str, str] | None = None) -> str | None:
 
 
 def check_spark(environ: Mapping[str, str] | None = None) -> None:
-    """Raise :class:`~concerted.errors.EngineUnavailable`, saying what to install, unless PySpark
-    4 or later imports and Java 17 or later is found (``environ``: the environment to look in).
+    """Raise :class:`~concerted.errors.MissingExtra` (no PySpark) or
+    :class:`~concerted.errors.EngineUnavailable` (PySpark older than 4, no Java 17 or later),
+    saying what to install (``environ``: the environment to look for Java in).
 
     >>> check_spark({"PATH": "/nowhere"})
     Traceback (most recent call last):
     ...
     concerted.errors.EngineUnavailable: The Spark engine needs Java 17 or later, and no java was found on PATH (JAVA_HOME is not set). Install a JDK (e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME to one, or use --engine duckdb.
     """
-    try:
-        import pyspark
-    except ImportError:
-        raise EngineUnavailable(
-            "The Spark engine needs PySpark, which is not installed. Install it with "
-            "pip install 'concerted[spark]' (it also needs Java 17 or later), or use "
-            "--engine duckdb."
-        ) from None
+    from ..extras import require
+
+    pyspark = require("pyspark", what="The Spark engine (--engine spark)")
     if int(pyspark.__version__.split(".")[0]) < 4:
         raise EngineUnavailable(
             f"The Spark engine needs PySpark 4 or later; found {pyspark.__version__}. "
@@ -180,7 +176,9 @@ class SparkEngine(Engine):
         builder = SparkSession.builder.appName("concerted")
         if self.master:
             builder = builder.master(self.master)
-        elif not SparkSession.getActiveSession():
+        elif not (SparkSession.getActiveSession() or "PYSPARK_GATEWAY_PORT" in os.environ):
+            # Under spark-submit (which starts the JVM and sets the gateway port) its --master
+            # holds; otherwise local mode.
             builder = builder.master("local[*]")
         for key, value in {**DEFAULT_CONF, **self.conf}.items():
             builder = builder.config(key, value)
