@@ -38,6 +38,23 @@ def tiny_csv(tmp_path):
     return path
 
 
+# The Spark tests share one local session: two cores, few shuffle partitions (their inputs are
+# small; Spark's default of 200 partitions would spend its time starting empty tasks), no web UI.
+SPARK_CONF = {"spark.sql.shuffle.partitions": "4", "spark.default.parallelism": "2"}
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """The Spark engine in local mode, its session started once for every test that asks."""
+    from concerted.engines.spark import SparkEngine, check_spark
+
+    check_spark()  # fails rather than skips: make setup installs PySpark, and CI has Java
+    engine = SparkEngine(master="local[2]", conf=SPARK_CONF)
+    spark = engine.session()
+    yield engine
+    spark.stop()
+
+
 def needs_real_data():
     return pytest.mark.skipif(
         not RUSSIAN.exists(), reason="../shared/data is not beside the project"

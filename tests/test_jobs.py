@@ -3,7 +3,7 @@ concerted.jobs.run_detect() refuse what `concerted detect` refuses, before any w
 
 import pytest
 
-from concerted import CoAction, EngineUnavailable, ParameterError, detect, detect_store
+from concerted import CoAction, ParameterError, detect, detect_store
 from concerted.jobs import run_detect
 
 
@@ -62,6 +62,6 @@ def test_run_detect_refuses_bad_parameters_before_reading(tmp_path, kwargs, mess
     assert not (tmp_path / "res").exists()
 
 
-def test_run_detect_refuses_an_engine_missing_before_reading(tmp_path):
-    with pytest.raises(EngineUnavailable, match="Spark engine is not available"):
-        run_detect(tmp_path / "x.csv", tmp_path / "res", engine="spark")
+def test_run_detect_refuses_an_unknown_engine_before_reading(tmp_path):
+    with pytest.raises(ParameterError, match="engine must be 'duckdb' or 'spark'; got 'flink'"):
+        run_detect(tmp_path / "x.csv", tmp_path / "res", engine="flink")

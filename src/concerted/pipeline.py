@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from . import __version__, results
 from .detectors import CoAction, Detector, Findings
-from .engines import Engine, default_engine
+from .engines import Engine, get_engine
 from .engines.base import member_table
 from .errors import ParameterError
 from .groups import MIN_GROUP_WEIGHT, groups_from_pairs, number_groups, with_groups
@@ -95,7 +95,7 @@ def detect(
     log: Log,
     *,
     detector: Detector | None = None,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     min_group_size: int | None = None,
     progress: Callable[[str], None] | None = None,
     layers: Sequence[TextLayer] = (),
@@ -110,7 +110,9 @@ def detect(
         The detector to run; :class:`~concerted.detectors.CoAction` with its defaults (windows of
         3, 10, 60 and 600 s, pairs tested against the null model of organic activity) when omitted.
     engine
-        Where joins run; embedded DuckDB when omitted.
+        Where joins run: an :class:`~concerted.engines.Engine` or its name (``"duckdb"``,
+        ``"spark"``: see :func:`~concerted.get_engine`); embedded DuckDB when omitted. Both
+        engines give the same results.
     min_group_size
         Groups smaller than this (an integer, at least 2; anything else is refused with
         :class:`ParameterError` before any work) are not reported. Default: 3 when the detector
@@ -138,7 +140,7 @@ def detect(
     check_min_group_size(min_group_size)
     started = time.perf_counter()
     detector = detector or CoAction()
-    engine = engine or default_engine()
+    engine = engine if isinstance(engine, Engine) else get_engine(engine)
     for layer in layers:
         layer.check()
     if layers:

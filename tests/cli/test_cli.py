@@ -84,7 +84,11 @@ def test_cli_bad_input_is_a_clean_error(tmp_path):
         (["--window-seconds", "nan"], "window_seconds must be a number from 0.001 to 31,536,000"),
         (["--min-repeat", str(10**30)], "min_repeat must be an integer from 1 to 2,147,483,647"),
         (["--map", "actor"], "--map takes CANONICAL=COLUMN"),
-        (["--engine", "spark"], "Spark engine is not available"),
+        (
+            ["--spark-master", "local[2]"],
+            "--spark-master and --spark-conf apply with --engine spark",
+        ),
+        (["--engine", "spark", "--spark-conf", "8g"], "--spark-conf takes key=value"),
         (["--min-group-size", "1"], "--min-group-size must be at least 2"),
         (["--formats", "csv,xls"], "Unknown output format 'xls'. Choose from csv, parquet"),
     ],

@@ -130,6 +130,21 @@ def register(cli: click.Group) -> None:
     type=click.Choice(["duckdb", "spark"]),
     default="duckdb",
     show_default=True,
+    help="Where the joins run: DuckDB on this machine, or Apache Spark (a cluster, or local "
+    "mode), which gives the same results. Spark needs the spark extra "
+    "(pip install 'concerted[spark]') and Java 17 or later.",
+)
+@click.option(
+    "--spark-master",
+    help="With --engine spark: Spark's master URL (yarn, spark://host:7077, k8s://...). "
+    "Default: the session spark-submit started, else local[*] (every core here).",
+)
+@click.option(
+    "--spark-conf",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --engine spark: a Spark setting, e.g. --spark-conf spark.executor.memory=8g "
+    "(repeat for more).",
 )
 @reveal_option("e-mail addresses, phone numbers and IP addresses")
 @click.option(
@@ -165,6 +180,8 @@ def detect(
     text_threshold,
     min_group_size,
     engine_name,
+    spark_master,
+    spark_conf,
     reveal,
     formats,
     quiet,
@@ -186,7 +203,10 @@ def detect(
       concerted detect tweets.csv --peer coortweet --min-participation 2
       concerted detect posts.csv --text --out results/
       concerted detect --store project/ --deleted-within-hours 48
+      concerted detect actions.parquet --engine spark --spark-master yarn
     """
+    from ..engines import get_engine
+    from ..engines.spark import parse_spark_conf
     from ..jobs import run_detect
 
     given = {  # the options given: the detector refuses those it does not take
@@ -225,7 +245,7 @@ def detect(
         format=file_format,
         deleted_within_hours=deleted_within_hours,
         detector=detector,
-        engine=engine_name,
+        engine=get_engine(engine_name, master=spark_master, conf=parse_spark_conf(spark_conf)),
         min_group_size=min_group_size,
         reveal=reveal,
         formats=split_list(formats),
