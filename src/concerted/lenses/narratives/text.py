@@ -29,6 +29,7 @@ _PARAGRAPH = re.compile(r"\s*\n\s*")
 _SENTENCE = re.compile(r"(?<=[.!?؟。])\s+")
 # 19,000 / 19 000 / 19.000 / 19'000 are one number; digits of any script (٦٠٠٠) count.
 _NUMBER = re.compile(r"\d{1,3}(?:[ ,.\u00a0\u202f'’]\d{3})+(?!\d)|\d+")
+_WHOLE_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _URL = re.compile(r"(?:https?://|www\.)([^\s/?#]+)", re.IGNORECASE)
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z]{2,}(?:[-'][A-Z]?[a-z]+)*\b")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -55,11 +56,18 @@ def identify_languages(texts: Sequence[str | None]) -> list[str]:
 
 
 def split_segments(text: str) -> list[str]:
-    """The text's paragraphs, a paragraph over :data:`MAX_SEGMENT_CHARS` split into sentences,
-    and a piece under :data:`MIN_SEGMENT_CHARS` joined to the one before (a short post is one
-    segment)."""
+    """The text's paragraphs without their links, a paragraph over :data:`MAX_SEGMENT_CHARS`
+    split into sentences, and a piece under :data:`MIN_SEGMENT_CHARS` joined to the one before (a
+    short post is one segment).
+
+    >>> split_segments("Twelve arrested https://t.example/1\\n\\nhttps://news.example/2")
+    ['Twelve arrested']
+    """
     pieces: list[str] = []
+    # Links say nothing a model can read (and a link alone is no paragraph).
+    text = _WHOLE_URL.sub(" ", text)
     for para in _PARAGRAPH.split(text.strip()):
+        para = para.strip()
         if not para:
             continue
         pieces.extend(_SENTENCE.split(para) if len(para) > MAX_SEGMENT_CHARS else [para])
@@ -69,7 +77,7 @@ def split_segments(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {p}"
         else:
             out.append(p)
-    return out or [text]
+    return out or [text.strip() or "-"]
 
 
 def _digits(s: str) -> str:
@@ -84,7 +92,7 @@ def anchors(text: str) -> frozenset[str]:
     found |= {
         m.group(1).lower().removeprefix("www.").rstrip(".,;:!?)") for m in _URL.finditer(text)
     }
-    without_urls = re.sub(r"(?:https?://|www\.)\S+", " ", text)
+    without_urls = _WHOLE_URL.sub(" ", text)
     for m in _LATIN_NAME.finditer(without_urls):
         before = without_urls[: m.start()].rstrip()
         # A capital that opens a sentence names nothing.
