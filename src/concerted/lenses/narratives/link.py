@@ -17,8 +17,9 @@ So a similarity is judged against its neighbours **in the same language pair**:
    (the lower of z(x->L of y) and z(y->L of x)): a French text compared with French texts is
    measured against French texts, with Hebrew ones against Hebrew ones, so the language bias
    cancels. The median and MAD resist the few texts of x's own story in the pool. A language with
-   fewer than ``min_pool`` texts is measured against x's similarities with all the other languages
-   (or all the texts, for x's own).
+   fewer than ``min_pool`` texts is measured against the language pair's similarities (all texts
+   of x's language with all of L's), and when those are too few, against x's similarities with
+   all the other languages (or all the texts, for x's own).
 3. **Anchors**: two articles whose texts both hold numbers, web addresses or (across scripts)
    names in Latin letters must share one of them to be linked (different stories of one event
    give different figures).
@@ -103,10 +104,19 @@ def _robust(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def language_stats(units: Units, min_pool: int) -> tuple[np.ndarray, np.ndarray]:
     """Per text and language: the median and spread its similarities are measured against
-    (``nan`` where no pool is large enough)."""
+    (``nan`` where no pool is large enough).
+
+    The pool of text x and language L is x's similarities with L's texts; when L has fewer than
+    ``min_pool`` of them (x aside), it is the similarities of every text of x's language with
+    L's (the language pair's); when that too is short, x's similarities with the texts of every
+    other language (or every text, for x's own)."""
     n, n_lang = units.n, int(units.language.max()) + 1 if units.n else 0
     centre = np.full((n, n_lang), np.nan)
     spread = np.full((n, n_lang), np.nan)
+    small = np.zeros((n, n_lang), bool)
+    sizes = np.bincount(units.language, minlength=n_lang)
+    few = [lang for lang in range(n_lang) if sizes[lang] <= min_pool]
+    kept = {lang: np.full((n, sizes[lang]), np.nan) for lang in few}  # their columns, whole
     for rows in _blocks(n):
         s = pair_scores(units, rows).astype(np.float64)
         idx = np.arange(rows.start, rows.stop)
@@ -116,14 +126,29 @@ def language_stats(units: Units, min_pool: int) -> tuple[np.ndarray, np.ndarray]
         fb_cross = _robust(np.where(other, s, np.nan))
         fb_all = _robust(s)
         for lang in range(n_lang):
-            c, sp, k = _robust(s[:, units.language == lang])
+            cols = units.language == lang
+            if lang in kept:
+                kept[lang][rows] = s[:, cols]
+            c, sp, k = _robust(s[:, cols])
             same = own == lang
             fb = tuple(np.where(same, a, b) for a, b in zip(fb_all, fb_cross, strict=True))
-            small = k < min_pool
-            c, sp, k = (np.where(small, f, v) for f, v in zip(fb, (c, sp, k), strict=True))
+            short = k < min_pool
+            small[rows, lang] = short
+            c, sp, k = (np.where(short, f, v) for f, v in zip(fb, (c, sp, k), strict=True))
             bad = k < min_pool
             centre[rows, lang] = np.where(bad, np.nan, c)
             spread[rows, lang] = np.where(bad, np.nan, sp)
+    # Short pools: the language pair's similarities, where there are enough.
+    for lang, columns in kept.items():
+        for source in range(n_lang):
+            members = np.flatnonzero((units.language == source) & small[:, lang])
+            if not len(members):
+                continue
+            pool = columns[units.language == source].reshape(1, -1)
+            c, sp, k = _robust(pool)
+            if k[0] >= min_pool:
+                centre[members, lang] = c[0]
+                spread[members, lang] = sp[0]
     return centre, spread
 
 

@@ -5,8 +5,8 @@ Each story of a bank (default :data:`.stories.STORIES`: six stories of one rally
 languages) is posted by organic accounts in each of its languages, as short posts (its first
 paragraph) and as articles (its paragraphs), spread over a day, each copy lightly edited (a
 ``BREAKING:`` or a dateline in front, a link, an emoji or a hashtag after, an article's last
-paragraph left out). One story is also pushed by a campaign: a few accounts that post it in
-several languages within minutes of each other, again and again. ``concerted narratives
+paragraph left out). A campaign also pushes the stories: a few accounts that post a story in
+several languages within a minute of each other, a story a round, a few hours apart. ``concerted narratives
 posts.csv`` should put each story in one narrative, whatever the language, and keep the stories
 apart; ``concerted detect posts.csv --narratives`` should find the campaign.
 
@@ -76,7 +76,7 @@ def simulate_narratives(
     copies: int = 3,
     articles: int = 1,
     campaign_accounts: int = 6,
-    campaign_rounds: int = 4,
+    campaign_rounds: int = 12,
     n_actors: int = 400,
 ) -> NarrativesWorld:
     """Posts telling the stories of ``stories`` in their languages, with the answer.
@@ -92,8 +92,9 @@ def simulate_narratives(
     articles
         Articles per story and language, by organic accounts.
     campaign_accounts, campaign_rounds
-        The campaign: this many accounts post the first story, each in a language of its own,
-        within ten minutes, in this many rounds a few hours apart (0 for no campaign).
+        The campaign: this many accounts post a story (the stories in turn), each in a language
+        of its own, within a minute, in this many rounds a few hours apart (0 for no
+        campaign).
     n_actors
         Organic accounts.
     """
@@ -121,15 +122,16 @@ def simulate_narratives(
                              lang, "article"))  # fmt: skip
     truth = []
     if campaign_accounts and campaign_rounds and bank:
-        story = next(iter(bank))
-        langs = list(bank[story])
         members = [f"push{i}" for i in range(campaign_accounts)]
-        truth = [(m, f"campaign-{story}") for m in members]
+        truth = [(m, "campaign") for m in members]
+        names = list(bank)
         for r in range(campaign_rounds):
-            start = DAY * 0.1 + r * DAY * 0.2
+            story = names[r % len(names)]
+            langs = list(bank[story])
+            start = DAY * 0.05 + r * DAY * 0.075
             for i, m in enumerate(members):
                 lang = langs[i % len(langs)]
-                when = start + float(rng.uniform(0, 600))
+                when = start + float(rng.uniform(0, 60))
                 rows.append((m, when, _edit(rng, bank[story][lang][0]), story, lang, "post"))
     order = sorted(range(len(rows)), key=lambda i: rows[i][1])
     ids = [f"p{i + 1}" for i in range(len(order))]
