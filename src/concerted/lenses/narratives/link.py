@@ -167,13 +167,34 @@ def _anchored(units: Units, i: int, j: int) -> tuple[bool, str]:
     return True, " ".join(sorted(shared))
 
 
+def best_matches(units: Units) -> np.ndarray:
+    """Per text and language: the text of that language it is most similar to (-1 if none)."""
+    n, n_lang = units.n, int(units.language.max()) + 1 if units.n else 0
+    best = np.full((n, n_lang), -1, np.int64)
+    for rows in _blocks(n):
+        s = pair_scores(units, rows).astype(np.float64)
+        idx = np.arange(rows.start, rows.stop)
+        s[idx - rows.start, idx] = -np.inf
+        for lang in range(n_lang):
+            cols = np.flatnonzero(units.language == lang)
+            if len(cols):
+                pick = cols[np.argmax(s[:, cols], axis=1)]
+                valid = np.isfinite(s[np.arange(len(idx)), pick])
+                best[rows, lang] = np.where(valid, pick, -1)
+    return best
+
+
 def find_links(
-    units: Units, *, z_min: float, min_similarity: float, min_pool: int
+    units: Units, *, z_min: float, min_similarity: float, min_pool: int, z_mutual: float
 ) -> list[tuple[int, int, float, float, str]]:
-    """The links between texts: ``(i, j, similarity, z, shared anchors)`` with ``i < j``."""
+    """The links between texts: ``(i, j, similarity, z, shared anchors)`` with ``i < j``: a
+    similarity of at least ``min_similarity`` and a z of at least ``z_min``, or of at least
+    ``z_mutual`` for two texts that are each other's best match in the other's language (mutual
+    nearest neighbours, as in bitext mining: a short post says too little for its z alone)."""
     if units.n < 2:
         return []
     centre, spread = language_stats(units, min_pool)
+    best = best_matches(units)
     lang = units.language
     links = []
     for rows in _blocks(units.n):
@@ -183,8 +204,11 @@ def find_links(
         z_in = (s - centre[:, lang[idx]].T) / spread[:, lang[idx]].T
         z = np.fmin(z_out, z_in)
         z = np.where(np.isnan(z_out) | np.isnan(z_in), -np.inf, z)
-        upper = idx[:, None] < np.arange(units.n)[None, :]
-        hit = upper & (z >= z_min) & (s >= min_similarity)
+        cols = np.arange(units.n)
+        mutual = (best[idx][:, lang] == cols[None, :]) & (best[:, lang[idx]].T == idx[:, None])
+        upper = idx[:, None] < cols[None, :]
+        strong = (z >= z_min) | (mutual & (z >= z_mutual))
+        hit = upper & strong & (s >= min_similarity)
         for r, j in zip(*np.nonzero(hit), strict=True):
             i = int(idx[r])
             ok, shared = _anchored(units, i, int(j))
