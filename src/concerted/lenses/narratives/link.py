@@ -24,7 +24,9 @@ So a similarity is judged against its neighbours **in the same language pair**:
    names in Latin letters must share one of them to be linked (different stories of one event
    give different figures).
 
-A link needs ``z >= z_min`` and a similarity of at least ``min_similarity``. This is margin-based
+A link needs a similarity of at least ``min_similarity`` and ``z >= z_min``, or ``z >= z_mutual``
+for two texts that are each other's best match in the other's language (mutual nearest
+neighbours). This is margin-based
 scoring as in bitext mining (Artetxe & Schwenk 2019), with a robust z in place of the ratio to the
 k nearest neighbours, so that several texts of one story in a language do not hide each other.
 
