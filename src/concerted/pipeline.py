@@ -23,7 +23,7 @@ from .engines import Engine, get_engine
 from .engines.base import member_table
 from .errors import ParameterError
 from .groups import MIN_GROUP_WEIGHT, groups_from_pairs, number_groups, with_groups
-from .layers import TextLayer, add_layers, label_layers
+from .layers import Layer, add_layers, label_layers
 from .progress import DETECT, GROUPS, PAIRS, report
 from .schema import Log
 from .significance import MAX_LOG10
@@ -98,7 +98,7 @@ def detect(
     engine: Engine | str | None = None,
     min_group_size: int | None = None,
     progress: Callable[[str], None] | None = None,
-    layers: Sequence[TextLayer] = (),
+    layers: Sequence[Layer] = (),
 ) -> Result:
     """Find coordinated groups in ``log``.
 
@@ -122,7 +122,8 @@ def detect(
         Called with a short message at each step (the CLI prints them to stderr).
     layers
         More objects derived from the log (:mod:`concerted.layers`): ``[TextLayer()]`` adds a
-        cluster of near-identical texts as an object (``concerted detect --text``). Their
+        cluster of near-identical texts as an object (``concerted detect --text``),
+        ``[NarrativeLayer()]`` a narrative told in any language (``--narratives``). Their
         actions join the log's before the detector runs, so the same test, groups and evidence
         apply; edges and groups then say which layer(s) they came from (``layers``), and the
         evidence holds both actors' texts.

@@ -54,6 +54,7 @@ COMMAND_GROUPS: tuple[CommandGroup, ...] = (
     CommandGroup("concerted.cli.store"),
     CommandGroup("concerted.lenses.hashtags.cli"),
     CommandGroup("concerted.lenses.reports.cli"),
+    CommandGroup("concerted.lenses.narratives.cli"),
     CommandGroup(
         "concerted.lenses.signups.cli", extra="signups", commands=("signups", "serve signups")
     ),

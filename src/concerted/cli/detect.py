@@ -9,7 +9,7 @@ import click
 
 from ..detectors import get_detector
 from ..errors import ParameterError
-from ..layers import TextLayer
+from ..layers import NarrativeLayer, TextLayer
 from ..safetext import printable
 from .options import (
     Progress,
@@ -119,6 +119,15 @@ def register(cli: click.Group) -> None:
     "them to be near-duplicates. Default 0.7.",
 )
 @click.option(
+    "--narratives",
+    "narratives",
+    is_flag=True,
+    help="Add narratives as objects: posts that tell the same story in any language (the "
+    "narratives lens, concerted narratives) become one object each, tested with the rest; edges "
+    "and groups say their layers (co-action, text, narrative). Needs the narratives extra. FILE "
+    "then needs no object column.",
+)
+@click.option(
     "--min-group-size",
     type=int,
     help="Smallest group reported. Default 3 with significance on (a lone significant pair stays "
@@ -178,6 +187,7 @@ def detect(
     fast_window_seconds,
     text,
     text_threshold,
+    narratives,
     min_group_size,
     engine_name,
     spark_master,
@@ -202,6 +212,7 @@ def detect(
       concerted detect tweets.csv --window-seconds 60 --min-repeat 1 --no-significance
       concerted detect tweets.csv --peer coortweet --min-participation 2
       concerted detect posts.csv --text --out results/
+      concerted detect posts.csv --narratives --out results/
       concerted detect --store project/ --deleted-within-hours 48
       concerted detect actions.parquet --engine spark --spark-master yarn
     """
@@ -231,6 +242,8 @@ def detect(
     layers = []
     if text:
         layers.append(TextLayer() if text_threshold is None else TextLayer(text_threshold))
+    if narratives:
+        layers.append(NarrativeLayer())
     if peer is None:
         detector = get_detector("co_action", significance=significance, **given)
     else:

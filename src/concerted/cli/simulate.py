@@ -20,14 +20,16 @@ def register(cli: click.Group) -> None:
     "kind",
     required=False,
     default="actions",
-    type=click.Choice(["actions", "audiences", "signups", "hashtags", "posts", "reports"]),
+    type=click.Choice(
+        ["actions", "audiences", "signups", "hashtags", "posts", "reports", "narratives"]
+    ),
 )
 @out_option(
     "world",
     "Folder for actions.csv, truth.csv and campaigns.csv (signups: registrations.csv and truth.csv; "
     "hashtags: posts.csv, truth_hashtags.csv and truth_flooders.csv; posts: posts.csv, "
     "truth.csv and families.csv; reports: reports.csv, truth_targets.csv and "
-    "truth_reporters.csv).",
+    "truth_reporters.csv; narratives: posts.csv, stories.csv and truth.csv).",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -100,7 +102,8 @@ def simulate(
     growing tag, and the truth; with KIND posts, short posts with copy-paste campaigns (each copy
     lightly edited) and boilerplate everybody posts, and the truth; with KIND reports, user
     reports with brigades (that also file ordinary reports), spammers and hot organic targets,
-    and the truth.
+    and the truth; with KIND narratives, posts and articles telling six stories of one rally in
+    seven languages and four scripts, one story pushed by a campaign, and each post's story.
 
     \b
     Example:
@@ -114,6 +117,8 @@ def simulate(
       concerted simulate posts --out copies/ --seed 7
       concerted detect copies/posts.csv --text --out copies-results/
       concerted simulate reports --out flags/ --seed 7
+      concerted simulate narratives --out stories/ --seed 7
+      concerted narratives stories/posts.csv --out stories-results/
     """
     if kind in ("hashtags", "reports"):
         given = {
@@ -126,6 +131,8 @@ def simulate(
         return _simulate_hashtags(out_dir, seed, n_posts, **given)
     if kind == "posts":
         return _simulate_posts(out_dir, seed, n_posts, n_campaigns, days)
+    if kind == "narratives":
+        return _simulate_narratives(out_dir, seed)
     if n_posts is not None:
         raise ParameterError(
             "--posts applies to the hashtags, posts and reports worlds only; drop it."
@@ -196,6 +203,22 @@ def _simulate_posts(out_dir, seed: int, n_posts: int | None, n_campaigns: int | 
     click.echo(
         f"{world.posts.num_rows:,} posts, {len(set(world.truth['campaign'].to_pylist()))} "
         f"copy-paste campaigns ({world.truth.num_rows} members)."
+    )
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
+
+
+def _simulate_narratives(out_dir, seed: int) -> None:
+    """``concerted simulate narratives``: write multilingual stories and their truth."""
+    from ..lenses.narratives.simulate import simulate_narratives, write_narratives_world
+
+    world = simulate_narratives(seed=seed)
+    paths = write_narratives_world(world, out_dir)
+    stories = world.stories
+    click.echo(
+        f"{world.posts.num_rows:,} posts telling {len(set(stories['story'].to_pylist()))} stories "
+        f"in {len(set(stories['language'].to_pylist()))} languages; a campaign of "
+        f"{world.truth.num_rows} accounts."
     )
     for name, path in paths.items():
         click.echo(f"  {name}: {path}")

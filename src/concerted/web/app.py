@@ -1,6 +1,6 @@
 """create_app(): the web app an analyst works in, over a project folder (see :mod:`.project`).
 
-Upload or point to a log, run ``detect``, ``hashtags``, ``reports`` or ``signups`` with any of their options, watch the run,
+Upload or point to a log, run ``detect``, ``hashtags``, ``reports``, ``narratives`` or ``signups`` with any of their options, watch the run,
 browse its groups, actors and evidence, open its report, label groups (kept in the project and
 exported as CSV or JSON), compare two runs. The app is a thin layer: runs are the CLI's commands,
 browsing reads the files they wrote (through :func:`concerted.results.open_results`), comparing

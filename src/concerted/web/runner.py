@@ -37,7 +37,7 @@ from .job import write_job
 from .project import CANCEL_FILE, EXIT_FILE, LOCK_FILE, Project
 
 # The commands the app offers, and the parameters the app sets itself.
-COMMANDS = ("detect", "hashtags", "reports", "signups", "ingest")
+COMMANDS = ("detect", "hashtags", "reports", "narratives", "signups", "ingest")
 RESERVED = {"out_dir": "--out", "store_dir": "--store"}
 # Limits that the person who started the server set for every run, not its users.
 SERVER_ONLY = {"max_input_gb": "--max-input-gb"}
